@@ -1,0 +1,55 @@
+"""The moves a learner can make, shared by the JSON API and the HTML pages."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from .engine import Diverged, Stepper, StepOrderError
+from .sessions import Session
+from .settings import Settings
+
+__all__ = ["ACTIONS", "ActionLimitError", "Diverged", "StepOrderError", "perform"]
+
+
+class ActionLimitError(ValueError):
+    """A request over a configured limit; `field` names the culprit."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+ACTIONS: dict[str, Callable[[Stepper], object]] = {
+    "next": Stepper.next,
+    "prev": Stepper.prev,
+    "forward": Stepper.forward,
+    "backward": Stepper.backward,
+    "update": Stepper.update,
+    "iterate": Stepper.iterate,
+    "reset": Stepper.reset,
+}
+
+
+def perform(session: Session, action: str, settings: Settings, **args: float) -> None:
+    """Run one move under the session's lock. Raises StepOrderError, Diverged or ActionLimitError.
+
+    On any error the stepper is left at its last consistent, finite state.
+    """
+    stepper = session.stepper
+    with session.lock:
+        if action in ACTIONS:
+            ACTIONS[action](stepper)
+        elif action == "train":
+            iterations = int(args["iterations"])
+            if iterations > settings.max_train_iterations:
+                raise ActionLimitError("iterations", "iterations: at most "
+                                       f"{settings.max_train_iterations} per request")
+            deadline = time.monotonic() + settings.request_time_budget
+            stepper.train(iterations, lambda: time.monotonic() > deadline)
+        elif action == "goto":
+            stepper.goto(int(args["iteration"]))
+        elif action == "learning_rate":
+            stepper.set_learning_rate(float(args["learning_rate"]))
+        else:
+            raise KeyError(action)

@@ -1,0 +1,40 @@
+"""Weight initialisation. Biases always start at zero (as in the course notes); W[l] is (n[l], n[l-1])."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+INITIALIZERS = ("normal", "xavier", "he", "uniform", "zeros")
+
+
+def init_weights(
+    layers: Sequence[int], method: str, scale: float, rng: np.random.Generator
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Return W (list of (n[l], n[l-1])) and b (list of (n[l], 1)) for l = 1..L.
+
+    normal:  N(0, scale²), the UFLDL notes' ε = 0.01 by default.
+    uniform: U(−scale, scale).
+    xavier:  N(0, 2 / (n[l-1] + n[l])) (Glorot).
+    he:      N(0, 2 / n[l-1]).
+    zeros:   all zero: every hidden unit of a layer stays identical (the symmetry problem).
+    """
+    weights, biases = [], []
+    for n_in, n_out in zip(layers[:-1], layers[1:], strict=True):
+        shape = (n_out, n_in)
+        if method == "normal":
+            w = rng.normal(0.0, scale, shape)
+        elif method == "uniform":
+            w = rng.uniform(-scale, scale, shape)
+        elif method == "xavier":
+            w = rng.normal(0.0, np.sqrt(2.0 / (n_in + n_out)), shape)
+        elif method == "he":
+            w = rng.normal(0.0, np.sqrt(2.0 / n_in), shape)
+        elif method == "zeros":
+            w = np.zeros(shape)
+        else:
+            raise ValueError(f"unknown init {method!r}; choose one of {', '.join(INITIALIZERS)}")
+        weights.append(w)
+        biases.append(np.zeros((n_out, 1)))
+    return weights, biases

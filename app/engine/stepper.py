@@ -1,0 +1,280 @@
+"""A network being trained, one micro-step at a time, with a cheap way back.
+
+The stepper sits at a position (t, c): iteration t (t updates were applied before it started) with
+c of its N micro-steps done. c == N means the iteration is complete and its update applied. Going
+back within an iteration deletes what the last step wrote; going back across iterations replays
+from the nearest parameter checkpoint, so history costs a few parameter copies, not every
+intermediate of every step.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from .steps import NetworkSpec, StepSpec, Values, build_plan, step_record
+
+Params = dict[str, np.ndarray]
+
+
+class StepOrderError(Exception):
+    """A request that does not fit the current position (e.g. backward before forward)."""
+
+
+class Diverged(Exception):
+    """A step produced inf or NaN; nothing was committed."""
+
+    def __init__(self, step_id: str, iteration: int, completed: int = 0):
+        self.step_id, self.iteration, self.completed = step_id, iteration, completed
+        trained = f" after {completed} iteration{'s' * (completed != 1)}" if completed else ""
+        super().__init__(
+            f"loss diverged{trained}: step {step_id} of iteration {iteration + 1} is not finite "
+            "(overflow or NaN): try a smaller learning rate"
+        )
+
+
+def _finite(arr: np.ndarray) -> bool:
+    # One reduction instead of an elementwise mask: inf or NaN anywhere makes the sum non-finite.
+    return math.isfinite(float(np.add.reduce(arr, axis=None)))
+
+
+class Stepper:
+    def __init__(
+        self,
+        spec: NetworkSpec,
+        X: np.ndarray,
+        Y: np.ndarray,
+        weights: Sequence[np.ndarray],
+        biases: Sequence[np.ndarray],
+        learning_rate: float,
+        batch_size: int | None = None,
+        seed: int = 0,
+        checkpoint_every: int = 10,
+        max_checkpoints: int = 256,
+    ):
+        """X is (n0, m), Y is (nL, m); weights[l-1] is (n[l], n[l-1]); biases[l-1] is (n[l], 1)."""
+        self.spec, self.X, self.Y = spec, X, Y
+        self.batch_size = batch_size if batch_size and batch_size < X.shape[1] else None
+        self.seed = seed
+        self.plan: list[StepSpec] = build_plan(spec)
+        self.step_index = {step.id: i for i, step in enumerate(self.plan)}
+        self.loss_index = self.step_index["J"]
+        initial: Params = {}
+        for l, (w, b) in enumerate(zip(weights, biases, strict=True), start=1):
+            initial[f"W{l}"], initial[f"b{l}"] = np.array(w, float), np.array(b, float).reshape(-1, 1)
+        self.checkpoint_every, self.max_checkpoints = checkpoint_every, max_checkpoints
+        self.checkpoints: dict[int, Params] = {0: initial}
+        self.schedule: list[tuple[int, float]] = [(0, float(learning_rate))]
+        self.losses: list[float] = []  # J of every completed iteration, before its update
+        self._perm: tuple[int, np.ndarray] | None = None
+        self._enter(0, initial)
+
+    # -- data and hyperparameters -------------------------------------------------------------
+    @property
+    def steps_per_iteration(self) -> int:
+        return len(self.plan)
+
+    @property
+    def completed(self) -> int:
+        """Iterations whose update has been applied (the furthest point of history)."""
+        return len(self.losses)
+
+    def lr_at(self, t: int) -> float:
+        i = bisect.bisect_right(self.schedule, (t, math.inf)) - 1
+        return self.schedule[i][1]
+
+    @property
+    def learning_rate(self) -> float:
+        return self.lr_at(self.t)
+
+    def batch_columns(self, t: int) -> np.ndarray | None:
+        """Columns of X in iteration t's mini-batch (None: the full batch), fixed by the seed."""
+        if self.batch_size is None:
+            return None
+        m, size = self.X.shape[1], self.batch_size
+        epoch, k = divmod(t, math.ceil(m / size))
+        if self._perm is None or self._perm[0] != epoch:
+            self._perm = (epoch, np.random.default_rng([self.seed, epoch]).permutation(m))
+        return self._perm[1][k * size:(k + 1) * size]
+
+    def _batch(self, t: int) -> tuple[np.ndarray, np.ndarray]:
+        cols = self.batch_columns(t)
+        return (self.X, self.Y) if cols is None else (self.X[:, cols], self.Y[:, cols])
+
+    # -- position -------------------------------------------------------------------------------
+    def _enter(self, t: int, params: Params) -> None:
+        """Stand at the start of iteration t with the given parameters."""
+        x, y = self._batch(t)
+        self.t, self.c, self.params = t, 0, params
+        self.values: Values = {**params, "A0": x, "Y": y}
+        if t % self.checkpoint_every == 0 and t not in self.checkpoints:
+            self.checkpoints[t] = params
+            self._thin_checkpoints()
+
+    def _thin_checkpoints(self) -> None:
+        # Bounded memory: when full, keep every other checkpoint (the spacing doubles).
+        while len(self.checkpoints) > self.max_checkpoints:
+            self.checkpoint_every *= 2
+            self.checkpoints = {k: p for k, p in self.checkpoints.items()
+                                if k % self.checkpoint_every == 0}
+
+    def _updated_params(self) -> Params:
+        return {k: self.values["new_" + k] for k in self.params}
+
+    def _do(self, index: int) -> None:
+        step = self.plan[index]
+        with np.errstate(all="ignore"):
+            step.run(self.values, self.lr_at(self.t))
+        if not all(_finite(self.values[k]) for k in step.writes):
+            for k in step.writes:
+                self.values.pop(k, None)
+            raise Diverged(step.id, self.t)
+        self.c = index + 1
+        if self.c == len(self.plan) and self.t == len(self.losses):
+            self.losses.append(float(self.values["J"]))
+
+    def _run_to(self, stop: int) -> None:
+        """Do the steps of the current iteration up to (not including) index `stop`."""
+        while self.c < stop:
+            self._do(self.c)
+
+    def _start_next_if_complete(self) -> None:
+        if self.c == len(self.plan):
+            self._enter(self.t + 1, self._updated_params())
+
+    def params_at(self, t: int) -> Params:
+        """Parameters at the start of iteration t (t <= completed), replayed from a checkpoint."""
+        if t == self.t:
+            return self.params
+        start = max(k for k in self.checkpoints if k <= t)
+        saved = (self.t, self.c, self.params, self.values)
+        try:
+            self._enter(start, self.checkpoints[start])
+            while self.t < t:
+                self._run_to(len(self.plan))
+                self._start_next_if_complete()
+            return self.params
+        finally:
+            self.t, self.c, self.params, self.values = saved
+
+    # -- moves ----------------------------------------------------------------------------------
+    def next(self) -> StepSpec:
+        """Do the next micro-step (starting the next iteration after an update)."""
+        self._start_next_if_complete()
+        self._do(self.c)
+        return self.plan[self.c - 1]
+
+    def prev(self) -> None:
+        """Undo the last micro-step; from the start of an iteration, go to the end of the previous."""
+        if self.c > 0:
+            for key in self.plan[self.c - 1].writes:
+                del self.values[key]
+            self.c -= 1
+        elif self.t > 0:
+            self.goto(self.t)
+        else:
+            raise StepOrderError("already at the first step: there is nothing before it")
+
+    def forward(self) -> None:
+        """Run the forward pass through the loss."""
+        self._start_next_if_complete()
+        if self.c > self.loss_index:
+            raise StepOrderError(
+                f"the forward pass of iteration {self.t + 1} is already done; "
+                f"the next step is {self.plan[self.c].id}")
+        self._run_to(self.loss_index + 1)
+
+    def backward(self) -> None:
+        """Compute every gradient (the forward pass must be done)."""
+        n = len(self.plan)
+        if self.c <= self.loss_index or self.c == n:
+            raise StepOrderError("run the forward pass first: the backward pass needs the loss")
+        if self.c == n - 1:
+            raise StepOrderError("the backward pass is already done: the next step is update")
+        self._run_to(n - 1)
+
+    def update(self) -> None:
+        """Apply the update (the backward pass must be complete)."""
+        n = len(self.plan)
+        if self.c != n - 1:
+            raise StepOrderError(
+                "run the backward pass first: the update needs every gradient"
+                if self.c < n - 1 else
+                "the update of this iteration is already applied: run the next forward and "
+                "backward passes first")
+        self._do(n - 1)
+
+    def iterate(self) -> None:
+        """Finish the current iteration, or do a whole new one if it is complete."""
+        self._start_next_if_complete()
+        self._run_to(len(self.plan))
+
+    def train(self, iterations: int, should_stop: Callable[[], bool] | None = None) -> int:
+        """Run whole iterations; return how many were done. State stays finite on divergence."""
+        for done in range(iterations):
+            if should_stop is not None and should_stop():
+                return done
+            try:
+                self.iterate()
+            except Diverged as err:
+                raise Diverged(err.step_id, err.iteration, done) from None
+        return iterations
+
+    def goto(self, updates: int) -> None:
+        """Stand at the state after `updates` updates (0: the very start), with its steps shown."""
+        if not 0 <= updates <= self.completed:
+            raise StepOrderError(f"iteration must be between 0 and {self.completed}")
+        if updates == 0:
+            self._enter(0, self.checkpoints[0])
+            return
+        params = self.params_at(updates - 1)
+        self._enter(updates - 1, params)
+        self._run_to(len(self.plan))
+
+    def reset(self) -> None:
+        """Back to the initial parameters; history is cleared, the current learning rate kept."""
+        self.schedule = [(0, self.learning_rate)]
+        self.losses, self.checkpoints = [], {0: self.checkpoints[0]}
+        self._enter(0, self.checkpoints[0])
+
+    def set_learning_rate(self, lr: float) -> None:
+        """Change α from the next update on. History after that point no longer holds: drop it."""
+        start = self.t + (self.c == len(self.plan))
+        if lr == self.lr_at(start):
+            return
+        del self.losses[start:]
+        self.checkpoints = {k: p for k, p in self.checkpoints.items() if k <= start}
+        self.schedule = [entry for entry in self.schedule if entry[0] < start] + [(start, float(lr))]
+
+    # -- reading --------------------------------------------------------------------------------
+    @property
+    def phase(self) -> str:
+        return "start" if self.c == 0 else self.plan[self.c - 1].phase
+
+    @property
+    def next_step(self) -> StepSpec:
+        return self.plan[self.c % len(self.plan)]
+
+    @property
+    def done_steps(self) -> list[StepSpec]:
+        return self.plan[: self.c]
+
+    @property
+    def loss(self) -> float | None:
+        j = self.values.get("J")
+        return None if j is None else float(j)
+
+    def records(self, with_values: bool = True) -> list[dict]:
+        return [step_record(s, self.values, with_values) for s in self.done_steps]
+
+    def current_params(self) -> Params:
+        """Parameters as they stand now: updated ones once the update step is done."""
+        return self._updated_params() if self.c == len(self.plan) else self.params
+
+    def history_nbytes(self) -> int:
+        """Memory held for going back: checkpoints, losses and the learning-rate schedule."""
+        arrays = sum(a.nbytes for p in self.checkpoints.values() for a in p.values())
+        return arrays + 8 * len(self.losses) + 16 * len(self.schedule)

@@ -1,0 +1,139 @@
+"""Sessions: a stepper built from a config, kept in a bounded store, read as plain state."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .engine import Dataset, DatasetError, NetworkSpec, Stepper, init_weights, make_dataset
+from .schemas import SessionConfig
+
+
+class ConfigError(ValueError):
+    """A config that passed the schema but cannot be built; `field` names the culprit."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass
+class Session:
+    id: str
+    config: SessionConfig
+    stepper: Stepper
+    dataset: Dataset | None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    last_used: float = field(default_factory=time.monotonic)
+
+
+def build_stepper(config: SessionConfig) -> tuple[Stepper, Dataset | None]:
+    """Make the data and parameters a config asks for, and the stepper over them."""
+    spec = NetworkSpec(tuple(config.layers), tuple(config.activations), config.loss,
+                       config.weight_decay)
+    dataset = None
+    if config.data is not None:
+        X = np.array(config.data.X, dtype=float).T
+        Y = np.array(config.data.Y, dtype=float).T
+    else:
+        assert config.dataset is not None
+        try:
+            dataset = make_dataset(config.dataset, config.layers[0], config.layers[-1],
+                                   config.seed, config.samples, config.noise)
+        except DatasetError as err:
+            raise ConfigError(err.field, str(err)) from None
+        X, Y = dataset.X, dataset.Y
+        if config.loss == "cross_entropy" and dataset.classes == 0:
+            raise ConfigError("loss", f"dataset {config.dataset!r} is a regression: "
+                                      "use squared_error")
+    if config.parameters is not None:
+        weights = [np.array(w, dtype=float) for w in config.parameters.W]
+        biases = [np.array(b, dtype=float).reshape(-1, 1) for b in config.parameters.b]
+    else:
+        rng = np.random.default_rng(config.seed)
+        weights, biases = init_weights(config.layers, config.init, config.init_scale, rng)
+    stepper = Stepper(spec, X, Y, weights, biases, learning_rate=config.learning_rate,
+                      batch_size=config.batch_size, seed=config.seed)
+    return stepper, dataset
+
+
+class SessionStore:
+    """In-memory sessions, least recently used evicted beyond `capacity`."""
+
+    def __init__(self, capacity: int):
+        self.capacity = capacity
+        self._sessions: OrderedDict[str, Session] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def create(self, config: SessionConfig) -> Session:
+        stepper, dataset = build_stepper(config)
+        session = Session(secrets.token_urlsafe(16), config, stepper, dataset)  # 128 random bits
+        with self._lock:
+            self._sessions[session.id] = session
+            while len(self._sessions) > self.capacity:
+                self._sessions.popitem(last=False)
+        return session
+
+    def get(self, session_id: str) -> Session | None:
+        with self._lock:
+            session = self._sessions.get(session_id)
+            if session is not None:
+                self._sessions.move_to_end(session_id)
+                session.last_used = time.monotonic()
+            return session
+
+    def delete(self, session_id: str) -> bool:
+        with self._lock:
+            return self._sessions.pop(session_id, None) is not None
+
+    def __len__(self) -> int:
+        return len(self._sessions)
+
+
+def _listed(values: dict, key: str) -> list | None:
+    arr = values.get(key)
+    return None if arr is None else arr.tolist()
+
+
+def session_state(session: Session, with_steps: bool = True) -> dict:
+    """The whole state as JSON-ready data; arrays are nested lists, one example per column."""
+    s = session.stepper
+    params = s.current_params()
+    layers = []
+    for l in range(1, s.spec.depth + 1):
+        layers.append({
+            "layer": l,
+            "units": s.spec.layers[l],
+            "activation": s.spec.activations[l - 1],
+            "W": params[f"W{l}"].tolist(),
+            "b": params[f"b{l}"].ravel().tolist(),
+            **{name: _listed(s.values, f"{name}{l}") for name in ("Z", "A", "dA", "dZ", "dW", "db")},
+        })
+    for layer in layers:
+        if layer["db"] is not None:
+            layer["db"] = [row[0] for row in layer["db"]]
+    cols = s.batch_columns(s.t)
+    return {
+        "id": session.id,
+        "config": session.config.model_dump(exclude={"data", "parameters"}),
+        "iteration": s.t,
+        "updates": s.t + (s.c == s.steps_per_iteration),
+        "completed": s.completed,
+        "phase": s.phase,
+        "cursor": s.next_step.id,
+        "cursor_index": s.c % s.steps_per_iteration,
+        "steps_per_iteration": s.steps_per_iteration,
+        "plan": [step.id for step in s.plan],
+        "learning_rate": s.learning_rate,
+        "loss": s.loss,
+        "batch": None if cols is None else cols.tolist(),
+        "X": s.values["A0"].tolist(),
+        "Y": s.values["Y"].tolist(),
+        "layers": layers,
+        "steps": s.records() if with_steps else None,
+    }
