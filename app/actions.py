@@ -31,6 +31,16 @@ ACTIONS: dict[str, Callable[[Stepper], object]] = {
 }
 
 
+def seek(stepper: Stepper, index: int) -> None:
+    """Move within the current iteration to the point where `index` steps are done."""
+    if not 0 <= index <= stepper.steps_per_iteration:
+        raise ActionLimitError("index", f"index: between 0 and {stepper.steps_per_iteration}")
+    while stepper.c > index:
+        stepper.prev()
+    while stepper.c < index:
+        stepper.next()
+
+
 def perform(session: Session, action: str, settings: Settings, **args: float) -> None:
     """Run one move under the session's lock. Raises StepOrderError, Diverged or ActionLimitError.
 
@@ -49,6 +59,8 @@ def perform(session: Session, action: str, settings: Settings, **args: float) ->
             stepper.train(iterations, lambda: time.monotonic() > deadline)
         elif action == "goto":
             stepper.goto(int(args["iteration"]))
+        elif action == "seek":
+            seek(stepper, int(args["index"]))
         elif action == "learning_rate":
             stepper.set_learning_rate(float(args["learning_rate"]))
         else:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
 
-from .api.routes import sessions
+from .api.routes import pages, sessions
 from .sessions import SessionStore
 from .settings import Settings, get_settings
 
@@ -43,7 +45,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = SessionStore(settings.max_sessions)
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.state.templates = Jinja2Templates(directory=settings.templates_dir)
     app.include_router(sessions.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict:

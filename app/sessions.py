@@ -12,6 +12,7 @@ import numpy as np
 
 from .engine import Dataset, DatasetError, NetworkSpec, Stepper, init_weights, make_dataset
 from .schemas import SessionConfig
+from .views.network import ViewSettings
 
 
 class ConfigError(ValueError):
@@ -28,6 +29,7 @@ class Session:
     config: SessionConfig
     stepper: Stepper
     dataset: Dataset | None
+    view: ViewSettings = field(default_factory=ViewSettings)
     lock: threading.Lock = field(default_factory=threading.Lock)
     last_used: float = field(default_factory=time.monotonic)
 

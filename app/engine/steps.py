@@ -192,8 +192,8 @@ def _layer_backward_steps(spec: NetworkSpec, l: int) -> list[StepSpec]:
                  rf"dW^{{[{l}]}} = \frac{{1}}{{m}}\,{_a_t(l-1)}\,{dZ}{decay}",
                  (dz, a_prev) + ((w,) if lam else ()), (dw,), run_dw),
         StepSpec(db, "db", "backward", l,
-                 rf"db^{{[{l}]}} = \frac{{1}}{{m}}\sum_{{i=1}}^{{m}} {dZ}_{{:,i}}",
-                 rf"db^{{[{l}]}} = \frac{{1}}{{m}}\sum_{{i=1}}^{{m}} {dZ}_{{i,:}}",
+                 rf"db^{{[{l}]}} = \frac{{1}}{{m}}\sum_{{\text{{columns}}}} {dZ}",
+                 rf"db^{{[{l}]}} = \frac{{1}}{{m}}\sum_{{\text{{rows}}}} {dZ}",
                  (dz,), (db,), run_db),
     ]
     if l == 1:

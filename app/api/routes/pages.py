@@ -1,0 +1,183 @@
+"""The step page and the htmx fragments it swaps. Handlers: find the session, act, render."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Annotated
+
+from fastapi import APIRouter, Cookie, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+
+from ...actions import ActionLimitError, Diverged, StepOrderError, perform
+from ...presets import DEFAULT_PRESET, PRESETS
+from ...schemas import SessionConfig
+from ...sessions import ConfigError, Session
+from ...views.i18n import LANGUAGES
+from ...views.page import page_context, stage_context
+from ..deps import SettingsDep, StoreDep
+
+router = APIRouter(include_in_schema=False)
+SESSION_COOKIE, LANG_COOKIE = "bs_session", "bs_lang"
+MOVES = ("next", "prev", "forward", "backward", "update", "iterate", "reset")
+LangCookie = Annotated[str | None, Cookie(alias=LANG_COOKIE)]
+
+
+def _lang(request: Request, cookie: str | None) -> str:
+    asked = request.query_params.get("lang") or cookie
+    if asked in LANGUAGES:
+        return asked
+    accept = request.headers.get("accept-language", "")
+    return "zh" if accept.lower().startswith("zh") else "en"
+
+
+def _templates(request: Request):
+    return request.app.state.templates
+
+
+def _render(request: Request, name: str, context: dict, status: int = 200) -> HTMLResponse:
+    return _templates(request).TemplateResponse(request, name, context, status_code=status)
+
+
+def _new_session(store, config: SessionConfig, log_scale: bool = False) -> Session:
+    session = store.create(config)
+    session.view = replace(session.view, log_scale=log_scale)
+    return session
+
+
+def _set_cookies(response: Response, session: Session, lang: str) -> None:
+    response.set_cookie(SESSION_COOKIE, session.id, httponly=True, samesite="lax")
+    response.set_cookie(LANG_COOKIE, lang, samesite="lax")
+
+
+@router.get("/", response_class=HTMLResponse)
+def index(request: Request, store: StoreDep, lang_cookie: LangCookie = None,
+          bs_session: Annotated[str | None, Cookie()] = None) -> HTMLResponse:
+    lang = _lang(request, lang_cookie)
+    session = store.get(bs_session) if bs_session else None
+    if session is None:
+        preset = PRESETS[DEFAULT_PRESET]
+        session = _new_session(store, preset.session_config(), preset.log_scale)
+    with session.lock:
+        response = _render(request, "index.html", page_context(session, lang))
+    _set_cookies(response, session, lang)
+    return response
+
+
+def _session_or_refresh(store, sid: str) -> Session | Response:
+    session = store.get(sid)
+    if session is None:  # expired or unknown: let the page load a fresh one
+        return Response(status_code=404, headers={"HX-Refresh": "true"})
+    return session
+
+
+@router.post("/ui/{sid}/view", response_class=HTMLResponse)
+def change_view(request: Request, sid: str, store: StoreDep, lang_cookie: LangCookie = None,
+                example: Annotated[int | None, Form(ge=0, le=1999)] = None,
+                scale: Annotated[str | None, Form(pattern="^(linear|log)$")] = None,
+                notation: Annotated[str | None, Form(pattern="^(columns|rows)$")] = None,
+                neuron: Annotated[str | None, Form(pattern=r"^\d{1,2},\d{1,2}$")] = None,
+                ) -> Response:
+    session = _session_or_refresh(store, sid)
+    if isinstance(session, Response):
+        return session
+    with session.lock:
+        view = session.view
+        if example is not None:
+            view = replace(view, example=example)
+        if scale is not None:
+            view = replace(view, log_scale=scale == "log")
+        if notation is not None:
+            view = replace(view, rows=notation == "rows")
+        if neuron is not None:
+            layer, index = (int(p) for p in neuron.split(","))
+            view = replace(view, neuron=(layer, index))
+        session.view = view
+        return _render(request, "_stage.html", stage_context(session, _lang(request, lang_cookie)))
+
+
+@router.post("/ui/{sid}/seek", response_class=HTMLResponse)
+def seek(request: Request, sid: str, store: StoreDep, settings: SettingsDep,
+         index: Annotated[int, Form(ge=0, le=1000)], lang_cookie: LangCookie = None) -> Response:
+    return _move(request, sid, store, settings, "seek", _lang(request, lang_cookie), index=index)
+
+
+@router.post("/ui/{sid}/{move}", response_class=HTMLResponse)
+def move(request: Request, sid: str, move: str, store: StoreDep, settings: SettingsDep,
+         lang_cookie: LangCookie = None) -> Response:
+    if move not in MOVES:
+        return Response(f"unknown move {move!r}", status_code=404)
+    return _move(request, sid, store, settings, move, _lang(request, lang_cookie))
+
+
+def _move(request, sid, store, settings, action: str, lang: str, **args) -> Response:
+    session = _session_or_refresh(store, sid)
+    if isinstance(session, Response):
+        return session
+    error = None
+    try:
+        perform(session, action, settings, **args)
+    except (StepOrderError, Diverged, ActionLimitError) as err:
+        error = str(err)
+    with session.lock:
+        return _render(request, "_stage.html", stage_context(session, lang, error))
+
+
+def _custom_config(form) -> dict:
+    """The custom-network form as SessionConfig fields (text fields split on commas)."""
+    def split(name: str) -> list[str]:
+        return [part.strip() for part in str(form.get(name, "")).replace("，", ",").split(",")
+                if part.strip()]
+
+    def optional(name: str) -> str | None:
+        value = str(form.get(name, "")).strip()
+        return value or None
+
+    layers = split("layers")
+    return {
+        "layers": [int(x) if x.lstrip("-").isdigit() else x for x in layers],
+        "activations": split("activations"),
+        "loss": form.get("loss"),
+        "learning_rate": optional("learning_rate"),
+        "weight_decay": optional("weight_decay") or 0,
+        "init": form.get("init"),
+        "init_scale": optional("init_scale") or 0.01,
+        "seed": optional("seed") or 0,
+        "dataset": form.get("dataset"),
+        "samples": optional("samples"),
+        "noise": optional("noise") or 0,
+        "batch_size": optional("batch_size"),
+    }
+
+
+@router.post("/ui/new", response_class=HTMLResponse)
+async def new_network(request: Request, store: StoreDep, lang_cookie: LangCookie = None
+                      ) -> Response:
+    """Build a new network from a preset or the custom form: a deliberate action."""
+    lang = _lang(request, lang_cookie)
+    form = await request.form()
+    log_scale = False
+    try:
+        preset_name = form.get("preset")
+        if preset_name:
+            preset = PRESETS.get(str(preset_name))
+            if preset is None:
+                raise ConfigError("preset", f"preset: unknown preset {preset_name!r}")
+            config, log_scale = preset.session_config(), preset.log_scale
+        else:
+            config = SessionConfig(**_custom_config(form))
+        session = _new_session(store, config, log_scale)
+    except ValidationError as err:
+        message = "; ".join(_describe(e) for e in err.errors())
+        return _render(request, "_setup_error.html", {"message": message, "t": None}, 200)
+    except ConfigError as err:
+        return _render(request, "_setup_error.html", {"message": str(err), "t": None}, 200)
+    response = Response(status_code=200, headers={"HX-Redirect": "/"})
+    _set_cookies(response, session, lang)
+    return response
+
+
+def _describe(error: dict) -> str:
+    loc = [str(p) for p in error.get("loc", ()) if p != "body"]
+    msg = str(error.get("msg", "")).removeprefix("Value error, ")
+    return msg if not loc else f"{'.'.join(loc)}: {msg}"

@@ -1,0 +1,1 @@
+"""View-models: arrays in, plain values out (coordinates, colours, labels). Templates only print."""

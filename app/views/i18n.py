@@ -1,0 +1,107 @@
+"""Interface text in English and Simplified Chinese, with the usual course terms
+(前向传播, 反向传播, 残差 δ, 学习速率 α, 权重衰减 λ)."""
+
+from __future__ import annotations
+
+LANGUAGES = {"en": "English", "zh": "简体中文"}
+
+TEXT: dict[str, dict[str, str]] = {
+    "title": {"en": "Backprop Stepper", "zh": "反向传播逐步演示"},
+    "tagline": {"en": "Backpropagation, one equation at a time",
+                "zh": "一步一个公式,看懂反向传播"},
+    "setup": {"en": "Network setup", "zh": "网络设置"},
+    "presets": {"en": "Presets", "zh": "预设网络"},
+    "custom": {"en": "Custom network", "zh": "自定义网络"},
+    "build": {"en": "Build this network", "zh": "构建此网络"},
+    "build_note": {"en": "Building a network replaces the current one and its history.",
+                   "zh": "构建新网络会替换当前网络及其历史。"},
+    "layers": {"en": "Layer sizes n[0]…n[L]", "zh": "各层单元数 n[0]…n[L]"},
+    "activations": {"en": "Activations g[1]…g[L]", "zh": "激活函数 g[1]…g[L]"},
+    "loss_fn": {"en": "Loss", "zh": "损失函数"},
+    "learning_rate": {"en": "Learning rate α", "zh": "学习速率 α"},
+    "weight_decay": {"en": "Weight decay λ", "zh": "权重衰减 λ"},
+    "init": {"en": "Initialisation", "zh": "初始化"},
+    "init_scale": {"en": "Init scale ε", "zh": "初始化尺度 ε"},
+    "seed": {"en": "Seed", "zh": "随机种子"},
+    "dataset": {"en": "Dataset", "zh": "数据集"},
+    "samples": {"en": "Examples m", "zh": "样本数 m"},
+    "noise": {"en": "Noise", "zh": "噪声"},
+    "batch_size": {"en": "Batch size (empty: full batch)", "zh": "批大小(留空:全批量)"},
+    "next": {"en": "Next step", "zh": "下一步"},
+    "prev": {"en": "Previous step", "zh": "上一步"},
+    "forward": {"en": "Forward pass", "zh": "前向传播"},
+    "backward": {"en": "Backward pass", "zh": "反向传播"},
+    "update": {"en": "Update", "zh": "更新参数"},
+    "iterate": {"en": "One full iteration", "zh": "完整迭代一次"},
+    "reset": {"en": "Reset", "zh": "重置"},
+    "keys_hint": {"en": "Keys: → next step, ← previous step",
+                  "zh": "快捷键:→ 下一步,← 上一步"},
+    "iteration": {"en": "Iteration", "zh": "迭代"},
+    "step": {"en": "Step", "zh": "步骤"},
+    "of": {"en": "of", "zh": "/"},
+    "loss": {"en": "Loss J", "zh": "损失 J"},
+    "not_yet": {"en": "not computed yet", "zh": "尚未计算"},
+    "phase_start": {"en": "Ready: nothing computed in this iteration yet",
+                    "zh": "就绪:本次迭代尚未计算"},
+    "phase_forward": {"en": "Forward pass", "zh": "前向传播"},
+    "phase_loss": {"en": "Loss", "zh": "损失"},
+    "phase_backward": {"en": "Backward pass", "zh": "反向传播"},
+    "phase_update": {"en": "Update applied: iteration complete",
+                     "zh": "已更新参数:本次迭代完成"},
+    "next_is": {"en": "Next", "zh": "下一步"},
+    "network": {"en": "Network", "zh": "网络"},
+    "input_layer": {"en": "input", "zh": "输入层"},
+    "hidden_layer": {"en": "hidden", "zh": "隐藏层"},
+    "output_layer": {"en": "output", "zh": "输出层"},
+    "bias_unit": {"en": "bias unit +1", "zh": "偏置单元 +1"},
+    "more_units": {"en": "more units not drawn", "zh": "个单元未画出"},
+    "fill_activation": {"en": "Neurons: activation a of example", "zh": "神经元:样本的激活值 a,样本"},
+    "fill_delta": {"en": "Neurons: δ = ∂L/∂z of example", "zh": "神经元:残差 δ = ∂L/∂z,样本"},
+    "edges_w": {"en": "Edges: weights W (colour = sign, width = size)",
+                "zh": "连线:权重 W(颜色 = 正负,粗细 = 大小)"},
+    "edges_dw": {"en": "Edges: gradients dW (batch average)",
+                 "zh": "连线:梯度 dW(批量平均)"},
+    "scale": {"en": "Colour scale", "zh": "颜色刻度"},
+    "linear": {"en": "linear", "zh": "线性"},
+    "log": {"en": "log magnitude", "zh": "对数幅度"},
+    "notation": {"en": "Notation", "zh": "记法"},
+    "columns": {"en": "columns: Z = W·A + b", "zh": "按列:Z = W·A + b"},
+    "rows": {"en": "rows: Z = A·W + b", "zh": "按行:Z = A·W + b"},
+    "notation_help": {"en": "One example per column (course notes) or per row (code, "
+                            "'afraid of math' notes)",
+                      "zh": "每列一个样本(课程笔记)或每行一个样本(代码写法)"},
+    "example": {"en": "Example", "zh": "样本"},
+    "batch_note": {"en": "Neurons show the selected example; dW and db are averages over the "
+                         "batch of m = {m} examples.",
+                   "zh": "神经元显示所选样本;dW 和 db 是对 m = {m} 个样本的批量平均。"},
+    "equation": {"en": "Current equation", "zh": "当前公式"},
+    "no_step": {"en": "No step done yet in this iteration: press Next step (→) to compute Z[1].",
+                "zh": "本次迭代尚未计算:按“下一步”(→)计算 Z[1]。"},
+    "operands": {"en": "Reads", "zh": "输入"},
+    "result": {"en": "Result", "zh": "结果"},
+    "why": {"en": "Why this step", "zh": "为什么要这一步"},
+    "columns_shown": {"en": "showing {shown} of {total} columns",
+                      "zh": "显示 {total} 列中的 {shown} 列"},
+    "neuron": {"en": "One neuron, worked out", "zh": "单个神经元的计算"},
+    "neuron_hint": {"en": "Click a neuron in the drawing to see its own arithmetic.",
+                    "zh": "点击图中的神经元,查看它的具体计算。"},
+    "timeline": {"en": "Steps of this iteration", "zh": "本次迭代的步骤"},
+    "language": {"en": "Language", "zh": "语言"},
+    "error": {"en": "Error", "zh": "错误"},
+    "wide_note": {"en": "Wide layers are summarised: {n} units drawn of {total}.",
+                  "zh": "较宽的层已简化:画出 {total} 个中的 {n} 个。"},
+    "xtarget": {"en": "target y", "zh": "目标 y"},
+    "current": {"en": "current network", "zh": "当前网络"},
+}
+
+
+def translator(lang: str):
+    """t('key', **fmt) in the given language, falling back to English."""
+    lang = lang if lang in LANGUAGES else "en"
+
+    def t(key: str, **fmt: object) -> str:
+        entry = TEXT.get(key)
+        text = key if entry is None else entry.get(lang) or entry["en"]
+        return text.format(**fmt) if fmt else text
+
+    return t

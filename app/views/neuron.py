@@ -1,0 +1,82 @@
+"""One neuron, worked out term by term for the selected example (a Mazur-style worked example)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..engine import ACTIVATIONS, Stepper
+from .fmt import tex_num as n
+
+MAX_TERMS = 6
+
+G_TEX = {"sigmoid": r"\sigma", "tanh": r"\tanh", "relu": r"\mathrm{relu}",
+         "leaky_relu": r"\mathrm{lrelu}", "linear": "g", "softmax": r"\mathrm{softmax}"}
+
+
+def _sum_terms(pairs: list[tuple[float, float]]) -> str:
+    terms = [rf"({n(a)})({n(b)})" for a, b in pairs[:MAX_TERMS]]
+    if len(pairs) > MAX_TERMS:
+        terms.append(rf"\dots_{{({len(pairs) - MAX_TERMS}\text{{ more}})}}")
+    return " + ".join(terms)
+
+
+def neuron_view(stepper: Stepper, layer: int, index: int, example: int) -> dict | None:
+    """Lines of LaTeX for unit `index` of `layer` and column `example`; None if out of range."""
+    spec, v = stepper.spec, stepper.values
+    L = spec.depth
+    if not (0 <= layer <= L and 0 <= index < spec.layers[layer]):
+        return None
+    i = min(example, v["A0"].shape[1] - 1)
+    j = index
+    lines: list[str] = []
+    if layer == 0:
+        lines.append(rf"x_{{{j + 1}}} = {n(v['A0'][j, i])}")
+        return {"layer": 0, "index": j, "example": i, "lines": lines, "input": True}
+    params = stepper.params  # the pre-update weights: the ones this iteration's values used
+    w, b = params[f"W{layer}"], params[f"b{layer}"]
+    a_prev = v[f"A{layer - 1}"][:, i]
+    sub = rf"^{{[{layer}]}}_{{{j + 1}}}"
+    g = spec.activations[layer - 1]
+    if f"Z{layer}" in v:
+        z = float(v[f"Z{layer}"][j, i])
+        pairs = [(float(w[j, k]), float(a_prev[k])) for k in range(len(a_prev))]
+        prev = "x" if layer == 1 else f"a^{{[{layer - 1}]}}"
+        lines.append(rf"z{sub} = \sum_k w{sub[:-1]}k}} {prev}_k + b{sub}")
+        lines.append(rf"= {_sum_terms(pairs)} + ({n(b[j, 0])}) = {n(z)}")
+        if f"A{layer}" in v:
+            a = float(v[f"A{layer}"][j, i])
+            arg = r"z_{1..n}" if g == "softmax" else n(z)
+            lines.append(rf"a{sub} = {G_TEX[g]}({arg}) = {n(a)}")
+    if f"dZ{layer}" in v:
+        delta = float(v[f"dZ{layer}"][j, i])
+        a = float(v[f"A{layer}"][j, i])
+        if layer == L:
+            y = float(v["Y"][j, i])
+            if spec.collapses:
+                lines.append(rf"\delta{sub} = a{sub} - y_{{{j + 1}}} = {n(a)} - ({n(y)}) = {n(delta)}")
+            else:
+                da = float(v[f"dA{layer}"][j, i])
+                lines.append(rf"\delta{sub} = \frac{{\partial L}}{{\partial a{sub}}}\cdot "
+                             rf"g'(z{sub}) = {n(da)} \cdot {_g_prime_value(g, v, layer, j, i, da, delta)}"
+                             rf" = {n(delta)}")
+        else:
+            w_next = params[f"W{layer + 1}"]
+            d_next = v[f"dZ{layer + 1}"][:, i]
+            pairs = [(float(w_next[k, j]), float(d_next[k])) for k in range(len(d_next))]
+            gp = ACTIVATIONS[g].derivative(v[f"Z{layer}"][j:j + 1, i:i + 1],
+                                           v[f"A{layer}"][j:j + 1, i:i + 1])
+            lines.append(rf"\delta{sub} = \Big(\sum_k w^{{[{layer + 1}]}}_{{k{j + 1}}}"
+                         rf"\,\delta^{{[{layer + 1}]}}_k\Big)\, g'(z{sub})")
+            lines.append(rf"= \big({_sum_terms(pairs)}\big) \cdot {n(float(np.ravel(gp)[0]))}"
+                         rf" = {n(delta)}")
+        del a
+    return {"layer": layer, "index": j, "example": i, "lines": lines, "input": False}
+
+
+def _g_prime_value(g: str, v: dict, layer: int, j: int, i: int, da: float, delta: float) -> str:
+    if g == "softmax":  # not element-wise: the Jacobian mixes the outputs
+        return r"(\text{softmax Jacobian})"
+    act = ACTIVATIONS[g]
+    assert act.derivative is not None
+    value = act.derivative(v[f"Z{layer}"][j:j + 1, i:i + 1], v[f"A{layer}"][j:j + 1, i:i + 1])
+    return n(float(np.ravel(value)[0]))

@@ -1,0 +1,105 @@
+"""A diverging, colour-blind-safe palette centred on zero, with linear or log-magnitude scaling.
+
+Orange is negative, blue is positive (as in TensorFlow Playground), white is zero. Orange and blue
+stay distinct under the common colour-vision deficiencies.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .fmt import num
+
+NEGATIVE = ((0xF7, 0xF7, 0xF7), (0xFE, 0xE0, 0xB6), (0xFD, 0xB8, 0x63), (0xE0, 0x82, 0x14),
+            (0xB3, 0x58, 0x06))
+POSITIVE = ((0xF7, 0xF7, 0xF7), (0xD1, 0xE5, 0xF0), (0x92, 0xC5, 0xDE), (0x43, 0x93, 0xC3),
+            (0x21, 0x66, 0xAC))
+LOG_DECADES = 6  # a log scale spans this many powers of ten below its maximum
+
+
+def _ramp(stops: tuple, t: float) -> tuple[int, int, int]:
+    """Interpolate along the stops for t in [0, 1]."""
+    pos = min(max(t, 0.0), 1.0) * (len(stops) - 1)
+    i = min(int(pos), len(stops) - 2)
+    f = pos - i
+    a, b = stops[i], stops[i + 1]
+    return tuple(round(a[k] + (b[k] - a[k]) * f) for k in range(3))  # type: ignore[return-value]
+
+
+def _hex(rgb: tuple[int, int, int]) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
+
+
+def _luminance(rgb: tuple[int, int, int]) -> float:
+    def channel(c: int) -> float:
+        s = c / 255
+        return s / 12.92 if s <= 0.03928 else ((s + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+@dataclass(frozen=True)
+class Scale:
+    """Maps a value to a position t in [-1, 1] and to a colour.
+
+    linear: t = v / vmax.  log: t = sign(v)·(log10|v| − log10 vmin) / (log10 vmax − log10 vmin),
+    with vmin = vmax·10^−6, so values a millionth of the largest still show a tint.
+    """
+
+    vmax: float
+    log: bool = False
+
+    @classmethod
+    def for_values(cls, values, log: bool = False) -> Scale:
+        vmax = max((abs(float(v)) for v in values), default=0.0)
+        return cls(vmax if vmax > 0 and math.isfinite(vmax) else 1.0, log)
+
+    @property
+    def vmin(self) -> float:
+        return self.vmax * 10.0 ** -LOG_DECADES
+
+    def position(self, v: float) -> float:
+        if v == 0 or not math.isfinite(v):
+            return 0.0
+        if not self.log:
+            return max(-1.0, min(1.0, v / self.vmax))
+        span = math.log10(self.vmax) - math.log10(self.vmin)
+        t = (math.log10(abs(v)) - math.log10(self.vmin)) / span
+        return math.copysign(max(0.0, min(1.0, t)), v)
+
+    def rgb(self, v: float) -> tuple[int, int, int]:
+        t = self.position(v)
+        return _ramp(POSITIVE if t >= 0 else NEGATIVE, abs(t))
+
+    def color(self, v: float) -> str:
+        return _hex(self.rgb(v))
+
+    def line_color(self, v: float, floor: float = 0.3) -> str:
+        """Colour for a thin line: at least `floor` of the way out, so the sign stays visible."""
+        t = self.position(v)
+        return _hex(_ramp(POSITIVE if v >= 0 else NEGATIVE, max(abs(t), floor)))
+
+    def text_color(self, v: float) -> str:
+        """Black or white, whichever reads better on color(v)."""
+        return "#111111" if _luminance(self.rgb(v)) > 0.36 else "#ffffff"
+
+    def legend(self, stops: int = 9) -> dict:
+        """Gradient stops (offset %, colour) and labelled ticks for a legend bar."""
+        gradient = []
+        for i in range(stops):
+            t = -1 + 2 * i / (stops - 1)
+            rgb = _ramp(POSITIVE if t >= 0 else NEGATIVE, abs(t))
+            gradient.append({"offset": round(100 * i / (stops - 1), 2), "color": _hex(rgb)})
+        if self.log:
+            ticks = [(-1.0, -self.vmax), (-0.5, -self.vmax * 1e-3), (0.0, 0.0),
+                     (0.5, self.vmax * 1e-3), (1.0, self.vmax)]
+        else:
+            ticks = [(t, t * self.vmax) for t in (-1.0, -0.5, 0.0, 0.5, 1.0)]
+        return {
+            "gradient": gradient,
+            "ticks": [{"offset": round(50 * (t + 1), 2), "label": num(v, 2)} for t, v in ticks],
+            "log": self.log,
+            "vmax": self.vmax,
+        }
