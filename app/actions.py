@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from .engine import Diverged, Stepper, StepOrderError
+from .engine import Diverged, StepOrderError, Stepper
 from .sessions import Session
 from .settings import Settings
 

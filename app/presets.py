@@ -60,7 +60,8 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
     Preset("vanishing", {"en": "Deep sigmoid: vanishing gradients", "zh": "深层 sigmoid:梯度消失"},
            {"en": "Six sigmoid layers. Step through the backward pass: δ shrinks by ~4× or more "
                   "at every layer (log scale on).",
-            "zh": "六层 sigmoid。逐步执行反向传播:残差 δ 每经过一层缩小约 4 倍以上(已开启对数刻度)。"},
+            "zh": "六层 sigmoid。逐步执行反向传播:残差 δ 每经过一层缩小约 4 倍以上"
+                  "(已开启对数刻度)。"},
            {"layers": [2, 6, 6, 6, 6, 6, 1], "activations": ["sigmoid"] * 6,
             "loss": "squared_error", "learning_rate": 0.5, "init": "normal", "init_scale": 0.5,
             "dataset": "circles", "samples": 8, "noise": 0.05, "seed": 6}, log_scale=True),

@@ -69,7 +69,8 @@ class SessionConfig(Strict):
         for i, (size, (kind, low, high)) in enumerate(zip(n, limits + [("output", 1, MAX_OUTPUTS)],
                                                           strict=True)):
             if not low <= size <= high:
-                raise ValueError(f"layers[{i}]: the {kind} layer has {low} to {high} units, got {size}")
+                raise ValueError(f"layers[{i}]: the {kind} layer has {low} to {high} units, "
+                                 f"got {size}")
         if len(self.activations) != depth:
             raise ValueError(f"activations: give one per non-input layer ({depth}), "
                              f"got {len(self.activations)}")

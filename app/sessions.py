@@ -12,6 +12,7 @@ import numpy as np
 
 from .engine import Dataset, DatasetError, NetworkSpec, Stepper, init_weights, make_dataset
 from .schemas import SessionConfig
+from .views.cache import RenderCache
 from .views.network import ViewSettings
 
 
@@ -30,6 +31,7 @@ class Session:
     stepper: Stepper
     dataset: Dataset | None
     view: ViewSettings = field(default_factory=ViewSettings)
+    cache: RenderCache = field(default_factory=RenderCache, repr=False)
     lock: threading.Lock = field(default_factory=threading.Lock)
     last_used: float = field(default_factory=time.monotonic)
 
@@ -114,7 +116,8 @@ def session_state(session: Session, with_steps: bool = True) -> dict:
             "activation": s.spec.activations[l - 1],
             "W": params[f"W{l}"].tolist(),
             "b": params[f"b{l}"].ravel().tolist(),
-            **{name: _listed(s.values, f"{name}{l}") for name in ("Z", "A", "dA", "dZ", "dW", "db")},
+            **{name: _listed(s.values, f"{name}{l}")
+               for name in ("Z", "A", "dA", "dZ", "dW", "db")},
         })
     for layer in layers:
         if layer["db"] is not None:

@@ -38,12 +38,24 @@
     if (event.key === "ArrowLeft") { event.preventDefault(); press("btn-prev"); }
   });
 
-  // Neurons are SVG groups: Enter or Space selects them like a button.
+  // Neurons: a click (or Enter/Space) asks the server to work that neuron out.
+  function selectNeuron(el) {
+    var stage = document.getElementById("stage");
+    if (!stage || !window.htmx) return;
+    window.htmx.ajax("POST", "/ui/" + stage.dataset.sid + "/view", {
+      target: "#stage", swap: "outerHTML",
+      values: { neuron: el.dataset.layer + "," + el.dataset.index },
+    });
+  }
+  document.addEventListener("click", function (event) {
+    var el = event.target.closest && event.target.closest("g.neuron");
+    if (el) selectNeuron(el);
+  });
   document.addEventListener("keydown", function (event) {
     var el = event.target;
     if (el && el.classList && el.classList.contains("neuron") && (event.key === "Enter" || event.key === " ")) {
       event.preventDefault();
-      el.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+      selectNeuron(el);
     }
   });
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 import re
 
 import numpy as np
+from markupsafe import Markup, escape
 
 from ..engine import Stepper, symbol
+from .cache import RenderCache
 from .explain import explain
 from .fmt import num, shape
 from .network import ViewSettings
 from .palette import Scale
 
-MAX_ROWS, MAX_COLS = 16, 10
+MAX_ROWS, MAX_COLS = 16, 8
 EXAMPLE_AXIS = re.compile(r"^(A|Z|dA|dZ|Y)\d*$")  # these have one column per example
 
 
@@ -40,9 +42,9 @@ def pick(n: int, cap: int, keep: int | None = None) -> list[int | None]:
     """Indices to show out of n, at most `cap`, always with `keep` and the last; None is a gap."""
     if n <= cap:
         return list(range(n))
-    chosen = set(range(cap - 2)) | {n - 1}
+    chosen = set(range(cap - 1)) | {n - 1}
     if keep is not None and keep not in chosen:
-        chosen = set(range(cap - 3)) | {keep, n - 1}
+        chosen = set(range(cap - 2)) | {keep, n - 1}
     out: list[int | None] = []
     for i in sorted(chosen):
         if out and out[-1] is not None and i != out[-1] + 1:
@@ -52,17 +54,24 @@ def pick(n: int, cap: int, keep: int | None = None) -> list[int | None]:
 
 
 def matrix_view(key: str, arr: np.ndarray, view: ViewSettings, t) -> dict:
-    """A small table of the value: 4 significant digits, coloured like the drawing."""
+    """A small table of the value: 4 significant digits, coloured like the drawing.
+
+    Rows come out as ready <td> cells (numbers and colours only), built once per table.
+    """
     a = np.atleast_2d(np.asarray(arr, dtype=float))
     per_example = bool(EXAMPLE_AXIS.match(key.removeprefix("new_")))
-    if view.rows and a.ndim == 2:
+    if view.rows:
         a = a.T
     n_rows, n_cols = a.shape
     ex = view.example
     rows = pick(n_rows, MAX_ROWS, ex if per_example and view.rows else None)
     cols = pick(n_cols, MAX_COLS, ex if per_example and not view.rows else None)
-    scale = Scale.for_values(a.ravel(), view.log_scale)
-    body = []
+    row_idx = [r for r in rows if r is not None]
+    col_idx = [c for c in cols if c is not None]
+    shown = a[np.ix_(row_idx, col_idx)]
+    fills, texts = Scale.for_values(a, view.log_scale).colors(shown)
+    body: list[Markup | None] = []
+    flat = 0
     for r in rows:
         if r is None:
             body.append(None)
@@ -70,30 +79,28 @@ def matrix_view(key: str, arr: np.ndarray, view: ViewSettings, t) -> dict:
         cells = []
         for c in cols:
             if c is None:
-                cells.append(None)
+                cells.append('<td class="gap">…</td>')
                 continue
-            val = float(a[r, c])
-            selected = per_example and (r if view.rows else c) == ex
-            cells.append({"text": num(val), "bg": scale.color(val), "fg": scale.text_color(val),
-                          "exact": repr(val), "selected": selected})
-        body.append(cells)
+            val = float(shown.flat[flat])
+            sel = ' class="sel"' if per_example and (r if view.rows else c) == ex else ""
+            cells.append(f'<td style="background:{fills[flat]};color:{texts[flat]}" '
+                         f'title="{val!r}"{sel}>{num(val)}</td>')
+            flat += 1
+        body.append(Markup("".join(cells)))
     dims = tuple(np.shape(arr))
-    shown_dims = tuple(reversed(dims)) if view.rows else dims
-    shown_cols = sum(c is not None for c in cols)
-    note = t("columns_shown", shown=shown_cols, total=n_cols) if shown_cols < n_cols else ""
+    shown_cols = len(col_idx)
     return {
         "key": key,
         "tex": symbol(key) + (r"_{\text{new}}" if key.startswith("new_") else ""),
-        "shape": shape(shown_dims),
+        "shape": shape(tuple(reversed(dims)) if view.rows else dims),
         "rows": body,
-        "col_headers": [None if c is None else c + 1 for c in cols],
-        "row_headers": [None if r is None else r + 1 for r in rows],
-        "note": note,
-        "scalar": a.size == 1 and not dims,
+        "width": len(cols),
+        "note": t("columns_shown", shown=shown_cols, total=n_cols) if shown_cols < n_cols else "",
     }
 
 
-def step_view(stepper: Stepper, view: ViewSettings, lang: str, t) -> dict | None:
+def step_view(stepper: Stepper, view: ViewSettings, lang: str, t,
+              cache: RenderCache | None = None) -> dict | None:
     """The last step done, ready to print; None before the first step of an iteration."""
     if stepper.c == 0:
         return None
@@ -104,6 +111,12 @@ def step_view(stepper: Stepper, view: ViewSettings, lang: str, t) -> dict | None
         dims = tuple(np.shape(values[key]))
         shapes[symbol(key)] = tuple(reversed(dims)) if view.rows else dims
     shown_reads = () if step.kind == "update" else step.reads
+    cache = cache or RenderCache()
+
+    def table(key: str, arr: np.ndarray) -> dict:
+        slot = ("table", key, view.rows, view.log_scale, view.example, lang)
+        return cache.get(slot, (arr,), lambda: matrix_view(key, arr, view, t))
+
     return {
         "id": step.id,
         "kind": step.kind,
@@ -111,20 +124,23 @@ def step_view(stepper: Stepper, view: ViewSettings, lang: str, t) -> dict | None
         "layer": step.layer,
         "formula": formula,
         "annotated": annotate(formula, shapes) if step.kind != "update" else formula,
-        "operands": [matrix_view(k, values[k], view, t) for k in shown_reads],
-        "outputs": [matrix_view(k, values[k], view, t) for k in step.writes],
+        "operands": [table(k, values[k]) for k in shown_reads],
+        "outputs": [table(k, values[k]) for k in step.writes],
         "explanation": explain(step, stepper.spec.activations, stepper.spec.collapses,
                                stepper.spec.weight_decay, lang),
     }
 
 
-def timeline_view(stepper: Stepper) -> list[dict]:
-    """The micro-steps of the iteration: done, current (last done) or to come."""
-    out = []
+def timeline_view(stepper: Stepper, update_label: str, sid: str) -> Markup:
+    """The micro-steps of the iteration as <li> buttons: done, current (last done) or to come."""
+    items = []
     for index, step in enumerate(stepper.plan):
-        state = "done" if index < stepper.c - 1 else ("current" if index == stepper.c - 1
-                                                       else "todo")
-        out.append({"index": index, "id": step.id, "tex": None if step.id == "update"
-                    else symbol(step.id), "phase": step.phase, "state": state,
-                    "seek": index + 1})
-    return out
+        state = ("done" if index < stepper.c - 1 else
+                 "current" if index == stepper.c - 1 else "todo")
+        label = (escape(update_label) if step.id == "update" else
+                 f'<span class="tex" data-tex="{escape(symbol(step.id))}">{step.id}</span>')
+        items.append(f'<li class="{state} {step.phase}" data-step="{step.id}"><button '
+                     f'hx-post="/ui/{sid}/seek" hx-vals=\'{{"index": {index + 1}}}\' '
+                     f'title="{step.id}">'
+                     f'{label}</button></li>')
+    return Markup("".join(items))

@@ -29,7 +29,8 @@ EXPLAIN: dict[str, dict[str, str]] = {
     },
     "loss": {
         "en": "J measures how far the outputs are from the targets, averaged over the m examples "
-              "of the batch{decay}. Backpropagation finds how J changes with every weight and bias.",
+              "of the batch{decay}. Backpropagation finds how J changes with every weight and "
+              "bias.",
         "zh": "J 衡量输出与目标的差距,对批量中的 m 个样本取平均{decay}。反向传播要求出 J 对每个"
               "权重和偏置的变化率。",
     },

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import math
-
 
 def num(v: float, digits: int = 4) -> str:
-    """4 significant digits: 0.6936, −1.234e−05, 12.35; ±inf and NaN spelled out."""
-    v = float(v)
-    if math.isnan(v):
-        return "NaN"
-    if math.isinf(v):
-        return "∞" if v > 0 else "−∞"
-    if v == 0:
-        return "0"
+    """4 significant digits: 0.6936, −1.234e−5, 12.35; ±inf and NaN spelled out."""
     text = f"{v:.{digits}g}"
-    if "e" in text:
-        mantissa, exp = text.split("e")
-        text = f"{mantissa}e{int(exp)}"
-    return text.replace("-", "−")
+    if text[-1].isdigit() and "e" not in text:  # the common case: a plain finite number
+        if text[0] == "-":
+            return "0" if text == "-0" else "−" + text[1:]
+        return text
+    if text in ("nan", "-nan"):
+        return "NaN"
+    if text.endswith("inf"):
+        return "−∞" if text[0] == "-" else "∞"
+    mantissa, exp = text.split("e")
+    return f"{mantissa}e{int(exp)}".replace("-", "−")
 
 
 def tex_num(v: float, digits: int = 4) -> str:

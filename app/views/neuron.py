@@ -48,32 +48,33 @@ def neuron_view(stepper: Stepper, layer: int, index: int, example: int) -> dict 
             arg = r"z_{1..n}" if g == "softmax" else n(z)
             lines.append(rf"a{sub} = {G_TEX[g]}({arg}) = {n(a)}")
     if f"dZ{layer}" in v:
-        delta = float(v[f"dZ{layer}"][j, i])
-        a = float(v[f"A{layer}"][j, i])
-        if layer == L:
-            y = float(v["Y"][j, i])
-            if spec.collapses:
-                lines.append(rf"\delta{sub} = a{sub} - y_{{{j + 1}}} = {n(a)} - ({n(y)}) = {n(delta)}")
-            else:
-                da = float(v[f"dA{layer}"][j, i])
-                lines.append(rf"\delta{sub} = \frac{{\partial L}}{{\partial a{sub}}}\cdot "
-                             rf"g'(z{sub}) = {n(da)} \cdot {_g_prime_value(g, v, layer, j, i, da, delta)}"
-                             rf" = {n(delta)}")
-        else:
-            w_next = params[f"W{layer + 1}"]
-            d_next = v[f"dZ{layer + 1}"][:, i]
-            pairs = [(float(w_next[k, j]), float(d_next[k])) for k in range(len(d_next))]
-            gp = ACTIVATIONS[g].derivative(v[f"Z{layer}"][j:j + 1, i:i + 1],
-                                           v[f"A{layer}"][j:j + 1, i:i + 1])
-            lines.append(rf"\delta{sub} = \Big(\sum_k w^{{[{layer + 1}]}}_{{k{j + 1}}}"
-                         rf"\,\delta^{{[{layer + 1}]}}_k\Big)\, g'(z{sub})")
-            lines.append(rf"= \big({_sum_terms(pairs)}\big) \cdot {n(float(np.ravel(gp)[0]))}"
-                         rf" = {n(delta)}")
-        del a
+        lines += _delta_lines(stepper, layer, j, i, sub, g)
     return {"layer": layer, "index": j, "example": i, "lines": lines, "input": False}
 
 
-def _g_prime_value(g: str, v: dict, layer: int, j: int, i: int, da: float, delta: float) -> str:
+def _delta_lines(stepper: Stepper, layer: int, j: int, i: int, sub: str, g: str) -> list[str]:
+    """δ of the unit: from the loss at the output, from the next layer's δs elsewhere."""
+    spec, v = stepper.spec, stepper.values
+    delta = n(float(v[f"dZ{layer}"][j, i]))
+    if layer == spec.depth:
+        a, y = float(v[f"A{layer}"][j, i]), float(v["Y"][j, i])
+        if spec.collapses:
+            return [rf"\delta{sub} = a{sub} - y_{{{j + 1}}} = {n(a)} - ({n(y)}) = {delta}"]
+        da = n(float(v[f"dA{layer}"][j, i]))
+        g_prime = _g_prime_value(g, v, layer, j, i)
+        return [rf"\delta{sub} = \frac{{\partial L}}{{\partial a{sub}}}\cdot g'(z{sub})"
+                rf" = {da} \cdot {g_prime} = {delta}"]
+    w_next = stepper.params[f"W{layer + 1}"]
+    d_next = v[f"dZ{layer + 1}"][:, i]
+    pairs = [(float(w_next[k, j]), float(d_next[k])) for k in range(len(d_next))]
+    nxt = f"[{layer + 1}]"
+    return [rf"\delta{sub} = \Big(\sum_k w^{{{nxt}}}_{{k{j + 1}}}\,\delta^{{{nxt}}}_k\Big)"
+            rf"\, g'(z{sub})",
+            rf"= \big({_sum_terms(pairs)}\big) \cdot {_g_prime_value(g, v, layer, j, i)}"
+            rf" = {delta}"]
+
+
+def _g_prime_value(g: str, v: dict, layer: int, j: int, i: int) -> str:
     if g == "softmax":  # not element-wise: the Jacobian mixes the outputs
         return r"(\text{softmax Jacobian})"
     act = ACTIVATIONS[g]

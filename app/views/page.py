@@ -11,17 +11,15 @@ from .i18n import LANGUAGES, translator
 from .network import network_view
 from .neuron import neuron_view
 
-MAX_EXAMPLE_CHOICES = 200
 
+def example_text(session: Session, i: int) -> str:
+    """The selected example's inputs and targets: x = (0, 1) → y = (1)."""
+    x, y = session.stepper.values["A0"][:, i], session.stepper.values["Y"][:, i]
 
-def example_choices(session: Session) -> list[dict]:
-    """The examples of the current batch, labelled with their inputs."""
-    x = session.stepper.values["A0"]
-    out = []
-    for i in range(min(x.shape[1], MAX_EXAMPLE_CHOICES)):
-        inputs = ", ".join(num(val, 3) for val in x[:4, i]) + (", …" if x.shape[0] > 4 else "")
-        out.append({"index": i, "label": f"{i + 1}: x = ({inputs})"})
-    return out
+    def vec(v) -> str:
+        return "(" + ", ".join(num(val, 3) for val in v[:4]) + (", …" if len(v) > 4 else "") + ")"
+
+    return f"x = {vec(x)} → y = {vec(y)}"
 
 
 def stage_context(session: Session, lang: str, error: str | None = None) -> dict:
@@ -55,10 +53,10 @@ def stage_context(session: Session, lang: str, error: str | None = None) -> dict
         "m": m,
         "batch_size": s.batch_size,
         "view": view,
-        "examples": example_choices(session),
-        "network": network_view(s, view, t),
-        "step": step_view(s, view, lang, t),
-        "timeline": timeline_view(s),
+        "example_text": example_text(session, view.example),
+        "network": network_view(s, view, t, session.cache),
+        "step": step_view(s, view, lang, t, session.cache),
+        "timeline": timeline_view(s, t("update"), session.id),
         "neuron": neuron,
         "at_start": s.t == 0 and s.c == 0,
     }

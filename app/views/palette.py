@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from .fmt import num
 
 NEGATIVE = ((0xF7, 0xF7, 0xF7), (0xFE, 0xE0, 0xB6), (0xFD, 0xB8, 0x63), (0xE0, 0x82, 0x14),
@@ -40,6 +42,15 @@ def _luminance(rgb: tuple[int, int, int]) -> float:
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
+LUT_STEPS = 200  # colours precomputed per side: t in [0, 1] in steps of 1/200
+
+
+def _lut(stops: tuple) -> tuple[list[str], list[str]]:
+    fills = [_ramp(stops, k / LUT_STEPS) for k in range(LUT_STEPS + 1)]
+    return ([_hex(c) for c in fills],
+            ["#111111" if _luminance(c) > 0.36 else "#ffffff" for c in fills])
+
+
 @dataclass(frozen=True)
 class Scale:
     """Maps a value to a position t in [-1, 1] and to a colour.
@@ -53,8 +64,31 @@ class Scale:
 
     @classmethod
     def for_values(cls, values, log: bool = False) -> Scale:
-        vmax = max((abs(float(v)) for v in values), default=0.0)
-        return cls(vmax if vmax > 0 and math.isfinite(vmax) else 1.0, log)
+        arr = np.abs(np.asarray(values, dtype=float))
+        arr = arr[np.isfinite(arr)]
+        vmax = float(arr.max()) if arr.size else 0.0
+        return cls(vmax if vmax > 0 else 1.0, log)
+
+    def positions(self, values: np.ndarray) -> np.ndarray:
+        """position() for a whole array at once (non-finite values map to 0)."""
+        v = np.asarray(values, dtype=float)
+        v = np.where(np.isfinite(v), v, 0.0)
+        if not self.log:
+            return np.clip(v / self.vmax, -1.0, 1.0)
+        with np.errstate(divide="ignore"):
+            mag = (np.log10(np.abs(v)) - math.log10(self.vmin)) / LOG_DECADES
+        return np.sign(v) * np.clip(mag, 0.0, 1.0)  # log10(0) = -inf clips to 0
+
+    def colors(self, values: np.ndarray) -> tuple[list[str], list[str]]:
+        """Fill and text colours for every value of an array (flattened), via lookup tables."""
+        t = self.positions(values).ravel()
+        index = np.rint(np.abs(t) * LUT_STEPS).astype(int).tolist()
+        fills, texts = [], []
+        for k, negative in zip(index, (t < 0).tolist(), strict=True):
+            lut = NEGATIVE_LUT if negative else POSITIVE_LUT
+            fills.append(lut[0][k])
+            texts.append(lut[1][k])
+        return fills, texts
 
     @property
     def vmin(self) -> float:
@@ -81,6 +115,14 @@ class Scale:
         t = self.position(v)
         return _hex(_ramp(POSITIVE if v >= 0 else NEGATIVE, max(abs(t), floor)))
 
+    def line_colors(self, values: np.ndarray, floor: float = 0.3) -> list[str]:
+        """line_color() for every value of an array (flattened)."""
+        t = self.positions(values).ravel()
+        index = np.rint(np.maximum(np.abs(t), floor) * LUT_STEPS).astype(int).tolist()
+        signs = (np.asarray(values).ravel() < 0).tolist()
+        return [(NEGATIVE_LUT if neg else POSITIVE_LUT)[0][k]
+                for k, neg in zip(index, signs, strict=True)]
+
     def text_color(self, v: float) -> str:
         """Black or white, whichever reads better on color(v)."""
         return "#111111" if _luminance(self.rgb(v)) > 0.36 else "#ffffff"
@@ -103,3 +145,6 @@ class Scale:
             "log": self.log,
             "vmax": self.vmax,
         }
+
+
+POSITIVE_LUT, NEGATIVE_LUT = _lut(POSITIVE), _lut(NEGATIVE)

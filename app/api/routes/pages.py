@@ -73,7 +73,7 @@ def _session_or_refresh(store, sid: str) -> Session | Response:
 
 @router.post("/ui/{sid}/view", response_class=HTMLResponse)
 def change_view(request: Request, sid: str, store: StoreDep, lang_cookie: LangCookie = None,
-                example: Annotated[int | None, Form(ge=0, le=1999)] = None,
+                example_number: Annotated[int | None, Form(ge=1, le=2000)] = None,
                 scale: Annotated[str | None, Form(pattern="^(linear|log)$")] = None,
                 notation: Annotated[str | None, Form(pattern="^(columns|rows)$")] = None,
                 neuron: Annotated[str | None, Form(pattern=r"^\d{1,2},\d{1,2}$")] = None,
@@ -83,8 +83,9 @@ def change_view(request: Request, sid: str, store: StoreDep, lang_cookie: LangCo
         return session
     with session.lock:
         view = session.view
-        if example is not None:
-            view = replace(view, example=example)
+        if example_number is not None:
+            m = session.stepper.values["A0"].shape[1]
+            view = replace(view, example=min(example_number, m) - 1)
         if scale is not None:
             view = replace(view, log_scale=scale == "log")
         if notation is not None:

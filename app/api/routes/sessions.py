@@ -17,12 +17,19 @@ router = APIRouter(prefix="/api/sessions", tags=["sessions"])
 ERRORS = {
     404: {"description": "No such session (unknown id, deleted or expired)"},
     409: {"description": "The move does not fit the current step (e.g. backward before forward)"},
-    422: {"description": "Invalid input, or a step that diverged (inf/NaN): the message says which"},
+    422: {"description": "Invalid input, or a step that diverged (inf/NaN): the message says "
+                         "which"},
 }
 
 
+def _locked_state(session: Session) -> dict:
+    # Under the session's lock: a concurrent move must not change the stepper mid-read.
+    with session.lock:
+        return session_state(session)
+
+
 def _state(session: Session, status: int = 200) -> JSONResponse:
-    return JSONResponse(session_state(session), status_code=status)
+    return JSONResponse(_locked_state(session), status_code=status)
 
 
 def _move(session: Session, settings, action: str, **args) -> JSONResponse:
@@ -33,8 +40,9 @@ def _move(session: Session, settings, action: str, **args) -> JSONResponse:
     except ActionLimitError as err:
         raise HTTPException(422, f"{err}") from None
     except Diverged as err:
-        return JSONResponse({"detail": str(err), "error": "diverged", "field": "learning_rate",
-                             "state": session_state(session)}, status_code=422)
+        return JSONResponse({"detail": str(err), "message": str(err), "error": "diverged",
+                             "field": "learning_rate", "state": _locked_state(session)},
+                            status_code=422)
     return _state(session)
 
 

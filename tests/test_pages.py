@@ -1,0 +1,216 @@
+"""The step page and its htmx fragments, through real HTTP, checked by CSS selector."""
+
+from __future__ import annotations
+
+import pytest
+from bs4 import BeautifulSoup
+
+from app.presets import PRESETS
+
+
+def soup(response) -> BeautifulSoup:
+    assert response.status_code == 200, response.text[:500]
+    return BeautifulSoup(response.text, "html.parser")
+
+
+@pytest.fixture
+def page(client):
+    """The page a new visitor gets, and its session id."""
+    response = client.get("/?lang=en")
+    sid = client.cookies.get("bs_session")
+    return soup(response), sid
+
+
+def stepper_of(app, sid):
+    return app.state.store.get(sid).stepper
+
+
+def step_to(client, sid, step_id: str):
+    for _ in range(60):
+        html = soup(client.post(f"/ui/{sid}/next"))
+        if html.select_one("#stage")["data-step"] == step_id:
+            return html
+    raise AssertionError(f"never reached {step_id}")
+
+
+def test_page_opens_on_a_ready_network(page):
+    html, sid = page
+    assert sid and len(sid) >= 22  # 128 random bits, URL-safe
+    svg = html.select_one("svg.network")
+    # XOR 2-2-1: one element per neuron and one +1 bias unit per non-output layer.
+    assert len(svg.select("g.neuron")) == 2 + 2 + 1
+    assert len(svg.select("g.bias-unit")) == 2
+    assert len(svg.select("line.edge")) == 2 * 2 + 2 + 2 * 1 + 1
+    assert html.select_one("#btn-next") and html.select_one("#btn-prev").has_attr("disabled")
+    assert html.select_one("#stage")["data-cursor"] == "0"
+    assert len(html.select(".timeline li")) == 13
+    assert html.select_one("link[href='/static/vendor/katex/katex.min.css']")
+    assert html.select_one("script[src='/static/vendor/htmx/htmx.min.js']")
+    assert not html.select("script:not([src])"), "no inline script"
+
+
+def test_every_neuron_and_edge_carries_its_exact_value(client, app, page):
+    html, sid = page
+    html = step_to(client, sid, "dZ1")
+    s = stepper_of(app, sid)
+    for node in html.select("g.neuron"):
+        layer, index = int(node["data-layer"]), int(node["data-index"])
+        if layer == 0:
+            assert float(node["data-value"]) == s.values["A0"][index, 0]
+            continue
+        assert float(node["data-value"]) == s.values[f"A{layer}"][index, 0]
+        assert float(node["data-delta"]) == s.values[f"dZ{layer}"][index, 0]
+        assert node.select_one("title").text  # hover text
+    for edge in html.select("line.edge:not(.bias)"):
+        layer, row, col = (int(edge[k]) for k in ("data-layer", "data-row", "data-col"))
+        assert float(edge["data-value"]) == s.params[f"W{layer}"][row, col]
+        if layer == 2:
+            assert float(edge["data-grad"]) == s.values["dW2"][row, col]
+
+
+def test_selected_example_changes_the_neurons_not_the_gradients(client, app, page):
+    html, sid = page
+    step_to(client, sid, "dZ1")
+    html = soup(client.post(f"/ui/{sid}/view", data={"example_number": "3"}))
+    s = stepper_of(app, sid)
+    for node in html.select("g.neuron[data-layer='1']"):
+        assert float(node["data-delta"]) == s.values["dZ1"][int(node["data-index"]), 2]
+    assert html.select_one("#example-input")["value"] == "3"
+    assert html.select_one("#example-x").text == "x = (1, 0) → y = (1)"
+    assert "m = 4" in html.select_one(".batch-note").text
+    assert "average" in html.select_one(".batch-note").text
+
+
+def test_shape_labels_and_notation_switch(client, page):
+    html, sid = page
+    labels = [" ".join(t.text for t in g.select("text")) for g in html.select("g.layer-label")]
+    assert "X  2×m" in labels[0]
+    assert "W[1] 2×2 · b[1] 2×1" in labels[1] and "W[2] 1×2 · b[2] 1×1" in labels[2]
+    html = step_to(client, sid, "dW2")
+    formula = html.select_one(".formula")["data-tex"]
+    assert r"\underbrace{dZ^{[2]}}_{1\times 4}" in formula
+    assert r"\underbrace{A^{[1]\top}}_{4\times 2}" in formula
+    html = soup(client.post(f"/ui/{sid}/view", data={"notation": "rows"}))
+    formula = html.select_one(".formula")["data-tex"]
+    # Row notation: dW = (1/m)·A[1]ᵀ·dZ[2] with every matrix transposed.
+    assert r"\underbrace{A^{[1]\top}}_{2\times 4}\,\underbrace{dZ^{[2]}}_{4\times 1}" in formula
+    labels = [" ".join(t.text for t in g.select("text")) for g in html.select("g.layer-label")]
+    assert "X  m×2" in labels[0] and "W[1] 2×2 · b[1] 1×2" in labels[1]
+    assert html.select_one(".outputs .matrix .shape").text == "2×1"  # dW[2]ᵀ in row notation
+
+
+def test_equation_table_shows_the_result_with_four_digits(client, app, page):
+    html, sid = page
+    html = step_to(client, sid, "Z1")
+    s = stepper_of(app, sid)
+    cells = html.select(".outputs .matrix td")
+    assert len(cells) == 2 * 4
+    assert [float(td["title"]) for td in cells] == list(s.values["Z1"].ravel())
+    assert all(len(td.text.replace("−", "").replace(".", "").lstrip("0")) <= 4 for td in cells)
+    assert html.select_one(".why p").text.startswith("Each unit of layer 1")
+
+
+def test_walk_one_iteration_forward_and_back(client, app, page):
+    html, sid = page
+    s = stepper_of(app, sid)
+    seen = []
+    for _ in range(13):
+        html = soup(client.post(f"/ui/{sid}/next"))
+        seen.append(html.select_one("#stage")["data-step"])
+    assert seen == [step.id for step in s.plan]
+    assert html.select_one("#stage")["data-phase"] == "update"
+    assert html.select_one(".timeline li.current")["data-step"] == "update"
+    for expected in reversed(seen[:-1]):
+        html = soup(client.post(f"/ui/{sid}/prev"))
+        assert html.select_one("#stage")["data-step"] == expected
+    html = soup(client.post(f"/ui/{sid}/prev"))
+    assert html.select_one("#stage")["data-cursor"] == "0"
+
+
+def test_phase_buttons_and_order_errors_are_shown_not_raised(client, page):
+    html, sid = page
+    html = soup(client.post(f"/ui/{sid}/backward"))
+    assert "forward pass first" in html.select_one("#stage-error").text
+    html = soup(client.post(f"/ui/{sid}/forward"))
+    assert html.select_one("#stage")["data-step"] == "J"
+    assert html.select_one("#loss [data-value]")
+    html = soup(client.post(f"/ui/{sid}/backward"))
+    assert html.select_one("#stage")["data-step"] == "db1"
+    html = soup(client.post(f"/ui/{sid}/update"))
+    assert html.select_one("#stage")["data-phase"] == "update"
+    html = soup(client.post(f"/ui/{sid}/seek", data={"index": "5"}))
+    assert html.select_one("#stage")["data-cursor"] == "5"
+
+
+def test_clicking_a_neuron_works_it_out(client, app, page):
+    html, sid = page
+    step_to(client, sid, "dZ1")
+    html = soup(client.post(f"/ui/{sid}/view", data={"neuron": "1,1"}))
+    lines = [div["data-tex"] for div in html.select("#neuron .neuron-line")]
+    assert lines[0].startswith(r"z^{[1]}_{2} = \sum_k")
+    assert lines[-1].startswith("=") and r"\cdot" in lines[-1]
+    assert len(lines) == 5  # z, its terms, a = g(z), δ, its terms
+
+
+def test_language_switch_to_chinese(client):
+    html = soup(client.get("/?lang=zh"))
+    assert html.select_one("html")["lang"] == "zh-Hans"
+    assert html.select_one("#btn-forward").text.strip() == "前向传播"
+    assert html.select_one("#btn-backward").text.strip() == "反向传播"
+    assert "学习速率 α" in html.select_one("#setup").text
+    assert "权重衰减 λ" in html.select_one("#setup").text
+    sid = client.cookies.get("bs_session")
+    html = soup(client.post(f"/ui/{sid}/next"))  # the fragment follows the cookie
+    assert "第 1 层" in html.select_one(".why p").text
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_every_preset_builds_and_renders(client, name):
+    client.get("/")
+    response = client.post("/ui/new", data={"preset": name})
+    assert response.headers.get("hx-redirect") == "/"
+    html = soup(client.get("/"))
+    layers = PRESETS[name].config["layers"]
+    assert len(html.select("g.neuron")) == sum(min(n, 11) if n > 12 else n for n in layers)
+    assert html.select_one("#setup summary").text.count("-".join(map(str, layers)))
+
+
+def test_custom_network_errors_name_the_field(client):
+    client.get("/")
+    before = client.cookies.get("bs_session")
+    form = {"layers": "2, 40, 1", "activations": "tanh, sigmoid", "loss": "squared_error",
+            "init": "xavier", "dataset": "xor", "learning_rate": "0.5"}
+    response = client.post("/ui/new", data=form)
+    assert "layers[1]" in response.text and "32" in response.text
+    assert client.cookies.get("bs_session") == before  # the learner's network is untouched
+    response = client.post("/ui/new", data={**form, "layers": "2,3,1", "learning_rate": "-1"})
+    assert "learning_rate" in response.text and "greater than 0" in response.text
+    response = client.post("/ui/new", data={**form, "layers": "2,3,1", "activations": "tanh"})
+    assert "activations" in response.text
+    response = client.post("/ui/new", data={**form, "layers": "2,3,1"})
+    assert response.headers.get("hx-redirect") == "/"
+    assert client.cookies.get("bs_session") != before
+
+
+def test_unknown_session_asks_the_page_to_reload(client):
+    response = client.post("/ui/not-a-session/next")
+    assert response.status_code == 404 and response.headers["hx-refresh"] == "true"
+
+
+def test_divergence_is_reported_and_the_state_stays_finite(client, app):
+    client.get("/")
+    form = {"layers": "1, 8, 1", "activations": "relu, linear", "loss": "squared_error",
+            "init": "he", "dataset": "sine", "learning_rate": "90", "seed": "1"}
+    client.post("/ui/new", data=form)
+    sid = client.cookies.get("bs_session")
+    error = None
+    for _ in range(40):
+        html = soup(client.post(f"/ui/{sid}/iterate"))
+        if html.select_one("#stage-error"):
+            error = html.select_one("#stage-error").text
+            break
+    assert error and "try a smaller learning rate" in error
+    assert "NaN" not in html.select_one("svg.network").text
+    s = stepper_of(app, sid)
+    import numpy as np
+    assert all(np.isfinite(v).all() for v in s.values.values())
