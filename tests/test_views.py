@@ -10,7 +10,7 @@ from bs4 import BeautifulSoup
 
 from app.engine import NetworkSpec, Stepper, init_weights, make_dataset
 from app.views.equation import annotate, matrix_view, pick, step_view, timeline_view
-from app.views.fmt import num, shape, tex_num
+from app.views.fmt import num, shape, short, tex_num
 from app.views.i18n import TEXT, translator
 from app.views.network import MAX_DRAWN, ViewSettings, drawn_units, network_view
 from app.views.neuron import neuron_view
@@ -95,6 +95,15 @@ def test_legend_ticks_are_symmetric_and_labelled():
 ])
 def test_num(value, text):
     assert num(value) == text
+
+
+@pytest.mark.parametrize("value,text", [
+    (0.126, "0.126"), (-0.000111, "−1.1e−4"), (7.112e-5, "7.1e−5"), (0.00106, "1.1e−3"),
+    (-0.0203, "−0.02"), (12.34, "12.3"), (0.0, "0"), (1e-7, "1e−7"), (2.0e5, "2e5"),
+])
+def test_short_labels_fit_in_a_neuron(value, text):
+    assert short(value) == text
+    assert len(short(value)) <= 7
 
 
 def test_tex_num_and_shape():

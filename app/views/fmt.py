@@ -18,6 +18,19 @@ def num(v: float, digits: int = 4) -> str:
     return f"{mantissa}e{int(exp)}".replace("-", "−")
 
 
+def short(v: float) -> str:
+    """At most ~6 characters, to fit inside a neuron: 0.126, −0.02, 1.1e−4, 12.3."""
+    a = abs(v)
+    if a == 0 or not a < float("inf"):
+        return num(v)
+    if 0.1 <= a < 1000:
+        return num(v, 3)
+    if 0.01 <= a < 0.1:
+        return num(v, 2)
+    mantissa, exp = f"{v:.1e}".split("e")
+    return f"{mantissa.removesuffix('.0')}e{int(exp)}".replace("-", "−")
+
+
 def tex_num(v: float, digits: int = 4) -> str:
     """The same number as LaTeX: 1.2 \\times 10^{-5} instead of 1.2e-05."""
     text = num(v, digits).replace("−", "-")

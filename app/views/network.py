@@ -13,10 +13,10 @@ from markupsafe import Markup, escape
 
 from ..engine import Stepper
 from .cache import RenderCache
-from .fmt import num, shape
+from .fmt import num, shape, short
 from .palette import Scale
 
-COL_W, RADIUS, ROW_H = 170, 19, 50
+COL_W, RADIUS, ROW_H = 170, 21, 52
 PAD_X, TOP, BOTTOM = 84, 92, 86
 BIAS_Y = TOP - 44
 MAX_DRAWN = 12  # units drawn per layer; wider layers show their first and last units
@@ -167,7 +167,7 @@ def _layer_nodes(v, l, i, geo: _Geometry, delta_mode: bool, scale: Scale) -> lis
         if shown is None:
             cls, fill, ink, label = "neuron pending", NEUTRAL_FILL, "#5b6570", ""
         else:
-            cls, fill, ink, label = "neuron", fills[j], texts[j], num(shown[j], 3)
+            cls, fill, ink, label = "neuron", fills[j], texts[j], short(shown[j])
         y = geo.y(l, slot)
         nodes.append(
             f'<g class="{cls}" tabindex="0" role="button" data-layer="{l}" data-index="{j}" '

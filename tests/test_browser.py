@@ -1,0 +1,236 @@
+"""A real headless Chromium (Debian's package) clicking through the step page on a live server.
+
+The server is started with the same command as the README and the Dockerfile (`python -m app`,
+the console script's module) on a free port of 127.0.0.1, and stopped by its PID.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).parent / "artifacts"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    port = free_port()
+    env = {**os.environ, "BACKPROP_HOST": "127.0.0.1", "BACKPROP_PORT": str(port)}
+    proc = subprocess.Popen([sys.executable, "-m", "app"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/healthz", timeout=1) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"server did not start: {proc.stderr.read()!r}") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is not installed: run .ci/setup --test")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    """A fresh visitor (own cookies) whose console errors fail the test."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.server = server  # type: ignore[attr-defined]
+    yield pg
+    context.close()
+    assert errors == [], f"console errors: {errors}"
+
+
+def stage(pg) -> dict:
+    return pg.eval_on_selector("#stage", "el => ({...el.dataset})")
+
+
+def press_and_wait(pg, key: str) -> dict:
+    before = stage(pg)["cursor"], stage(pg)["iteration"]
+    pg.keyboard.press(key)
+    pg.wait_for_function(
+        "([c, i]) => { const d = document.querySelector('#stage').dataset;"
+        " return d.cursor !== c || d.iteration !== i; }", arg=list(before))
+    pg.wait_for_function("() => !document.querySelector('.htmx-request')")
+    return stage(pg)
+
+
+def swapped(pg, action) -> None:
+    """Do `action` and wait until htmx has swapped in a new #stage and settled."""
+    pg.evaluate("window.__oldStage = document.querySelector('#stage')")
+    action()
+    pg.wait_for_function("document.querySelector('#stage') !== window.__oldStage")
+    pg.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-settling')")
+
+
+def shot(pg, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    pg.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def formula_rendered(pg) -> bool:
+    return pg.eval_on_selector(".formula", "el => el.querySelector('.katex') !== null")
+
+
+def neuron_fills(pg) -> list[dict]:
+    return pg.eval_on_selector_all(
+        "g.neuron", "els => els.map(g => ({layer: +g.dataset.layer, index: +g.dataset.index,"
+        " delta: g.dataset.delta, value: g.dataset.value,"
+        " fill: g.querySelector('circle').getAttribute('fill')}))")
+
+
+def colour_sign(hex_colour: str) -> int:
+    r, b = int(hex_colour[1:3], 16), int(hex_colour[5:7], 16)
+    return 0 if abs(r - b) < 8 else (1 if b > r else -1)
+
+
+def test_step_through_an_iteration_with_the_keyboard_and_back(page):
+    page.goto(page.server + "/?lang=en")
+    assert stage(page)["cursor"] == "0"
+    plan = page.eval_on_selector_all(".timeline li", "els => els.map(li => li.dataset.step)")
+    assert plan[:5] == ["Z1", "A1", "Z2", "A2", "J"] and plan[-1] == "update"
+    forward_states = {}
+    for expected in plan:
+        state = press_and_wait(page, "ArrowRight")
+        assert state["step"] == expected
+        assert formula_rendered(page), f"KaTeX did not render the formula of {expected}"
+        current = page.eval_on_selector(".timeline li.current", "li => li.dataset.step")
+        assert current == expected
+        fills = neuron_fills(page)
+        forward_states[expected] = fills
+        if state["phase"] in ("backward", "update"):
+            for n in fills:
+                if n["delta"]:  # the colour's hue follows the sign of δ
+                    sign = colour_sign(n["fill"])
+                    assert sign == 0 or sign == (1 if float(n["delta"]) > 0 else -1)
+        if expected in ("A1", "dZ1"):
+            shot(page, f"desktop-{expected}")
+    assert stage(page)["phase"] == "update"
+    # Back again: every earlier step shows exactly the same numbers.
+    for expected in reversed(plan[:-1]):
+        state = press_and_wait(page, "ArrowLeft")
+        assert state["step"] == expected
+        assert neuron_fills(page) == forward_states[expected]
+    state = press_and_wait(page, "ArrowLeft")
+    assert state["cursor"] == "0"
+
+
+def test_buttons_preset_neuron_notation_and_language(page):
+    page.goto(page.server + "/?lang=en")
+    page.click("#setup summary")
+    with page.expect_navigation():
+        page.click("button[data-preset='ufldl']")
+    assert page.locator("g.neuron").count() == 3 + 3 + 1
+    assert page.locator("g.bias-unit").count() == 2
+    page.click("#btn-forward")
+    page.wait_for_function("document.querySelector('#stage').dataset.step === 'J'")
+    assert page.locator("#loss [data-value]").count() == 1
+    page.click("#btn-backward")
+    page.wait_for_function("document.querySelector('#stage').dataset.step === 'db1'")
+    # Work one hidden neuron out: its lines are rendered by KaTeX.
+    swapped(page, lambda: page.click("g.neuron[data-layer='1'][data-index='2']"))
+    page.wait_for_selector("#neuron .neuron-line .katex")
+    lines = page.eval_on_selector_all("#neuron .neuron-line", "els => els.map(e => e.dataset.tex)")
+    assert lines[0].startswith("z^{[1]}_{3}") and lines[-1].startswith("=")
+    # Row-per-example notation: the formula and the shapes turn around.
+    swapped(page, lambda: page.select_option("#notation-select", "rows"))
+    assert "text{rows}" in page.get_attribute(".formula", "data-formula")
+    labels = page.eval_on_selector_all("g.layer-label", "els => els.map(e => e.textContent)")
+    assert "m×3" in labels[0]
+    assert page.eval_on_selector(".formula", "el => el.querySelector('.katex') !== null")
+    shot(page, "desktop-rows-neuron")
+    # Chinese.
+    page.click("a[data-lang='zh']")
+    page.wait_for_load_state()
+    assert page.inner_text("#btn-backward").strip() == "反向传播"
+    assert page.inner_text("#btn-forward").strip() == "前向传播"
+    assert stage(page)["step"] == "db1"  # switching language keeps the learner's place
+    page.click("#btn-update")
+    page.wait_for_function("document.querySelector('#stage').dataset.phase === 'update'")
+    assert "更新" in page.inner_text(".why p") or "参数" in page.inner_text(".why p")
+    shot(page, "desktop-zh-update")
+
+
+def test_log_scale_keeps_tiny_deltas_visible(page):
+    page.goto(page.server + "/?lang=en")
+    page.click("#setup summary")
+    with page.expect_navigation():
+        page.click("button[data-preset='vanishing']")
+    assert page.input_value("#scale-select") == "log"
+    page.click("#btn-forward")
+    page.wait_for_function("document.querySelector('#stage').dataset.step === 'J'")
+    page.click("#btn-backward")
+    page.wait_for_function("document.querySelector('#stage').dataset.step === 'db1'")
+    fills = [n for n in neuron_fills(page) if n["layer"] == 1]
+    assert all(n["fill"] != "#ffffff" and n["fill"] != "#f7f7f7" for n in fills)
+    swapped(page, lambda: page.select_option("#scale-select", "linear"))
+    assert page.input_value("#scale-select") == "linear"
+    linear = [n for n in neuron_fills(page) if n["layer"] == 1]
+    # On the linear scale the first layer's δs are far paler (closer to white) than on the log one.
+    def paleness(fill: str) -> int:
+        return sum(int(fill[k:k + 2], 16) for k in (1, 3, 5))
+    assert sum(map(paleness, (n["fill"] for n in linear))) > sum(
+        map(paleness, (n["fill"] for n in fills)))
+    shot(page, "desktop-vanishing-linear")
+
+
+def test_phone_width_has_no_overflow_or_overlapping_labels(browser, server):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2)
+    pg = context.new_page()
+    pg.goto(server + "/?lang=en")
+    pg.click("#btn-forward")
+    pg.wait_for_function("document.querySelector('#stage').dataset.step === 'J'")
+    width = pg.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways: {width}px"
+    boxes = pg.eval_on_selector_all(
+        "g.layer-label text, .controls button",
+        "els => els.map(e => { const r = e.getBoundingClientRect();"
+        " return [r.left, r.top, r.right, r.bottom]; })")
+    for k, a in enumerate(boxes):
+        for b in boxes[k + 1:]:
+            overlap = min(a[2], b[2]) - max(a[0], b[0]) > 1 and min(a[3], b[3]) - max(a[1], b[1]) > 1
+            assert not overlap, f"overlapping labels: {a} {b}"
+    font = pg.eval_on_selector("g.layer-label .shape", "e => e.getBoundingClientRect().height")
+    assert font >= 7, "shape labels too small to read on a phone"
+    shot(pg, "phone-J")
+    context.close()
