@@ -11,6 +11,7 @@ from fastapi.templating import Jinja2Templates
 from .api.routes import pages, sessions
 from .sessions import SessionStore
 from .settings import Settings, get_settings
+from .views.page import partial_renderer
 
 
 def _field(loc: tuple) -> str:
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.store = SessionStore(settings.max_sessions)
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.state.templates = Jinja2Templates(directory=settings.templates_dir)
+    app.state.render_partial = partial_renderer(app.state.templates.env)
     app.include_router(sessions.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")

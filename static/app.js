@@ -2,22 +2,59 @@
 (function () {
   "use strict";
 
+  // KaTeX output is memoised by source: stepping repeats the same formulas, so after the
+  // first iteration a swap costs no typesetting at all.
+  var texCache = new Map();
+
   function renderTex(root) {
     if (!window.katex) return;
     root.querySelectorAll("[data-tex]").forEach(function (el) {
       if (el.dataset.rendered === "1") return;
-      try {
-        window.katex.render(el.dataset.tex, el, {
-          displayMode: el.classList.contains("display"),
-          throwOnError: true,
-          strict: "ignore",
-        });
-        el.dataset.rendered = "1";
-      } catch (err) {
-        console.error("KaTeX could not render", el.dataset.tex, err);
+      var display = el.classList.contains("display");
+      var key = (display ? "D" : "I") + el.dataset.tex;
+      var html = texCache.get(key);
+      if (html === undefined) {
+        try {
+          html = window.katex.renderToString(el.dataset.tex, {
+            displayMode: display, throwOnError: true, strict: "ignore",
+          });
+        } catch (err) {
+          console.error("KaTeX could not render", el.dataset.tex, err);
+          return;
+        }
+        if (texCache.size > 2000) texCache.clear();
+        texCache.set(key, html);
       }
+      el.innerHTML = html;
+      el.dataset.rendered = "1";
     });
   }
+
+  // Hover on an edge: its weight and, in the backward pass, its gradient, to 4 digits.
+  var tip = null;
+  function fmt(v) {
+    var x = Number(v);
+    return x === 0 ? "0" : x.toPrecision(4).replace(/\.?0+(e|$)/, "$1").replace("-", "\u2212");
+  }
+  document.addEventListener("mouseover", function (event) {
+    var el = event.target;
+    if (!el.classList || !el.classList.contains("edge")) return;
+    if (!tip) {
+      tip = document.createElement("div");
+      tip.className = "tooltip";
+      tip.setAttribute("role", "tooltip");
+      document.body.appendChild(tip);
+    }
+    var text = el.dataset.name + " = " + fmt(el.dataset.value);
+    if (el.dataset.grad) text += " \u00b7 d" + el.dataset.name + " = " + fmt(el.dataset.grad);
+    tip.textContent = text;
+    tip.style.left = (event.pageX + 12) + "px";
+    tip.style.top = (event.pageY + 12) + "px";
+    tip.hidden = false;
+  });
+  document.addEventListener("mouseout", function (event) {
+    if (tip && event.target.classList && event.target.classList.contains("edge")) tip.hidden = true;
+  });
 
   // Keyboard: → next step, ← previous step. Presses made while a request is in flight are
   // queued, so holding a key never skips or reorders steps.

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from markupsafe import Markup, escape
 
 from ..engine import Stepper, symbol
-from .cache import RenderCache
 from .explain import explain
 from .fmt import num, shape
 from .network import ViewSettings
@@ -16,6 +17,16 @@ from .palette import Scale
 
 MAX_ROWS, MAX_COLS = 16, 8
 EXAMPLE_AXIS = re.compile(r"^(A|Z|dA|dZ|Y)\d*$")  # these have one column per example
+
+
+def html_symbol(key: str) -> Markup:
+    """A value's name as light HTML (no KaTeX): 'dW2' -> <i>dW</i><sup>[2]</sup>."""
+    if key == "A0":
+        return Markup("<i>X</i>")
+    match = re.fullmatch(r"(new_)?(d?[A-Za-z])(\d+)", key)
+    if not match:
+        return Markup(f"<i>{escape(key)}</i>")
+    return Markup(f"<i>{match.group(2)}</i><sup>[{match.group(3)}]</sup>")
 
 
 def _transposed_symbol(sym: str) -> str:
@@ -91,7 +102,7 @@ def matrix_view(key: str, arr: np.ndarray, view: ViewSettings, t) -> dict:
     shown_cols = len(col_idx)
     return {
         "key": key,
-        "tex": symbol(key) + (r"_{\text{new}}" if key.startswith("new_") else ""),
+        "name": html_symbol(key) + (Markup("<sub>new</sub>") if key.startswith("new_") else ""),
         "shape": shape(tuple(reversed(dims)) if view.rows else dims),
         "rows": body,
         "width": len(cols),
@@ -100,7 +111,7 @@ def matrix_view(key: str, arr: np.ndarray, view: ViewSettings, t) -> dict:
 
 
 def step_view(stepper: Stepper, view: ViewSettings, lang: str, t,
-              cache: RenderCache | None = None) -> dict | None:
+              table: Callable[[str, np.ndarray], Any] | None = None) -> dict | None:
     """The last step done, ready to print; None before the first step of an iteration."""
     if stepper.c == 0:
         return None
@@ -111,11 +122,9 @@ def step_view(stepper: Stepper, view: ViewSettings, lang: str, t,
         dims = tuple(np.shape(values[key]))
         shapes[symbol(key)] = tuple(reversed(dims)) if view.rows else dims
     shown_reads = () if step.kind == "update" else step.reads
-    cache = cache or RenderCache()
-
-    def table(key: str, arr: np.ndarray) -> dict:
-        slot = ("table", key, view.rows, view.log_scale, view.example, lang)
-        return cache.get(slot, (arr,), lambda: matrix_view(key, arr, view, t))
+    if table is None:
+        def table(key: str, arr: np.ndarray) -> dict:
+            return matrix_view(key, arr, view, t)
 
     return {
         "id": step.id,
@@ -137,8 +146,7 @@ def timeline_view(stepper: Stepper, update_label: str, sid: str) -> Markup:
     for index, step in enumerate(stepper.plan):
         state = ("done" if index < stepper.c - 1 else
                  "current" if index == stepper.c - 1 else "todo")
-        label = (escape(update_label) if step.id == "update" else
-                 f'<span class="tex" data-tex="{escape(symbol(step.id))}">{step.id}</span>')
+        label = escape(update_label) if step.id == "update" else html_symbol(step.id)
         items.append(f'<li class="{state} {step.phase}" data-step="{step.id}"><button '
                      f'hx-post="/ui/{sid}/seek" hx-vals=\'{{"index": {index + 1}}}\' '
                      f'title="{step.id}">'

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import functools
+
 LANGUAGES = {"en": "English", "zh": "简体中文"}
 
 TEXT: dict[str, dict[str, str]] = {
@@ -94,6 +96,13 @@ TEXT: dict[str, dict[str, str]] = {
     "xtarget": {"en": "target y", "zh": "目标 y"},
     "current": {"en": "current network", "zh": "当前网络"},
 }
+
+
+@functools.cache
+def strings(lang: str) -> dict[str, str]:
+    """Every text in one language, for templates: T['next'] is a dict lookup, not a call."""
+    lang = lang if lang in LANGUAGES else "en"
+    return {key: entry.get(lang) or entry["en"] for key, entry in TEXT.items()}
 
 
 def translator(lang: str):

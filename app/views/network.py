@@ -115,8 +115,8 @@ def network_view(stepper: Stepper, view: ViewSettings, t,
         "layers": layers, "nodes": nodes, "edges": edges, "gaps": gaps,
         "biases": [{"x": geo.x(l), "y": BIAS_Y, "layer": l + 1} for l in range(L)],
         "delta_mode": delta_mode, "edges_grad": edges_grad, "example": i, "m": m,
-        "node_legend": node_scale.legend(), "edge_legend": edge_scale.legend(),
-        "min_width": int(geo.width * 0.7),  # below this the SVG scrolls instead of shrinking
+        "node_scale": node_scale, "edge_scale": edge_scale,
+        "min_width": int(geo.width * 0.8),  # below this the SVG scrolls instead of shrinking
         "summarised": [(n, len(geo.slots(l))) for l, n in enumerate(spec.layers)
                        if len(geo.slots(l)) != n],
     }
@@ -212,7 +212,7 @@ def _layer_edges(l, geo: _Geometry, w, b, dw, db, scale: Scale, show_grad: bool,
 def _line(cls, x1, y1, x2, y2, l, j, col, w, dw, style, flat, name) -> str:
     stroke, width = (PENDING_STROKE, 0.6) if style is None else (style[0][flat], style[1][flat])
     grad = "" if dw is None else repr(float(dw))
-    title = f"{name} = {num(w)}" + ("" if dw is None else f" · d{name} = {num(dw)}")
+    # The hover text is built in the browser from data-name/-value/-grad: less to send.
     return (f'<line class="{cls}" x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="{stroke}" '
             f'stroke-width="{width}" data-layer="{l}" data-row="{j}" data-col="{col}" '
-            f'data-value="{float(w)!r}" data-grad="{grad}"><title>{title}</title></line>')
+            f'data-name="{name}" data-value="{float(w)!r}" data-grad="{grad}"></line>')

@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
-from ..engine import symbol
+from collections.abc import Callable
+
+from markupsafe import Markup
+
 from ..presets import PRESETS
 from ..sessions import Session
-from .equation import step_view, timeline_view
+from .equation import html_symbol, matrix_view, step_view, timeline_view
 from .fmt import num
-from .i18n import LANGUAGES, translator
+from .i18n import LANGUAGES, strings, translator
 from .network import network_view
 from .neuron import neuron_view
+from .palette import Scale
+
+Render = Callable[..., Markup]  # renders a partial template to markup
+
+
+def partial_renderer(env) -> Render:
+    """render('_matrix.html', mv=...) -> Markup, for pieces the view-model caches."""
+    def render(name: str, **context) -> Markup:
+        return Markup(env.get_template(name).render(**context))
+
+    return render
 
 
 def example_text(session: Session, i: int) -> str:
@@ -22,7 +36,7 @@ def example_text(session: Session, i: int) -> str:
     return f"x = {vec(x)} → y = {vec(y)}"
 
 
-def stage_context(session: Session, lang: str, error: str | None = None) -> dict:
+def stage_context(session: Session, lang: str, render: Render, error: str | None = None) -> dict:
     """Context for _stage.html: status, controls, timeline, drawing, equation, neuron."""
     t = translator(lang)
     s, view = session.stepper, session.view
@@ -33,9 +47,22 @@ def stage_context(session: Session, lang: str, error: str | None = None) -> dict
     if view.neuron is not None:
         neuron = neuron_view(s, view.neuron[0], view.neuron[1], view.example)
     nxt = s.next_step
+    T = strings(lang)
+    network = network_view(s, view, t, session.cache)
+
+    def table(key: str, arr) -> Markup:
+        slot = ("table", key, view.rows, view.log_scale, view.example, lang)
+        return session.cache.get(slot, (arr,), lambda: render(
+            "_matrix.html", mv=matrix_view(key, arr, view, t)))
+
+    def legend(scale: Scale, label: str, element_id: str) -> Markup:
+        return session.cache.get(("legend", scale, label, element_id), (), lambda: render(
+            "_legend.html", lg=scale.legend(), label=label, id=element_id))
+
     return {
         "sid": session.id,
         "t": t,
+        "T": T,
         "lang": lang,
         "error": error,
         "iteration": s.t + 1,
@@ -44,7 +71,7 @@ def stage_context(session: Session, lang: str, error: str | None = None) -> dict
         "steps_total": s.steps_per_iteration,
         "phase": s.phase,
         "phase_text": t(f"phase_{s.phase}"),
-        "next_tex": None if nxt.id == "update" else symbol(nxt.id),
+        "next_name": None if nxt.id == "update" else html_symbol(nxt.id),
         "loss": None if s.loss is None else num(s.loss),
         "loss_exact": s.loss,
         "last_loss": num(s.losses[-1]) if s.losses else None,
@@ -54,18 +81,26 @@ def stage_context(session: Session, lang: str, error: str | None = None) -> dict
         "batch_size": s.batch_size,
         "view": view,
         "example_text": example_text(session, view.example),
-        "network": network_view(s, view, t, session.cache),
-        "step": step_view(s, view, lang, t, session.cache),
+        "network": network,
+        "legends": {
+            "nodes": legend(network["node_scale"], T["fill_delta" if network["delta_mode"]
+                                                     else "fill_activation"]
+                            + f" {network['example'] + 1}", "legend-nodes"),
+            "edges": legend(network["edge_scale"], T["edges_dw" if network["edges_grad"]
+                                                     else "edges_w"], "legend-edges"),
+        },
+        "step": step_view(s, view, lang, t, table),
         "timeline": timeline_view(s, t("update"), session.id),
         "neuron": neuron,
         "at_start": s.t == 0 and s.c == 0,
     }
 
 
-def page_context(session: Session, lang: str, form_error: str | None = None) -> dict:
+def page_context(session: Session, lang: str, render: Render,
+                 form_error: str | None = None) -> dict:
     t = translator(lang)
     return {
-        **stage_context(session, lang),
+        **stage_context(session, lang, render),
         "languages": LANGUAGES,
         "presets": [{"name": p.name, "title": p.title.get(lang, p.title["en"]),
                      "blurb": p.blurb.get(lang, p.blurb["en"])} for p in PRESETS.values()],

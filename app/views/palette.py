@@ -6,6 +6,7 @@ stay distinct under the common colour-vision deficiencies.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -127,20 +128,16 @@ class Scale:
         """Black or white, whichever reads better on color(v)."""
         return "#111111" if _luminance(self.rgb(v)) > 0.36 else "#ffffff"
 
-    def legend(self, stops: int = 9) -> dict:
+    @functools.lru_cache(maxsize=1024)  # noqa: B019 - Scale is a small frozen value
+    def legend(self) -> dict:
         """Gradient stops (offset %, colour) and labelled ticks for a legend bar."""
-        gradient = []
-        for i in range(stops):
-            t = -1 + 2 * i / (stops - 1)
-            rgb = _ramp(POSITIVE if t >= 0 else NEGATIVE, abs(t))
-            gradient.append({"offset": round(100 * i / (stops - 1), 2), "color": _hex(rgb)})
         if self.log:
             ticks = [(-1.0, -self.vmax), (-0.5, -self.vmax * 1e-3), (0.0, 0.0),
                      (0.5, self.vmax * 1e-3), (1.0, self.vmax)]
         else:
             ticks = [(t, t * self.vmax) for t in (-1.0, -0.5, 0.0, 0.5, 1.0)]
         return {
-            "gradient": gradient,
+            "gradient": LEGEND_GRADIENT,
             "ticks": [{"offset": round(50 * (t + 1), 2), "label": num(v, 2)} for t, v in ticks],
             "log": self.log,
             "vmax": self.vmax,
@@ -148,3 +145,7 @@ class Scale:
 
 
 POSITIVE_LUT, NEGATIVE_LUT = _lut(POSITIVE), _lut(NEGATIVE)
+LEGEND_GRADIENT = tuple(
+    {"offset": round(100 * i / 8, 2),
+     "color": _hex(_ramp(POSITIVE if i >= 4 else NEGATIVE, abs(-1 + i / 4)))}
+    for i in range(9))

@@ -35,6 +35,13 @@ def _templates(request: Request):
     return request.app.state.templates
 
 
+def _stage(request: Request, session: Session, lang: str, error: str | None = None
+           ) -> HTMLResponse:
+    """The #stage fragment; call with the session's lock held."""
+    context = stage_context(session, lang, request.app.state.render_partial, error)
+    return _render(request, "_stage.html", context)
+
+
 def _render(request: Request, name: str, context: dict, status: int = 200) -> HTMLResponse:
     return _templates(request).TemplateResponse(request, name, context, status_code=status)
 
@@ -59,7 +66,8 @@ def index(request: Request, store: StoreDep, lang_cookie: LangCookie = None,
         preset = PRESETS[DEFAULT_PRESET]
         session = _new_session(store, preset.session_config(), preset.log_scale)
     with session.lock:
-        response = _render(request, "index.html", page_context(session, lang))
+        context = page_context(session, lang, request.app.state.render_partial)
+        response = _render(request, "index.html", context)
     _set_cookies(response, session, lang)
     return response
 
@@ -94,7 +102,7 @@ def change_view(request: Request, sid: str, store: StoreDep, lang_cookie: LangCo
             layer, index = (int(p) for p in neuron.split(","))
             view = replace(view, neuron=(layer, index))
         session.view = view
-        return _render(request, "_stage.html", stage_context(session, _lang(request, lang_cookie)))
+        return _stage(request, session, _lang(request, lang_cookie))
 
 
 @router.post("/ui/{sid}/seek", response_class=HTMLResponse)
@@ -121,7 +129,7 @@ def _move(request, sid, store, settings, action: str, lang: str, **args) -> Resp
     except (StepOrderError, Diverged, ActionLimitError) as err:
         error = str(err)
     with session.lock:
-        return _render(request, "_stage.html", stage_context(session, lang, error))
+        return _stage(request, session, lang, error)
 
 
 def _custom_config(form) -> dict:
