@@ -4,7 +4,7 @@ from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
 from .datasets import DATASETS, Dataset, DatasetError, make_dataset
 from .initializers import INITIALIZERS, init_weights
 from .losses import LOSSES
-from .stepper import Diverged, Stepper, StepOrderError
+from .stepper import Diverged, StepOrderError, Stepper
 from .steps import NetworkSpec, StepSpec, build_plan, step_record, symbol
 
 __all__ = [

@@ -6,8 +6,8 @@ same shape. All are numerically stable for |z| up to 1e4 and beyond: no overflow
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

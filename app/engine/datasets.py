@@ -1,4 +1,4 @@
-"""Built-in datasets, generated from a seed. X is (n_in, m) and Y is (n_out, m): one example per column.
+"""Built-in datasets generated from a seed. X is (n_in, m), Y is (n_out, m): one example per column.
 
 Classification sets produce integer labels; the targets follow the output layer: one output unit
 means binary labels in {0, 1}, K output units mean one-hot columns over K classes.
@@ -98,21 +98,25 @@ def make_dataset(
 ) -> Dataset:
     """Generate dataset `name` for a network with n_in inputs and n_out outputs."""
     if name not in DATASETS:
-        raise DatasetError("dataset", f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
+        raise DatasetError("dataset",
+                           f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
     rng = np.random.default_rng([seed, DATASETS.index(name)])
     m = samples if samples is not None else DEFAULT_SAMPLES.get(name, 4)
     need_in = {"sine": 1, "random": n_in}.get(name, 2)
     if n_in != need_in:
-        raise DatasetError("layers", f"dataset {name!r} has {need_in} inputs: layers[0] must be {need_in}")
+        raise DatasetError("layers",
+                           f"dataset {name!r} has {need_in} inputs: layers[0] must be {need_in}")
     if name == "sine":
         if n_out != 1:
-            raise DatasetError("layers", "dataset 'sine' has 1 target: the output layer must have 1 unit")
+            raise DatasetError("layers",
+                               "dataset 'sine' has 1 target: the output layer must have 1 unit")
         x = np.sort(rng.uniform(-3.0, 3.0, m))
         y = np.sin(x) + rng.normal(0, noise, m) if noise > 0 else np.sin(x)
         return Dataset(name, x[None, :], y[None, :], None, 0)
     classes = 2 if name in ("xor", "and", "circles", "moons") else max(2, n_out)
     if name in ("xor", "and"):
-        x, labels = _truth_table([0, 1, 1, 0] if name == "xor" else [0, 0, 0, 1], samples, noise, rng)
+        truth = [0, 1, 1, 0] if name == "xor" else [0, 0, 0, 1]
+        x, labels = _truth_table(truth, samples, noise, rng)
     elif name == "circles":
         x, labels = _circles(m, noise, rng)
     elif name == "moons":

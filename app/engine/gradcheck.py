@@ -64,7 +64,7 @@ def loss(spec: NetworkSpec, params: Params, X: np.ndarray, Y: np.ndarray) -> flo
 
 def backprop_gradients(spec: NetworkSpec, params: Params, X: np.ndarray,
                        Y: np.ndarray) -> dict[str, np.ndarray]:
-    """dW[l] (n[l], n[l-1]) and db[l] (n[l], 1) from the plan's backward steps, keyed like params."""
+    """dW[l] (n[l], n[l-1]) and db[l] (n[l], 1) from the plan's backward steps, keyed `W1`, `b1`…"""
     values = _values(spec, params, X, Y)
     plan = _Plan.of(spec)
     _run(plan.forward + plan.backward, values)

@@ -1,4 +1,4 @@
-"""Weight initialisation. Biases always start at zero (as in the course notes); W[l] is (n[l], n[l-1])."""
+"""Weight initialisation. Biases start at zero (as in the course notes); W[l] is (n[l], n[l-1])."""
 
 from __future__ import annotations
 

@@ -7,8 +7,8 @@ the output activation pair up, dZ collapses to A − Y and dA is never formed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

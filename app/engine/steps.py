@@ -162,8 +162,10 @@ def _output_delta_steps(spec: NetworkSpec) -> list[StepSpec]:
 
     f_da = rf"{dA} = {loss.latex_grad.replace('[L]', f'[{L}]')}"
     if act.name == "softmax":
-        f_dz = rf"{dZ} = A^{{[{L}]}} \odot \left({dA} - \mathbf{{1}}\mathbf{{1}}^\top({dA} \odot A^{{[{L}]}})\right)"
-        f_dz_rows = rf"{dZ} = A^{{[{L}]}} \odot \left({dA} - ({dA} \odot A^{{[{L}]}})\mathbf{{1}}\mathbf{{1}}^\top\right)"
+        f_dz = (rf"{dZ} = A^{{[{L}]}} \odot \left({dA} - "
+                rf"\mathbf{{1}}\mathbf{{1}}^\top({dA} \odot A^{{[{L}]}})\right)")
+        f_dz_rows = (rf"{dZ} = A^{{[{L}]}} \odot \left({dA} - "
+                     rf"({dA} \odot A^{{[{L}]}})\mathbf{{1}}\mathbf{{1}}^\top\right)")
     else:
         f_dz = f_dz_rows = rf"{dZ} = {dA} \odot {_g_prime(act.name, L)}"
     return [
@@ -210,7 +212,8 @@ def _layer_backward_steps(spec: NetworkSpec, l: int) -> list[StepSpec]:
     dA = f"dA^{{[{l-1}]}}"
     dz_formula = rf"dZ^{{[{l-1}]}} = {dA} \odot {_g_prime(act.name, l - 1)}"
     steps += [
-        StepSpec(da, "dA", "backward", l - 1, rf"{dA} = W^{{[{l}]\top}} {dZ}", rf"{dA} = {dZ}\,W^{{[{l}]\top}}",
+        StepSpec(da, "dA", "backward", l - 1,
+                 rf"{dA} = W^{{[{l}]\top}} {dZ}", rf"{dA} = {dZ}\,W^{{[{l}]\top}}",
                  (w, dz), (da,), run_da),
         StepSpec(f"dZ{l-1}", "dZ", "backward", l - 1, dz_formula, dz_formula,
                  (da, z, a), (f"dZ{l-1}",), run_dz),
