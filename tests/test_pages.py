@@ -214,3 +214,10 @@ def test_divergence_is_reported_and_the_state_stays_finite(client, app):
     s = stepper_of(app, sid)
     import numpy as np
     assert all(np.isfinite(v).all() for v in s.values.values())
+
+
+def test_selected_neuron_is_marked(client, page):
+    html, sid = page
+    html = soup(client.post(f"/ui/{sid}/view", data={"neuron": "1,1"}))
+    assert [(g["data-layer"], g["data-index"]) for g in html.select("g.neuron.selected")] == [
+        ("1", "1")]

@@ -95,9 +95,10 @@ def network_view(stepper: Stepper, view: ViewSettings, t,
     nodes = []
     for l in range(L + 1):
         arrays = tuple(v.get(f"{k}{l}") for k in ("A", "Z", "dZ"))
-        slot = ("nodes", l, i, delta_mode, node_scale)
-        nodes.append(cache.get(slot, arrays, lambda l=l: Markup("".join(
-            _layer_nodes(v, l, i, geo, delta_mode, node_scale)))))
+        selected = view.neuron[1] if view.neuron and view.neuron[0] == l else None
+        slot = ("nodes", l, i, delta_mode, node_scale, selected)
+        nodes.append(cache.get(slot, arrays, lambda l=l, sel=selected: Markup("".join(
+            _layer_nodes(v, l, i, geo, delta_mode, node_scale, sel)))))
     edges = []
     for l in range(1, L + 1):
         show_grad = edges_grad and f"dW{l}" in grads
@@ -147,7 +148,8 @@ def _column(v: dict, key: str, i: int) -> np.ndarray | None:
     return None if arr is None else arr[:, i]
 
 
-def _layer_nodes(v, l, i, geo: _Geometry, delta_mode: bool, scale: Scale) -> list[str]:
+def _layer_nodes(v, l, i, geo: _Geometry, delta_mode: bool, scale: Scale,
+                 selected: int | None = None) -> list[str]:
     """One clickable <g class="neuron"> per drawn unit, with its exact values in data-*."""
     a = _column(v, f"A{l}", i)
     z = None if l == 0 else _column(v, f"Z{l}", i)
@@ -168,6 +170,8 @@ def _layer_nodes(v, l, i, geo: _Geometry, delta_mode: bool, scale: Scale) -> lis
             cls, fill, ink, label = "neuron pending", NEUTRAL_FILL, "#5b6570", ""
         else:
             cls, fill, ink, label = "neuron", fills[j], texts[j], short(shown[j])
+        if j == selected:
+            cls += " selected"
         y = geo.y(l, slot)
         nodes.append(
             f'<g class="{cls}" tabindex="0" role="button" data-layer="{l}" data-index="{j}" '
