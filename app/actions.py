@@ -42,26 +42,24 @@ def seek(stepper: Stepper, index: int) -> None:
 
 
 def perform(session: Session, action: str, settings: Settings, **args: float) -> None:
-    """Run one move under the session's lock. Raises StepOrderError, Diverged or ActionLimitError.
-
-    On any error the stepper is left at its last consistent, finite state.
+    """Run one move on a checked-out session. Raises StepOrderError, Diverged or
+    ActionLimitError; on any error the stepper is left at its last consistent, finite state.
     """
     stepper = session.stepper
-    with session.lock:
-        if action in ACTIONS:
-            ACTIONS[action](stepper)
-        elif action == "train":
-            iterations = int(args["iterations"])
-            if iterations > settings.max_train_iterations:
-                raise ActionLimitError("iterations", "iterations: at most "
-                                       f"{settings.max_train_iterations} per request")
-            deadline = time.monotonic() + settings.request_time_budget
-            stepper.train(iterations, lambda: time.monotonic() > deadline)
-        elif action == "goto":
-            stepper.goto(int(args["iteration"]))
-        elif action == "seek":
-            seek(stepper, int(args["index"]))
-        elif action == "learning_rate":
-            stepper.set_learning_rate(float(args["learning_rate"]))
-        else:
-            raise KeyError(action)
+    if action in ACTIONS:
+        ACTIONS[action](stepper)
+    elif action == "train":
+        iterations = int(args["iterations"])
+        if iterations > settings.max_train_iterations:
+            raise ActionLimitError("iterations", "iterations: at most "
+                                   f"{settings.max_train_iterations} per request")
+        deadline = time.monotonic() + settings.request_time_budget
+        stepper.train(iterations, lambda: time.monotonic() > deadline)
+    elif action == "goto":
+        stepper.goto(int(args["iteration"]))
+    elif action == "seek":
+        seek(stepper, int(args["index"]))
+    elif action == "learning_rate":
+        stepper.set_learning_rate(float(args["learning_rate"]))
+    else:
+        raise KeyError(action)

@@ -6,6 +6,8 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -74,16 +76,31 @@ class SessionStore:
         self._sessions: OrderedDict[str, Session] = OrderedDict()
         self._lock = threading.Lock()
 
-    def create(self, config: SessionConfig) -> Session:
+    def create(self, config: SessionConfig, view: ViewSettings | None = None) -> Session:
         stepper, dataset = build_stepper(config)
-        session = Session(secrets.token_urlsafe(16), config, stepper, dataset)  # 128 random bits
+        session = Session(secrets.token_urlsafe(16), config, stepper, dataset,  # 128 random bits
+                          view or ViewSettings())
         with self._lock:
             self._sessions[session.id] = session
             while len(self._sessions) > self.capacity:
                 self._sessions.popitem(last=False)
         return session
 
+    @contextmanager
+    def checkout(self, session_id: str) -> Iterator[Session | None]:
+        """The session, held exclusively until the block ends (None if there is no such id).
+
+        Every read or change of a session goes through here, so two requests never interleave.
+        """
+        session = self.get(session_id)
+        if session is None:
+            yield None
+            return
+        with session.lock:
+            yield session
+
     def get(self, session_id: str) -> Session | None:
+        """The session without holding it: use checkout() to read or change it."""
         with self._lock:
             session = self._sessions.get(session_id)
             if session is not None:
@@ -99,13 +116,11 @@ class SessionStore:
         return len(self._sessions)
 
 
-def _listed(values: dict, key: str) -> list | None:
-    arr = values.get(key)
-    return None if arr is None else arr.tolist()
 
 
 def session_state(session: Session, with_steps: bool = True) -> dict:
-    """The whole state as JSON-ready data; arrays are nested lists, one example per column."""
+    """The whole state; arrays stay NumPy arrays (orjson writes them as nested lists, one
+    example per column). Call it with the session checked out."""
     s = session.stepper
     params = s.current_params()
     layers = []
@@ -114,14 +129,13 @@ def session_state(session: Session, with_steps: bool = True) -> dict:
             "layer": l,
             "units": s.spec.layers[l],
             "activation": s.spec.activations[l - 1],
-            "W": params[f"W{l}"].tolist(),
-            "b": params[f"b{l}"].ravel().tolist(),
-            **{name: _listed(s.values, f"{name}{l}")
-               for name in ("Z", "A", "dA", "dZ", "dW", "db")},
+            "W": params[f"W{l}"],
+            "b": params[f"b{l}"].ravel(),
+            **{name: s.values.get(f"{name}{l}") for name in ("Z", "A", "dA", "dZ", "dW", "db")},
         })
     for layer in layers:
         if layer["db"] is not None:
-            layer["db"] = [row[0] for row in layer["db"]]
+            layer["db"] = layer["db"].ravel()
     cols = s.batch_columns(s.t)
     return {
         "id": session.id,
@@ -137,8 +151,8 @@ def session_state(session: Session, with_steps: bool = True) -> dict:
         "learning_rate": s.learning_rate,
         "loss": s.loss,
         "batch": None if cols is None else cols.tolist(),
-        "X": s.values["A0"].tolist(),
-        "Y": s.values["Y"].tolist(),
+        "X": s.values["A0"],
+        "Y": s.values["Y"],
         "layers": layers,
-        "steps": s.records() if with_steps else None,
+        "steps": s.records(arrays=True) if with_steps else None,
     }

@@ -22,7 +22,6 @@ os.environ["OMP_NUM_THREADS"] = "1"
 os.environ["MKL_NUM_THREADS"] = "1"
 
 import argparse  # noqa: E402
-import json  # noqa: E402
 import socket  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
@@ -40,6 +39,7 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from fastapi.testclient import TestClient  # noqa: E402
 
+from app.api.json import dumps  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.schemas import SessionConfig  # noqa: E402
 from app.sessions import SessionStore, session_state  # noqa: E402
@@ -108,7 +108,7 @@ def state_sizes() -> None:
                             ("after an iteration", stepper.iterate)):
             if move:
                 move()
-            sizes.append(f"{label} {len(json.dumps(session_state(session))) / 1024:7.1f} KiB")
+            sizes.append(f"{label} {len(dumps(session_state(session))) / 1024:7.1f} KiB")
         print(f"  {name:26} " + ", ".join(sizes))
         # Where the time of the largest response goes.
         start = time.perf_counter()
@@ -117,11 +117,10 @@ def state_sizes() -> None:
         build = (time.perf_counter() - start) / 20
         start = time.perf_counter()
         for _ in range(20):
-            body = json.dumps(state, ensure_ascii=False, allow_nan=False,
-                              separators=(",", ":")).encode()
+            body = dumps(state)
         encode = (time.perf_counter() - start) / 20
-        without_values = len(json.dumps(session_state(session, with_steps=False)))
-        print(f"  {'':26} full state: build {build * 1e3:.1f} ms, json.dumps {encode * 1e3:.1f} ms"
+        without_values = len(dumps(session_state(session, with_steps=False)))
+        print(f"  {'':26} full state: build {build * 1e3:.1f} ms, orjson {encode * 1e3:.1f} ms"
               f" for {len(body) / 1024:.0f} KiB; without the steps list {without_values / 1024:.0f}"
               " KiB")
 

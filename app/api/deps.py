@@ -2,9 +2,9 @@
 
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Request
 
-from ..sessions import Session, SessionStore
+from ..sessions import SessionStore
 from ..settings import Settings
 
 
@@ -18,13 +18,3 @@ def get_app_settings(request: Request) -> Settings:
 
 StoreDep = Annotated[SessionStore, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
-
-
-def get_session(session_id: str, store: StoreDep) -> Session:
-    session = store.get(session_id)
-    if session is None:
-        raise HTTPException(404, f"no session {session_id!r}: it may have expired")
-    return session
-
-
-SessionDep = Annotated[Session, Depends(get_session)]

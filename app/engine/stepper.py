@@ -318,8 +318,9 @@ class Stepper:
         j = self.values.get("J")
         return None if j is None else float(j)
 
-    def records(self, with_values: bool = True) -> list[dict]:
-        return [step_record(s, self.values, with_values) for s in self.done_steps]
+    def records(self, with_values: bool = True, arrays: bool = False) -> list[dict]:
+        """The steps done in this iteration as plain data (values as lists, or as arrays)."""
+        return [step_record(s, self.values, with_values, arrays) for s in self.done_steps]
 
     def current_params(self) -> Params:
         """Parameters as they stand now: updated ones once the update step is done."""

@@ -250,7 +250,8 @@ def row_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(reversed(shape))
 
 
-def step_record(step: StepSpec, values: Values, with_values: bool = True) -> dict:
+def step_record(step: StepSpec, values: Values, with_values: bool = True,
+                arrays: bool = False) -> dict:
     """The step as plain data: formulas, operands with shapes, outputs with shapes and values."""
 
     def describe(key: str, value: bool) -> dict:
@@ -258,7 +259,7 @@ def step_record(step: StepSpec, values: Values, with_values: bool = True) -> dic
         item = {"key": key, "symbol": symbol(key), "shape": list(arr.shape),
                 "shape_rows": list(row_shape(arr.shape))}
         if value:
-            item["value"] = arr.tolist()
+            item["value"] = arr if arrays else arr.tolist()
         return item
 
     return {

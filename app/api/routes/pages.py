@@ -14,6 +14,7 @@ from ...presets import DEFAULT_PRESET, PRESETS
 from ...schemas import SessionConfig
 from ...sessions import ConfigError, Session
 from ...views.i18n import LANGUAGES
+from ...views.network import ViewSettings
 from ...views.page import page_context, stage_context
 from ..deps import SettingsDep, StoreDep
 
@@ -37,7 +38,7 @@ def _templates(request: Request):
 
 def _stage(request: Request, session: Session, lang: str, error: str | None = None
            ) -> HTMLResponse:
-    """The #stage fragment; call with the session's lock held."""
+    """The #stage fragment; call with the session checked out."""
     context = stage_context(session, lang, request.app.state.render_partial, error)
     return _render(request, "_stage.html", context)
 
@@ -47,9 +48,7 @@ def _render(request: Request, name: str, context: dict, status: int = 200) -> HT
 
 
 def _new_session(store, config: SessionConfig, log_scale: bool = False) -> Session:
-    session = store.create(config)
-    session.view = replace(session.view, log_scale=log_scale)
-    return session
+    return store.create(config, ViewSettings(log_scale=log_scale))
 
 
 def _set_cookies(response: Response, session: Session, lang: str) -> None:
@@ -61,22 +60,23 @@ def _set_cookies(response: Response, session: Session, lang: str) -> None:
 def index(request: Request, store: StoreDep, lang_cookie: LangCookie = None,
           bs_session: Annotated[str | None, Cookie()] = None) -> HTMLResponse:
     lang = _lang(request, lang_cookie)
-    session = store.get(bs_session) if bs_session else None
-    if session is None:
-        preset = PRESETS[DEFAULT_PRESET]
-        session = _new_session(store, preset.session_config(), preset.log_scale)
-    with session.lock:
-        context = page_context(session, lang, request.app.state.render_partial)
-        response = _render(request, "index.html", context)
-    _set_cookies(response, session, lang)
-    return response
+    for attempt in range(2):
+        if attempt or not bs_session:  # no cookie, or its session expired: a fresh network
+            preset = PRESETS[DEFAULT_PRESET]
+            bs_session = _new_session(store, preset.session_config(), preset.log_scale).id
+        with store.checkout(bs_session) as session:
+            if session is None:
+                continue
+            context = page_context(session, lang, request.app.state.render_partial)
+            response = _render(request, "index.html", context)
+            _set_cookies(response, session, lang)
+            return response
+    raise RuntimeError("a session just created could not be read back")
 
 
-def _session_or_refresh(store, sid: str) -> Session | Response:
-    session = store.get(sid)
-    if session is None:  # expired or unknown: let the page load a fresh one
-        return Response(status_code=404, headers={"HX-Refresh": "true"})
-    return session
+def _expired() -> Response:
+    """Expired or unknown session: ask htmx to reload the page, which builds a fresh one."""
+    return Response(status_code=404, headers={"HX-Refresh": "true"})
 
 
 @router.post("/ui/{sid}/view", response_class=HTMLResponse)
@@ -86,10 +86,9 @@ def change_view(request: Request, sid: str, store: StoreDep, lang_cookie: LangCo
                 notation: Annotated[str | None, Form(pattern="^(columns|rows)$")] = None,
                 neuron: Annotated[str | None, Form(pattern=r"^\d{1,2},\d{1,2}$")] = None,
                 ) -> Response:
-    session = _session_or_refresh(store, sid)
-    if isinstance(session, Response):
-        return session
-    with session.lock:
+    with store.checkout(sid) as session:
+        if session is None:
+            return _expired()
         view = session.view
         if example_number is not None:
             m = session.stepper.values["A0"].shape[1]
@@ -120,15 +119,14 @@ def move(request: Request, sid: str, move: str, store: StoreDep, settings: Setti
 
 
 def _move(request, sid, store, settings, action: str, lang: str, **args) -> Response:
-    session = _session_or_refresh(store, sid)
-    if isinstance(session, Response):
-        return session
-    error = None
-    try:
-        perform(session, action, settings, **args)
-    except (StepOrderError, Diverged, ActionLimitError) as err:
-        error = str(err)
-    with session.lock:
+    with store.checkout(sid) as session:
+        if session is None:
+            return _expired()
+        error = None
+        try:
+            perform(session, action, settings, **args)
+        except (StepOrderError, Diverged, ActionLimitError) as err:
+            error = str(err)
         return _stage(request, session, lang, error)
 
 

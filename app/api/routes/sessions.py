@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Literal
 
 from fastapi import APIRouter, HTTPException
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from ...actions import ActionLimitError, Diverged, StepOrderError, perform
 from ...schemas import GotoRequest, LearningRateRequest, SessionConfig, TrainRequest
 from ...sessions import ConfigError, Session, session_state
-from ..deps import SessionDep, SettingsDep, StoreDep
+from ..deps import SettingsDep, StoreDep
+from ..json import FastJSONResponse
 
 router = APIRouter(prefix="/api/sessions", tags=["sessions"])
 
@@ -22,76 +25,86 @@ ERRORS = {
 }
 
 
-def _locked_state(session: Session) -> dict:
-    # Under the session's lock: a concurrent move must not change the stepper mid-read.
-    with session.lock:
-        return session_state(session)
+def _state(session: Session, status: int = 200) -> FastJSONResponse:
+    return FastJSONResponse(session_state(session), status_code=status)
 
 
-def _state(session: Session, status: int = 200) -> JSONResponse:
-    return JSONResponse(_locked_state(session), status_code=status)
+@contextmanager
+def _checked_out(store, session_id: str) -> Iterator[Session]:
+    """The session held for this request; a 404 if there is no such id."""
+    with store.checkout(session_id) as session:
+        if session is None:
+            raise HTTPException(404, f"no session {session_id!r}: it may have expired")
+        yield session
 
 
-def _move(session: Session, settings, action: str, **args) -> JSONResponse:
-    try:
-        perform(session, action, settings, **args)
-    except StepOrderError as err:
-        raise HTTPException(409, str(err)) from None
-    except ActionLimitError as err:
-        raise HTTPException(422, f"{err}") from None
-    except Diverged as err:
-        return JSONResponse({"detail": str(err), "message": str(err), "error": "diverged",
-                             "field": "learning_rate", "state": _locked_state(session)},
-                            status_code=422)
-    return _state(session)
+def _move(store, session_id: str, settings, action: str, **args) -> Response:
+    with _checked_out(store, session_id) as session:
+        try:
+            perform(session, action, settings, **args)
+        except StepOrderError as err:
+            raise HTTPException(409, str(err)) from None
+        except ActionLimitError as err:
+            raise HTTPException(422, f"{err}") from None
+        except Diverged as err:
+            return FastJSONResponse({"detail": str(err), "message": str(err),
+                                     "error": "diverged", "field": "learning_rate",
+                                     "state": session_state(session)}, status_code=422)
+        return _state(session)
 
 
 @router.post("", status_code=201, responses=ERRORS)
-def create_session(config: SessionConfig, store: StoreDep) -> JSONResponse:
+def create_session(config: SessionConfig, store: StoreDep) -> Response:
     """Build a network from a config (every field has a default: `{}` gives XOR 2-2-1)."""
     try:
         session = store.create(config)
     except ConfigError as err:
         raise HTTPException(422, f"{err.field}: {err}") from None
-    return _state(session, 201)
+    with _checked_out(store, session.id) as held:
+        return _state(held, 201)
 
 
 @router.get("/{session_id}", responses=ERRORS)
-def get_state(session: SessionDep) -> JSONResponse:
+def get_state(session_id: str, store: StoreDep) -> Response:
     """The state: position, loss, the current batch, every layer's arrays, the steps done."""
-    return _state(session)
+    with _checked_out(store, session_id) as session:
+        return _state(session)
 
 
 @router.delete("/{session_id}", status_code=204, responses=ERRORS)
-def delete_session(session_id: str, session: SessionDep, store: StoreDep) -> Response:
-    store.delete(session_id)
+def delete_session(session_id: str, store: StoreDep) -> Response:
+    if not store.delete(session_id):
+        raise HTTPException(404, f"no session {session_id!r}: it may have expired")
     return Response(status_code=204)
 
 
 @router.post("/{session_id}/train", responses=ERRORS, name="train")
-def train(body: TrainRequest, session: SessionDep, settings: SettingsDep) -> JSONResponse:
+def train(session_id: str, body: TrainRequest, store: StoreDep, settings: SettingsDep
+          ) -> Response:
     """Run whole iterations (bounded by the server's per-request limits)."""
-    return _move(session, settings, "train", iterations=body.iterations)
+    return _move(store, session_id, settings, "train", iterations=body.iterations)
 
 
 @router.post("/{session_id}/goto", responses=ERRORS)
-def goto(body: GotoRequest, session: SessionDep, settings: SettingsDep) -> JSONResponse:
+def goto(session_id: str, body: GotoRequest, store: StoreDep, settings: SettingsDep
+         ) -> Response:
     """Return to the state after an earlier iteration (its steps recomputed from history)."""
-    return _move(session, settings, "goto", iteration=body.iteration)
+    return _move(store, session_id, settings, "goto", iteration=body.iteration)
 
 
 @router.post("/{session_id}/learning-rate", responses=ERRORS)
-def learning_rate(body: LearningRateRequest, session: SessionDep,
-                  settings: SettingsDep) -> JSONResponse:
+def learning_rate(session_id: str, body: LearningRateRequest, store: StoreDep,
+                  settings: SettingsDep) -> Response:
     """Change α from the next update on, without resetting the network."""
-    return _move(session, settings, "learning_rate", learning_rate=body.learning_rate)
+    return _move(store, session_id, settings, "learning_rate",
+                 learning_rate=body.learning_rate)
 
 
 Move = Literal["next", "prev", "forward", "backward", "update", "iterate", "reset"]
 
 
 @router.post("/{session_id}/{move}", responses=ERRORS)
-def move(move: Move, session: SessionDep, settings: SettingsDep) -> JSONResponse:
+def move(session_id: str, move: Move, store: StoreDep, settings: SettingsDep) -> Response:
     """One move: `next`/`prev` micro-step, `forward` (through the loss), `backward` (every
     gradient), `update`, `iterate` (one whole iteration) or `reset` (initial parameters)."""
-    return _move(session, settings, move)
+    return _move(store, session_id, settings, move)
