@@ -59,6 +59,8 @@ class SessionConfig(Strict):
     dataset: DatasetName | None = "xor"
     samples: int | None = Field(None, ge=1, le=MAX_EXAMPLES, description="examples to generate")
     noise: float = Field(0.0, ge=0, le=5, description="noise of the generated dataset")
+    test_ratio: float = Field(0.0, ge=0, le=0.9, description="share of examples held out as a "
+                              "test set (chosen by the seed); 0: no test set")
     data: DataIn | None = None
     parameters: ParametersIn | None = None
 

@@ -63,9 +63,25 @@ def build_stepper(config: SessionConfig) -> tuple[Stepper, Dataset | None]:
     else:
         rng = np.random.default_rng(config.seed)
         weights, biases = init_weights(config.layers, config.init, config.init_scale, rng)
+    X, Y, X_test, Y_test = split(X, Y, config.test_ratio, config.seed)
+    classification = (dataset.classes > 0 if dataset is not None
+                      else config.loss in ("binary_cross_entropy", "cross_entropy"))
     stepper = Stepper(spec, X, Y, weights, biases, learning_rate=config.learning_rate,
-                      batch_size=config.batch_size, seed=config.seed)
+                      batch_size=config.batch_size, seed=config.seed,
+                      classification=classification, X_test=X_test, Y_test=Y_test)
     return stepper, dataset
+
+
+def split(X: np.ndarray, Y: np.ndarray, ratio: float, seed: int):
+    """(X_train, Y_train, X_test, Y_test): a share `ratio` of the columns held out, chosen by
+    the seed; no test set (None, None) when the ratio is 0 or too few examples."""
+    m = X.shape[1]
+    n_test = round(m * ratio)
+    if n_test == 0 or n_test >= m:
+        return X, Y, None, None
+    order = np.random.default_rng([seed, 7]).permutation(m)
+    test, train = np.sort(order[:n_test]), np.sort(order[n_test:])
+    return X[:, train], Y[:, train], X[:, test], Y[:, test]
 
 
 class SessionStore:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from . import evaluate
 from .steps import NetworkSpec, StepSpec, Values, build_plan, step_record
 
 Params = dict[str, np.ndarray]
@@ -68,8 +69,15 @@ class Stepper:
         seed: int = 0,
         checkpoint_every: int = 10,
         max_checkpoints: int = 256,
+        classification: bool = False,
+        X_test: np.ndarray | None = None,
+        Y_test: np.ndarray | None = None,
     ):
-        """X is (n0, m), Y is (nL, m); weights[l-1] is (n[l], n[l-1]); biases[l-1] is (n[l], 1)."""
+        """X is (n0, m), Y is (nL, m); weights[l-1] is (n[l], n[l-1]); biases[l-1] is (n[l], 1).
+
+        With `classification`, accuracy is recorded per iteration; with a test split
+        (X_test, Y_test), its loss (and accuracy) too, for the same pre-update parameters.
+        """
         self.spec, self.X, self.Y = spec, X, Y
         self.batch_size = batch_size if batch_size and batch_size < X.shape[1] else None
         self.seed = seed
@@ -84,8 +92,40 @@ class Stepper:
         self.checkpoints: dict[int, Params] = {0: initial}
         self.schedule: list[tuple[int, float]] = [(0, float(learning_rate))]
         self.losses: list[float] = []  # J of every completed iteration, before its update
+        self.classification = classification
+        self.X_test, self.Y_test = X_test, Y_test
+        # Per completed iteration, like losses: ‖dW[l]‖ per layer, accuracy, test loss, …
+        self.metrics: dict[str, list] = {name: [] for name in self.metric_names}
         self._perm: tuple[int, np.ndarray] | None = None
         self._enter(0, initial)
+
+    @property
+    def metric_names(self) -> tuple[str, ...]:
+        names = ["grad_norms"] + ["accuracy"] * self.classification
+        if self.X_test is not None:
+            names += ["test_loss"] + ["test_accuracy"] * self.classification
+        return tuple(names)
+
+    def _record_completion(self) -> None:
+        """Called once when iteration t's update is first applied: keep its numbers."""
+        v, L = self.values, self.spec.depth
+        self.losses.append(float(v["J"]))
+        m = self.metrics
+        with np.errstate(all="ignore"):  # a norm may overflow to inf: recorded as such
+            m["grad_norms"].append([math.sqrt(np.vdot(v[f"dW{l}"], v[f"dW{l}"]))
+                                    for l in range(1, L + 1)])
+        if self.classification:
+            m["accuracy"].append(evaluate.accuracy(v[f"A{L}"], v["Y"]))
+        if self.X_test is not None:
+            m["test_loss"].append(evaluate.loss(self.spec, self.params, self.X_test, self.Y_test))
+            if self.classification:
+                out = evaluate.forward(self.spec, self.params, self.X_test)[-1]
+                m["test_accuracy"].append(evaluate.accuracy(out, self.Y_test))
+
+    def _truncate_history(self, start: int) -> None:
+        del self.losses[start:]
+        for series in self.metrics.values():
+            del series[start:]
 
     # -- data and hyperparameters -------------------------------------------------------------
     @property
@@ -153,7 +193,7 @@ class Stepper:
         else:
             self._run_checked(stop)
         if self.c == n and self.t == len(self.losses):
-            self.losses.append(float(self.values["J"]))
+            self._record_completion()
 
     def _run_checked(self, stop: int) -> None:
         plan, values, lr = self.plan, self.values, self.lr_at(self.t)
@@ -287,7 +327,8 @@ class Stepper:
     def reset(self) -> None:
         """Back to the initial parameters; history is cleared, the current learning rate kept."""
         self.schedule = [(0, self.learning_rate)]
-        self.losses, self.checkpoints = [], {0: self.checkpoints[0]}
+        self._truncate_history(0)
+        self.checkpoints = {0: self.checkpoints[0]}
         self._enter(0, self.checkpoints[0])
 
     def set_learning_rate(self, lr: float) -> None:
@@ -295,7 +336,7 @@ class Stepper:
         start = self.t + (self.c == len(self.plan))
         if lr == self.lr_at(start):
             return
-        del self.losses[start:]
+        self._truncate_history(start)
         self.checkpoints = {k: p for k, p in self.checkpoints.items() if k <= start}
         kept = [entry for entry in self.schedule if entry[0] < start]
         self.schedule = kept + [(start, float(lr))]
@@ -329,4 +370,6 @@ class Stepper:
     def history_nbytes(self) -> int:
         """Memory held for going back: checkpoints, losses and the learning-rate schedule."""
         arrays = sum(a.nbytes for p in self.checkpoints.values() for a in p.values())
-        return arrays + 8 * len(self.losses) + 16 * len(self.schedule)
+        metrics = sum(8 * (len(x) if isinstance(x, list) else 1)
+                      for series in self.metrics.values() for x in series)
+        return arrays + 8 * len(self.losses) + metrics + 16 * len(self.schedule)
