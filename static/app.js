@@ -39,19 +39,23 @@
   document.addEventListener("mouseover", function (event) {
     var el = event.target;
     if (!el.classList || !el.classList.contains("edge")) return;
+    var text = el.dataset.name + " = " + fmt(el.dataset.value);
+    if (el.dataset.grad) text += " \u00b7 d" + el.dataset.name + " = " + fmt(el.dataset.grad);
+    showTip(text, event);
+  });
+
+  function showTip(text, event) {
     if (!tip) {
       tip = document.createElement("div");
       tip.className = "tooltip";
       tip.setAttribute("role", "tooltip");
       document.body.appendChild(tip);
     }
-    var text = el.dataset.name + " = " + fmt(el.dataset.value);
-    if (el.dataset.grad) text += " \u00b7 d" + el.dataset.name + " = " + fmt(el.dataset.grad);
     tip.textContent = text;
     tip.style.left = (event.pageX + 12) + "px";
     tip.style.top = (event.pageY + 12) + "px";
     tip.hidden = false;
-  });
+  }
   document.addEventListener("mouseout", function (event) {
     if (tip && event.target.classList && event.target.classList.contains("edge")) tip.hidden = true;
   });
@@ -96,9 +100,117 @@
     }
   });
 
+  // Training: "Train N" and "Play" run as a chain of small requests, each swapping #stage, so
+  // the drawing and charts follow along, progress shows, and Stop/Pause take effect at once.
+  var run = null; // {kind: "train"|"play", left: N, total: N}
+
+  function stageUrl(path) {
+    var stage = document.getElementById("stage");
+    return stage ? "/ui/" + stage.dataset.sid + "/" + path : null;
+  }
+
+  function paintRunState() {
+    var play = document.getElementById("btn-play");
+    var progress = document.getElementById("train-progress");
+    if (play) {
+      var label = run ? (run.kind === "play" ? play.dataset.labelPause : play.dataset.labelStop)
+                      : play.dataset.labelPlay;
+      play.textContent = label;
+      play.classList.toggle("running", !!run);
+    }
+    document.querySelectorAll("button.train-n").forEach(function (b) { b.disabled = !!run; });
+    if (progress) {
+      progress.hidden = !(run && run.kind === "train");
+      if (run && run.kind === "train") progress.value = 100 * (run.total - run.left) / run.total;
+    }
+    var speed = document.getElementById("speed");
+    if (speed && window.__speed) speed.value = window.__speed;
+  }
+
+  function tick() {
+    if (!run) return;
+    var speed = Number((document.getElementById("speed") || {}).value || 1);
+    var chunk = run.kind === "play" ? speed
+      : Math.min(run.left, Math.max(1, Math.ceil(run.total / 25)));
+    var url = stageUrl("train");
+    if (!url) { run = null; return; }
+    window.htmx.ajax("POST", url, {target: "#stage", swap: "outerHTML",
+                                   values: {iterations: chunk}}).then(function () {
+      if (!run) return paintRunState();
+      if (document.getElementById("stage-error")) { run = null; return paintRunState(); }
+      if (run.kind === "train") {
+        run.left -= chunk;
+        if (run.left <= 0) { run = null; return paintRunState(); }
+      }
+      paintRunState();
+      setTimeout(tick, run.kind === "play" ? 60 : 0);
+    }, function () { run = null; paintRunState(); });
+  }
+
+  function start(kind, total) {
+    run = {kind: kind, left: total, total: total};
+    paintRunState();
+    tick();
+  }
+
+  document.addEventListener("click", function (event) {
+    var el = event.target.closest && event.target.closest("button");
+    if (!el) return;
+    if (el.id === "btn-play") {
+      if (run) { run = null; paintRunState(); } else { start("play", Infinity); }
+    } else if (el.dataset.train) {
+      start("train", Number(el.dataset.train));
+    } else if (el.dataset.trainCustom) {
+      var n = Math.floor(Number((document.getElementById("train-custom") || {}).value));
+      if (n >= 1 && n <= 100000) start("train", n);
+    }
+  });
+  document.addEventListener("change", function (event) {
+    if (event.target.id === "speed") window.__speed = event.target.value;
+  });
+  document.addEventListener("input", function (event) {
+    if (event.target.id === "scrub") {
+      var out = document.getElementById("scrub-value");
+      if (out) out.textContent = event.target.value;
+    }
+  });
+
+  // Line charts: hover shows the iteration and every series' value there.
+  document.addEventListener("mousemove", function (event) {
+    var svg = event.target.closest && event.target.closest("svg.line-chart");
+    if (!svg) return;
+    var data = svg.__hover || (svg.__hover = JSON.parse(svg.dataset.hover));
+    var box = svg.getBoundingClientRect();
+    var vb = svg.viewBox.baseVal;
+    var x = (event.clientX - box.left) * vb.width / box.width;
+    var pos = (x - data.x0) / data.xw * (data.n - 1) + 1;
+    var best = null;
+    data.rows.forEach(function (row) {
+      if (best === null || Math.abs(row[0] - pos) < Math.abs(best[0] - pos)) best = row;
+    });
+    if (!best) return;
+    var cursor = svg.querySelector(".cursor");
+    var cx = data.x0 + (best[0] - 1) / Math.max(data.n - 1, 1) * data.xw;
+    cursor.setAttribute("x1", cx); cursor.setAttribute("x2", cx);
+    cursor.setAttribute("visibility", "visible");
+    var text = "iteration " + best[0];
+    data.names.forEach(function (name, k) {
+      if (best[k + 1] !== null) text += " \u00b7 " + name + " " + fmt(best[k + 1]);
+    });
+    showTip(text, event);
+  });
+  document.addEventListener("mouseout", function (event) {
+    var svg = event.target.closest && event.target.closest("svg.line-chart");
+    if (svg && !svg.contains(event.relatedTarget)) {
+      svg.querySelector(".cursor").setAttribute("visibility", "hidden");
+      if (tip) tip.hidden = true;
+    }
+  });
+
   document.addEventListener("htmx:beforeRequest", function () { busy = true; });
   document.addEventListener("htmx:afterSettle", function (event) {
     renderTex(event.target || document);
+    paintRunState();
     busy = false;
     if (queue.length) press(queue.shift());
   });

@@ -234,3 +234,43 @@ def test_phone_width_has_no_overflow_or_overlapping_labels(browser, server):
     assert font >= 7, "shape labels too small to read on a phone"
     shot(pg, "phone-J")
     context.close()
+
+
+def completed(pg) -> int:
+    return int(pg.get_attribute("#training", "data-completed"))
+
+
+def test_train_play_pause_and_scrub_the_history(page):
+    page.goto(page.server + "/?lang=en")
+    # Train 100: several chunked requests; the progress bar shows while it runs.
+    page.click("button[data-train='100']")
+    page.wait_for_selector("#train-progress:not([hidden])")
+    page.wait_for_function("document.querySelector('#training').dataset.completed === '100'")
+    page.wait_for_selector("#train-progress", state="hidden")
+    assert page.locator("#loss-chart polyline.series").count() == 1
+    assert page.locator("#boundary image").count() == 1
+    # Play trains on until paused; after Pause nothing moves any more.
+    page.select_option("#speed", "5")
+    page.click("#btn-play")
+    page.wait_for_function("+document.querySelector('#training').dataset.completed >= 130")
+    page.click("#btn-play")
+    page.wait_for_function("!document.querySelector('.htmx-request')")
+    page.wait_for_timeout(400)
+    paused_at = completed(page)
+    page.wait_for_timeout(600)
+    assert completed(page) == paused_at
+    assert page.inner_text("#btn-play").endswith("Play")
+    shot(page, "desktop-training")
+    # Scrub back to iteration 40: its equations can be stepped through again.
+    swapped(page, lambda: page.eval_on_selector(
+        "#scrub", "el => { el.value = 40; el.dispatchEvent(new Event('change', {bubbles: true})); }"))
+    assert stage(page)["iteration"] == "40" and stage(page)["phase"] == "update"
+    assert completed(page) == paused_at  # looking back does not drop later history
+    state = press_and_wait(page, "ArrowLeft")
+    assert state["step"] == "db1" and state["iteration"] == "40"
+    # α can change between iterations without resetting the network.
+    page.fill("#lr-input", "0.1")
+    swapped(page, lambda: page.click(".lr-form button"))
+    assert page.input_value("#lr-input") == "0.1"
+    # We stand before iteration 40's update: the new α applies to it, so history is cut to 39.
+    assert completed(page) == 39

@@ -143,7 +143,13 @@ class Stepper:
 
     @property
     def learning_rate(self) -> float:
+        """α of the current iteration's update."""
         return self.lr_at(self.t)
+
+    @property
+    def upcoming_learning_rate(self) -> float:
+        """α the next update will use (the next iteration's once this one is complete)."""
+        return self.lr_at(self.t + (self.c == len(self.plan)))
 
     def batch_columns(self, t: int) -> np.ndarray | None:
         """Columns of X in iteration t's mini-batch (None: the full batch), fixed by the seed."""

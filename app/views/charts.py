@@ -78,7 +78,7 @@ def _ticks(lo: float, hi: float, count: int = 4) -> list[float]:
     return [start + k * step for k in range(int((hi - start) / step) + 1)]
 
 
-def line_chart(series: dict[str, list[float]], width: int = 420, height: int = 200,
+def line_chart(series: dict[str, list[float]], width: int = 320, height: int = 180,
                log: bool = False) -> dict | None:
     """Polylines of one value per iteration (1-based on the x axis), with axes and hover data."""
     names = [k for k, v in series.items() if v]
@@ -94,7 +94,7 @@ def line_chart(series: dict[str, list[float]], width: int = 420, height: int = 2
     lo, hi = min(finite), max(finite)
     if hi - lo < 1e-12:
         lo, hi = lo - 0.5, hi + 0.5
-    left, right, top, bottom = 46, 10, 10, 24
+    left, right, top, bottom = 48, 8, 8, 22
     pw, ph = width - left - right, height - top - bottom
 
     def x(i: float) -> float:

@@ -95,6 +95,36 @@ TEXT: dict[str, dict[str, str]] = {
                   "zh": "较宽的层已简化:画出 {total} 个中的 {n} 个。"},
     "xtarget": {"en": "target y", "zh": "目标 y"},
     "current": {"en": "current network", "zh": "当前网络"},
+    "training": {"en": "Training", "zh": "训练"},
+    "train": {"en": "Train", "zh": "训练"},
+    "iterations_word": {"en": "iterations", "zh": "次迭代"},
+    "play": {"en": "Play", "zh": "播放"},
+    "pause": {"en": "Pause", "zh": "暂停"},
+    "stop": {"en": "Stop", "zh": "停止"},
+    "speed": {"en": "Speed", "zh": "速度"},
+    "per_tick": {"en": "iterations per frame", "zh": "每帧迭代数"},
+    "set_lr": {"en": "Set α", "zh": "设置 α"},
+    "history": {"en": "History: state after iteration", "zh": "历史:第几次迭代之后的状态"},
+    "completed": {"en": "completed", "zh": "已完成"},
+    "loss_curve": {"en": "Loss per iteration", "zh": "每次迭代的损失"},
+    "train_loss": {"en": "train", "zh": "训练集"},
+    "test_loss": {"en": "test", "zh": "测试集"},
+    "accuracy": {"en": "Accuracy", "zh": "准确率"},
+    "boundary": {"en": "Output over the input plane", "zh": "输入平面上的输出"},
+    "fit": {"en": "Fitted curve", "zh": "拟合曲线"},
+    "hidden_maps": {"en": "Hidden units over the input plane", "zh": "隐藏单元在输入平面上的输出"},
+    "grad_norms": {"en": "Gradient size ‖dW[l]‖ per layer (log scale)",
+                   "zh": "各层梯度大小 ‖dW[l]‖(对数刻度)"},
+    "no_history": {"en": "Train a few iterations to see the curves.",
+                   "zh": "先训练几次迭代,再看曲线。"},
+    "symmetry": {"en": "Symmetry: the {n} units of layer {l} have identical weights and biases "
+                       "(W[{l}] has {n} equal rows). They compute the same value and receive the "
+                       "same gradient, so they can never become different: zero initialisation "
+                       "wastes every unit but one.",
+                 "zh": "对称性:第 {l} 层的 {n} 个单元权重和偏置完全相同(W[{l}] 的 {n} 行相等)。"
+                       "它们的输出相同、得到的梯度也相同,所以永远无法变得不同:零初始化使得"
+                       "除一个单元外其余单元都白白浪费。"},
+    "test_points": {"en": "hollow points: test set", "zh": "空心点:测试集"},
 }
 
 

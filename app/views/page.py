@@ -14,6 +14,7 @@ from .i18n import LANGUAGES, strings, translator
 from .network import network_view
 from .neuron import neuron_view
 from .palette import Scale
+from .training import training_view
 
 Render = Callable[..., Markup]  # renders a partial template to markup
 
@@ -75,7 +76,7 @@ def stage_context(session: Session, lang: str, render: Render, error: str | None
         "loss": None if s.loss is None else num(s.loss),
         "loss_exact": s.loss,
         "last_loss": num(s.losses[-1]) if s.losses else None,
-        "learning_rate": num(s.learning_rate),
+        "learning_rate": num(s.upcoming_learning_rate),
         "weight_decay": num(s.spec.weight_decay),
         "m": m,
         "batch_size": s.batch_size,
@@ -93,6 +94,7 @@ def stage_context(session: Session, lang: str, render: Render, error: str | None
         "timeline": timeline_view(s, t("update"), session.id),
         "neuron": neuron,
         "at_start": s.t == 0 and s.c == 0,
+        "training": training_view(s, session.cache),
     }
 
 

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from ...actions import ActionLimitError, Diverged, StepOrderError, perform
 from ...presets import DEFAULT_PRESET, PRESETS
-from ...schemas import SessionConfig
+from ...schemas import LearningRateRequest, SessionConfig
 from ...sessions import ConfigError, Session
 from ...views.i18n import LANGUAGES
 from ...views.network import ViewSettings
@@ -108,6 +108,39 @@ def change_view(request: Request, sid: str, store: StoreDep, lang_cookie: LangCo
 def seek(request: Request, sid: str, store: StoreDep, settings: SettingsDep,
          index: Annotated[int, Form(ge=0, le=1000)], lang_cookie: LangCookie = None) -> Response:
     return _move(request, sid, store, settings, "seek", _lang(request, lang_cookie), index=index)
+
+
+@router.post("/ui/{sid}/train", response_class=HTMLResponse)
+def train(request: Request, sid: str, store: StoreDep, settings: SettingsDep,
+          iterations: Annotated[int, Form(ge=1, le=100_000)], lang_cookie: LangCookie = None
+          ) -> Response:
+    """Whole iterations; the page asks in chunks, so a long run shows progress and can stop."""
+    return _move(request, sid, store, settings, "train", _lang(request, lang_cookie),
+                 iterations=iterations)
+
+
+@router.post("/ui/{sid}/goto", response_class=HTMLResponse)
+def goto(request: Request, sid: str, store: StoreDep, settings: SettingsDep,
+         iteration: Annotated[int, Form(ge=0)], lang_cookie: LangCookie = None) -> Response:
+    """Back (or forward) to the state after an earlier iteration, its steps shown."""
+    return _move(request, sid, store, settings, "goto", _lang(request, lang_cookie),
+                 iteration=iteration)
+
+
+@router.post("/ui/{sid}/lr", response_class=HTMLResponse)
+def learning_rate(request: Request, sid: str, store: StoreDep, settings: SettingsDep,
+                  learning_rate: Annotated[str, Form(max_length=32)],
+                  lang_cookie: LangCookie = None) -> Response:
+    """Change α between iterations without resetting the network."""
+    lang = _lang(request, lang_cookie)
+    try:
+        value = LearningRateRequest(learning_rate=learning_rate).learning_rate
+    except ValidationError as err:
+        with store.checkout(sid) as session:
+            if session is None:
+                return _expired()
+            return _stage(request, session, lang, "; ".join(_describe(e) for e in err.errors()))
+    return _move(request, sid, store, settings, "learning_rate", lang, learning_rate=value)
 
 
 @router.post("/ui/{sid}/{move}", response_class=HTMLResponse)

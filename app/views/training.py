@@ -1,0 +1,72 @@
+"""The training panel and its charts: what the page prints after any number of iterations."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..engine import Stepper
+from ..engine.evaluate import predicted_classes
+from .cache import RenderCache
+from .charts import boundary_view, line_chart, regression_view
+from .fmt import num
+
+TRAIN_CHOICES = (1, 10, 100, 1000)
+SPEEDS = (1, 5, 20, 100)
+
+
+def symmetric_layers(stepper: Stepper) -> list[tuple[int, int]]:
+    """(layer, units) of every hidden layer of ≥ 2 units whose units are all identical."""
+    params = stepper.current_params()
+    out = []
+    for l in range(1, stepper.spec.depth):
+        w, b = params[f"W{l}"], params[f"b{l}"]
+        w_next = params[f"W{l + 1}"]
+        if w.shape[0] >= 2 and np.all(w == w[0]) and np.all(b == b[0]) and np.all(
+                w_next == w_next[:, :1]):
+            out.append((l, w.shape[0]))
+    return out
+
+
+def _metric_text(series: list) -> str | None:
+    return None if not series else f"{100 * series[-1]:.1f}%"
+
+
+def training_view(stepper: Stepper, cache: RenderCache) -> dict:
+    """Counters, the charts (cached per parameters: stepping inside an iteration is free)."""
+    s = stepper
+    params = s.current_params()
+    metrics = s.metrics
+    L = s.spec.depth
+    keys = [params[k] for k in sorted(params)]
+    loss = line_chart({"train": s.losses, "test": metrics.get("test_loss", [])})
+    grads = line_chart({f"dW[{l}]": [g[l - 1] for g in metrics["grad_norms"]]
+                        for l in range(1, L + 1)}, log=True)
+    classification = s.classification
+    train_labels = predicted_classes(s.Y) if classification else None
+    test_labels = (predicted_classes(s.Y_test) if classification and s.Y_test is not None
+                   else None)
+
+    def make_plot():
+        if classification:
+            return boundary_view(s, params, s.X, train_labels, test_X=s.X_test,
+                                 test_labels=test_labels)
+        return regression_view(s, params, s.X, s.Y, s.X_test, s.Y_test)
+
+    plot = cache.get(("plot",), keys, make_plot)
+    return {
+        "completed": s.completed,
+        "updates": s.t + (s.c == s.steps_per_iteration),
+        "learning_rate": s.upcoming_learning_rate,
+        "loss_chart": loss,
+        "grad_chart": grads,
+        "accuracy": _metric_text(metrics.get("accuracy", [])),
+        "test_accuracy": _metric_text(metrics.get("test_accuracy", [])),
+        "last_loss": num(s.losses[-1]) if s.losses else None,
+        "last_test_loss": num(metrics["test_loss"][-1]) if metrics.get("test_loss") else None,
+        "plot": plot,
+        "plot_kind": None if plot is None else ("boundary" if classification else "fit"),
+        "symmetric": symmetric_layers(s),
+        "train_choices": TRAIN_CHOICES,
+        "speeds": SPEEDS,
+        "has_test": s.X_test is not None,
+    }
