@@ -228,7 +228,8 @@ def test_phone_width_has_no_overflow_or_overlapping_labels(browser, server):
         " return [r.left, r.top, r.right, r.bottom]; })")
     for k, a in enumerate(boxes):
         for b in boxes[k + 1:]:
-            overlap = min(a[2], b[2]) - max(a[0], b[0]) > 1 and min(a[3], b[3]) - max(a[1], b[1]) > 1
+            overlap = (min(a[2], b[2]) - max(a[0], b[0]) > 1
+                       and min(a[3], b[3]) - max(a[1], b[1]) > 1)
             assert not overlap, f"overlapping labels: {a} {b}"
     font = pg.eval_on_selector("g.layer-label .shape", "e => e.getBoundingClientRect().height")
     assert font >= 7, "shape labels too small to read on a phone"
@@ -263,7 +264,8 @@ def test_train_play_pause_and_scrub_the_history(page):
     shot(page, "desktop-training")
     # Scrub back to iteration 40: its equations can be stepped through again.
     swapped(page, lambda: page.eval_on_selector(
-        "#scrub", "el => { el.value = 40; el.dispatchEvent(new Event('change', {bubbles: true})); }"))
+        "#scrub",
+        "el => { el.value = 40; el.dispatchEvent(new Event('change', {bubbles: true})); }"))
     assert stage(page)["iteration"] == "40" and stage(page)["phase"] == "update"
     assert completed(page) == paused_at  # looking back does not drop later history
     state = press_and_wait(page, "ArrowLeft")
