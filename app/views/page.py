@@ -37,6 +37,17 @@ def example_text(session: Session, i: int) -> str:
     return f"x = {vec(x)} → y = {vec(y)}"
 
 
+def training_panel(session: Session, lang: str, t, T: dict, render: Render) -> Markup:
+    """The training panel, rendered once per state of the parameters and history: stepping
+    through the micro-steps of an iteration reuses it."""
+    s = session.stepper
+    params = s.current_params()
+    slot = ("training", lang, s.completed, s.t, s.c == s.steps_per_iteration,
+            s.upcoming_learning_rate)
+    return session.cache.get(slot, tuple(params[k] for k in sorted(params)), lambda: render(
+        "_training.html", training=training_view(s, session.cache), sid=session.id, T=T, t=t))
+
+
 def stage_context(session: Session, lang: str, render: Render, error: str | None = None) -> dict:
     """Context for _stage.html: status, controls, timeline, drawing, equation, neuron."""
     t = translator(lang)
@@ -94,7 +105,7 @@ def stage_context(session: Session, lang: str, render: Render, error: str | None
         "timeline": timeline_view(s, t("update"), session.id),
         "neuron": neuron,
         "at_start": s.t == 0 and s.c == 0,
-        "training": training_view(s, session.cache),
+        "training_html": training_panel(session, lang, t, T, render),
     }
 
 
