@@ -1,16 +1,24 @@
-"""Builds the FastAPI app: routers, static files, templates, error handlers."""
+"""Builds the FastAPI app: the store, security middleware, routers, static files, templates,
+error handlers."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .api.routes import pages, sessions
-from .sessions import SessionStore
+from .api.json import FastJSONResponse
+from .api.routes import pages, sessions, share, tools
+from .security import BodyTooLarge, SecurityMiddleware, body_limit_content
 from .settings import Settings, get_settings
+from .store import Store, StoreBusy, make_store
 from .views.page import partial_renderer
 
 
@@ -36,18 +44,60 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
     return JSONResponse({"detail": detail, "message": "; ".join(messages)}, status_code=422)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+# FastAPI's own 400 for a body it cannot decode (e.g. bytes that are not UTF-8). A JSON body
+# that does not parse is already a 422 (json_invalid): make this one the same kind of answer.
+_UNREADABLE_BODY = "There was an error parsing the body"
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    if exc.status_code == 400 and exc.detail == _UNREADABLE_BODY:
+        message = "body: not readable as JSON (is it UTF-8?)"
+        return FastJSONResponse({"detail": [{"loc": ["body"], "msg": message,
+                                             "type": "json_invalid"}], "message": message},
+                                status_code=422)
+    return await http_exception_handler(request, exc)
+
+
+async def _body_too_large(request: Request, exc: BodyTooLarge) -> JSONResponse:
+    return FastJSONResponse(body_limit_content(exc.limit), status_code=413)
+
+
+async def _store_busy(request: Request, exc: StoreBusy) -> JSONResponse:
+    message = f"the session is busy with another request: {exc}"
+    return FastJSONResponse({"detail": message, "message": message}, status_code=503,
+                            headers={"Retry-After": "1"})
+
+
+def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
+    """The app; `store` defaults to the one the settings ask for (make_store)."""
     settings = settings or get_settings()
+    store = store if store is not None else make_store(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        store.close()
+
     app = FastAPI(
         title="Backprop Stepper",
         summary="Step a NumPy neural network through forward pass, loss, backward pass and update.",
         version="0.1.0",
+        lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.store = SessionStore(settings.max_sessions)
+    app.state.store = store
+    app.add_middleware(SecurityMiddleware, max_body_bytes=settings.max_body_bytes,
+                       rate_limit=settings.rate_limit)
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(BodyTooLarge, _body_too_large)  # type: ignore[arg-type]
+    app.add_exception_handler(StoreBusy, _store_busy)  # type: ignore[arg-type]
     app.state.templates = Jinja2Templates(directory=settings.templates_dir)
     app.state.render_partial = partial_renderer(app.state.templates.env)
+    # Before the others: their catch-all paths (/api/sessions/{id}/{move}, /ui/{sid}/{move})
+    # would take /api/sessions/{id}/snapshots and /ui/{sid}/share.
+    app.include_router(share.router)
+    app.include_router(tools.router)  # before sessions/pages too: /{id}/{move} takes all
     app.include_router(sessions.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")

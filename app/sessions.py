@@ -1,14 +1,12 @@
-"""Sessions: a stepper built from a config, kept in a bounded store, read as plain state."""
+"""Sessions: a stepper built from a config, read as plain state. The stores that keep them
+(memory, SQLite, Redis) are in app/store/."""
 
 from __future__ import annotations
 
-import secrets
 import threading
 import time
-from collections import OrderedDict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -34,8 +32,10 @@ class Session:
     dataset: Dataset | None
     view: ViewSettings = field(default_factory=ViewSettings)
     cache: RenderCache = field(default_factory=RenderCache, repr=False)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     last_used: float = field(default_factory=time.monotonic)
+    # The store's record of what it holds for this session (app/store/codec.py: Written).
+    written: Any = field(default=None, repr=False)
 
 
 def build_stepper(config: SessionConfig) -> tuple[Stepper, Dataset | None]:
@@ -84,54 +84,14 @@ def split(X: np.ndarray, Y: np.ndarray, ratio: float, seed: int):
     return X[:, train], Y[:, train], X[:, test], Y[:, test]
 
 
-class SessionStore:
-    """In-memory sessions, least recently used evicted beyond `capacity`."""
+def __getattr__(name: str):
+    # The in-memory store moved to app/store/memory.py; `from app.sessions import SessionStore`
+    # still works (lazily: app.store imports this module).
+    if name == "SessionStore":
+        from .store.memory import MemoryStore
 
-    def __init__(self, capacity: int):
-        self.capacity = capacity
-        self._sessions: OrderedDict[str, Session] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def create(self, config: SessionConfig, view: ViewSettings | None = None) -> Session:
-        stepper, dataset = build_stepper(config)
-        session = Session(secrets.token_urlsafe(16), config, stepper, dataset,  # 128 random bits
-                          view or ViewSettings())
-        with self._lock:
-            self._sessions[session.id] = session
-            while len(self._sessions) > self.capacity:
-                self._sessions.popitem(last=False)
-        return session
-
-    @contextmanager
-    def checkout(self, session_id: str) -> Iterator[Session | None]:
-        """The session, held exclusively until the block ends (None if there is no such id).
-
-        Every read or change of a session goes through here, so two requests never interleave.
-        """
-        session = self.get(session_id)
-        if session is None:
-            yield None
-            return
-        with session.lock:
-            yield session
-
-    def get(self, session_id: str) -> Session | None:
-        """The session without holding it: use checkout() to read or change it."""
-        with self._lock:
-            session = self._sessions.get(session_id)
-            if session is not None:
-                self._sessions.move_to_end(session_id)
-                session.last_used = time.monotonic()
-            return session
-
-    def delete(self, session_id: str) -> bool:
-        with self._lock:
-            return self._sessions.pop(session_id, None) is not None
-
-    def __len__(self) -> int:
-        return len(self._sessions)
-
-
+        return MemoryStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def session_state(session: Session, with_steps: bool = True) -> dict:

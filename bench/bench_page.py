@@ -29,6 +29,7 @@ import socket  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
+import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -39,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from app.main import create_app  # noqa: E402
 from app.schemas import SessionConfig  # noqa: E402
-from app.views.page import page_context, stage_context  # noqa: E402
+from app.views.page import page_context, stage_context, training_version  # noqa: E402
 
 NETWORKS = {
     "2-2-1 xor (m=4)": {},
@@ -73,10 +74,13 @@ def render_in_process(iterations: int) -> None:
             session.stepper.next()
             stage.render(stage_context(session, "en", app.state.render_partial))
         samples, size = [], 0
+        held = None  # the training panel the "page" holds, as a browser would say in a header
         for _ in range(iterations * steps):
             t0 = time.perf_counter()
             session.stepper.next()
-            html = stage.render(stage_context(session, "en", app.state.render_partial))
+            html = stage.render(stage_context(session, "en", app.state.render_partial,
+                                              client_training=held))
+            held = training_version(session, "en")
             samples.append(time.perf_counter() - t0)
             size = max(size, len(html))
         page = []
@@ -96,7 +100,10 @@ def free_port() -> int:
 
 def start_server() -> tuple[subprocess.Popen, str]:
     port = free_port()
-    env = {**os.environ, "BACKPROP_HOST": "127.0.0.1", "BACKPROP_PORT": str(port)}
+    # The benchmark is one client hammering the server: lift the per-client rate limit, and
+    # keep the store in a throwaway directory.
+    env = {**os.environ, "BACKPROP_HOST": "127.0.0.1", "BACKPROP_PORT": str(port),
+           "BACKPROP_RATE_LIMIT": "0", "BACKPROP_DATA_DIR": tempfile.mkdtemp(prefix="bench-")}
     proc = subprocess.Popen([sys.executable, "-m", "app"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
@@ -119,7 +126,13 @@ def new_session(url: str) -> str:
 
 def wrk(url: str, seconds: int, post: bool) -> float:
     script = ROOT / "bench" / ".post.lua"
-    script.write_text('wrk.method = "POST"\n')
+    # Like the page: remember the training panel's version and send it back, so the panel
+    # comes only when it changed (once per iteration).
+    script.write_text('wrk.method = "POST"\n'
+                      'response = function(status, headers, body)\n'
+                      '  local v = body:match(\'data%-version="([^"]+)"\')\n'
+                      '  if v then wrk.headers["X-Training-Version"] = v end\n'
+                      'end\n')
     cmd = ["wrk", "-t1", "-c4", f"-d{seconds}s", url] + (["-s", str(script)] if post else [])
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 30).stdout
     script.unlink()

@@ -207,6 +207,30 @@
     }
   });
 
+  // Tell the server which training panel the page shows: it is only sent again when changed.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var panel = document.getElementById("training");
+    if (panel) event.detail.headers["X-Training-Version"] = panel.dataset.version;
+  });
+
+  // Share box: copy the link.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-copy]");
+    if (!button) return;
+    var field = document.querySelector(button.dataset.copy);
+    if (!field) return;
+    field.select();
+    var done = function () { button.textContent = "\u2713 " + button.textContent.replace(/^\u2713 /, ""); };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(field.value).then(done, function () {
+        document.execCommand("copy"); done();
+      });
+    } else {
+      document.execCommand("copy");
+      done();
+    }
+  });
+
   document.addEventListener("htmx:beforeRequest", function () { busy = true; });
   document.addEventListener("htmx:afterSettle", function (event) {
     renderTex(event.target || document);

@@ -13,12 +13,17 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 from app.main import create_app
+from app.settings import Settings
 
 
 @pytest.fixture
-def app():
-    """A fresh app (its own empty session store) per test."""
-    return create_app()
+def app(tmp_path):
+    """A fresh app per test, storing its sessions in a new SQLite file under tmp_path (the
+    embedded default). No rate limit: tests step fast; tests/test_security.py checks it."""
+    application = create_app(Settings(data_dir=tmp_path / "data", rate_limit=0,
+                                      store="sqlite"))
+    yield application
+    application.state.store.close()
 
 
 @pytest.fixture

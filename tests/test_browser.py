@@ -99,7 +99,7 @@ def swapped(pg, action) -> None:
     """Do `action` and wait until htmx has swapped in a new #stage and settled."""
     pg.evaluate("window.__oldStage = document.querySelector('#stage')")
     action()
-    pg.wait_for_function("document.querySelector('#stage') !== window.__oldStage")
+    pg.wait_for_function("() => document.querySelector('#stage') !== window.__oldStage")
     pg.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-settling')")
 
 
@@ -163,10 +163,10 @@ def test_buttons_preset_neuron_notation_and_language(page):
     assert page.locator("g.neuron").count() == 3 + 3 + 1
     assert page.locator("g.bias-unit").count() == 2
     page.click("#btn-forward")
-    page.wait_for_function("document.querySelector('#stage').dataset.step === 'J'")
+    page.wait_for_function("() => document.querySelector('#stage').dataset.step === 'J'")
     assert page.locator("#loss [data-value]").count() == 1
     page.click("#btn-backward")
-    page.wait_for_function("document.querySelector('#stage').dataset.step === 'db1'")
+    page.wait_for_function("() => document.querySelector('#stage').dataset.step === 'db1'")
     # Work one hidden neuron out: its lines are rendered by KaTeX.
     swapped(page, lambda: page.click("g.neuron[data-layer='1'][data-index='2']"))
     page.wait_for_selector("#neuron .neuron-line .katex")
@@ -186,7 +186,7 @@ def test_buttons_preset_neuron_notation_and_language(page):
     assert page.inner_text("#btn-forward").strip() == "前向传播"
     assert stage(page)["step"] == "db1"  # switching language keeps the learner's place
     page.click("#btn-update")
-    page.wait_for_function("document.querySelector('#stage').dataset.phase === 'update'")
+    page.wait_for_function("() => document.querySelector('#stage').dataset.phase === 'update'")
     assert "更新" in page.inner_text(".why p") or "参数" in page.inner_text(".why p")
     shot(page, "desktop-zh-update")
 
@@ -198,9 +198,9 @@ def test_log_scale_keeps_tiny_deltas_visible(page):
         page.click("button[data-preset='vanishing']")
     assert page.input_value("#scale-select") == "log"
     page.click("#btn-forward")
-    page.wait_for_function("document.querySelector('#stage').dataset.step === 'J'")
+    page.wait_for_function("() => document.querySelector('#stage').dataset.step === 'J'")
     page.click("#btn-backward")
-    page.wait_for_function("document.querySelector('#stage').dataset.step === 'db1'")
+    page.wait_for_function("() => document.querySelector('#stage').dataset.step === 'db1'")
     fills = [n for n in neuron_fills(page) if n["layer"] == 1]
     assert all(n["fill"] != "#ffffff" and n["fill"] != "#f7f7f7" for n in fills)
     swapped(page, lambda: page.select_option("#scale-select", "linear"))
@@ -219,7 +219,7 @@ def test_phone_width_has_no_overflow_or_overlapping_labels(browser, server):
     pg = context.new_page()
     pg.goto(server + "/?lang=en")
     pg.click("#btn-forward")
-    pg.wait_for_function("document.querySelector('#stage').dataset.step === 'J'")
+    pg.wait_for_function("() => document.querySelector('#stage').dataset.step === 'J'")
     width = pg.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page scrolls sideways: {width}px"
     boxes = pg.eval_on_selector_all(
@@ -246,16 +246,16 @@ def test_train_play_pause_and_scrub_the_history(page):
     # Train 100: several chunked requests; the progress bar shows while it runs.
     page.click("button[data-train='100']")
     page.wait_for_selector("#train-progress:not([hidden])")
-    page.wait_for_function("document.querySelector('#training').dataset.completed === '100'")
+    page.wait_for_function("() => document.querySelector('#training').dataset.completed === '100'")
     page.wait_for_selector("#train-progress", state="hidden")
     assert page.locator("#loss-chart polyline.series").count() == 1
     assert page.locator("#boundary image").count() == 1
     # Play trains on until paused; after Pause nothing moves any more.
     page.select_option("#speed", "5")
     page.click("#btn-play")
-    page.wait_for_function("+document.querySelector('#training').dataset.completed >= 130")
+    page.wait_for_function("() => +document.querySelector('#training').dataset.completed >= 130")
     page.click("#btn-play")
-    page.wait_for_function("!document.querySelector('.htmx-request')")
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
     page.wait_for_timeout(400)
     paused_at = completed(page)
     page.wait_for_timeout(600)

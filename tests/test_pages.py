@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from bs4 import BeautifulSoup
 
@@ -221,3 +222,76 @@ def test_selected_neuron_is_marked(client, page):
     html = soup(client.post(f"/ui/{sid}/view", data={"neuron": "1,1"}))
     assert [(g["data-layer"], g["data-index"]) for g in html.select("g.neuron.selected")] == [
         ("1", "1")]
+
+
+def test_plain_urls_build_presets_and_settings(client):
+    client.get("/")
+    first = client.cookies.get("bs_session")
+    response = client.get("/?preset=ufldl", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/"
+    html = soup(client.get("/"))
+    assert client.cookies.get("bs_session") != first
+    assert len(html.select("g.neuron")) == 3 + 3 + 1
+    url = ("/?layers=2,5,1&activations=relu,sigmoid&dataset=moons&samples=40&seed=9"
+           "&learning_rate=0.2&test_ratio=0.25")
+    client.get(url)
+    html = soup(client.get("/"))
+    assert len(html.select("g.neuron")) == 2 + 5 + 1
+    link = html.select_one("#config-link")["href"]
+    for part in ("layers=2,5,1", "activations=relu,sigmoid", "dataset=moons", "samples=40",
+                 "seed=9", "learning_rate=0.2", "test_ratio=0.25"):
+        assert part in link
+    # The link rebuilds the very same network: same first loss.
+    stepper_a = client.app.state.store.get(client.cookies.get("bs_session")).stepper
+    client.get(link)
+    stepper_b = client.app.state.store.get(client.cookies.get("bs_session")).stepper
+    assert stepper_a is not stepper_b
+    assert np.array_equal(stepper_a.X, stepper_b.X)
+    assert np.array_equal(stepper_a.params["W1"], stepper_b.params["W1"])
+
+
+def test_a_bad_url_keeps_the_network_and_says_why(client):
+    client.get("/")
+    before = client.cookies.get("bs_session")
+    html = soup(client.get("/?layers=2,99,1&activations=tanh,sigmoid"))
+    assert "layers[1]" in html.select_one("#setup-error").text
+    assert html.select_one("#setup").has_attr("open")
+    assert client.cookies.get("bs_session") == before
+    html = soup(client.get("/?preset=nope"))
+    assert "unknown preset" in html.select_one("#setup-error").text
+
+
+def test_training_panel_is_sent_only_when_the_page_copy_is_stale(client, page):
+    html, sid = page
+    version = html.select_one("#training")["data-version"]
+    assert html.select_one("#training")["hx-swap-oob"] == "true"
+    headers = {"X-Training-Version": version}
+    html = soup(client.post(f"/ui/{sid}/next", headers=headers))
+    assert html.select_one("#training") is None  # unchanged while stepping inside an iteration
+    assert html.select_one("#stage")["data-step"] == "Z1"
+    html = soup(client.post(f"/ui/{sid}/next"))  # a page that says nothing gets it
+    assert html.select_one("#training")["data-version"] == version
+    html = soup(client.post(f"/ui/{sid}/iterate", headers=headers))
+    panel = html.select_one("#training")  # the update changed the parameters and the history
+    assert panel is not None and panel["data-version"] != version
+    assert panel["data-completed"] == "1"
+
+
+def test_share_button_makes_a_link_that_opens_a_copy(client):
+    html = soup(client.get("/?lang=en"))
+    sid = client.cookies.get("bs_session")
+    assert html.select_one("#btn-share")["hx-post"] == f"/ui/{sid}/share"
+    client.post(f"/ui/{sid}/forward")
+    box = soup(client.post(f"/ui/{sid}/share"))
+    url = box.select_one("#share-url")["value"]
+    assert "/s/" in url and sid not in url
+    assert box.select_one("[data-copy='#share-url']")
+    response = client.get(url.split("testserver", 1)[1], follow_redirects=False)
+    assert response.status_code in (302, 303, 307)
+    copy = client.cookies.get("bs_session")
+    assert copy != sid
+    html = soup(client.get("/"))
+    assert html.select_one("#stage")["data-step"] == "J"  # the same place in the iteration
+    cookie = response.headers["set-cookie"]
+    assert "Max-Age=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie.replace(
+        "SameSite=Lax", "SameSite=lax")

@@ -200,3 +200,16 @@ def test_regression_shows_a_fit_and_zero_init_shows_the_symmetry_note(client):
     html = soup(client.post(f"/ui/{sid}/train", data={"iterations": "20"}))
     note = html.select_one(".note.symmetry").text
     assert "3 units of layer 1" in note and "identical" in note
+
+
+def test_overflowing_parameters_are_reported_not_drawn():
+    s = stepper_for(layers=[1, 8, 1], activations=["relu", "linear"], loss="squared_error",
+                    dataset="sine", samples=20)
+    huge = {k: v * 1e305 for k, v in s.current_params().items()}
+    assert regression_view(s, huge, s.X, s.Y)["overflow"] is True
+    s2 = stepper_for(layers=[2, 3, 1], activations=["relu", "linear"], loss="squared_error",
+                     dataset="xor")
+    huge = {k: np.full_like(v, 1e200) for k, v in s2.current_params().items()}
+    assert boundary_view(s2, huge, s2.X, np.array([0, 1, 1, 0]))["overflow"] is True
+    assert boundary_view(s2, s2.current_params(), s2.X, np.array([0, 1, 1, 0]))[
+        "overflow"] is False

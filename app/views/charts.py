@@ -129,6 +129,8 @@ def boundary_view(stepper: Stepper, params, X_all, labels, resolution: int = 56,
     points, box = grid(X_all if test_X is None else np.hstack([X_all, test_X]), resolution)
     acts = forward(spec, params, points)
     out = acts[-1]
+    if not np.isfinite(out).all():  # overflowed parameters: say so rather than draw garbage
+        return {"src": "", "size": 260, "points": [], "hidden": [], "box": [], "overflow": True}
     if out.shape[0] == 1:
         image = diverging_image(2 * out[0].reshape(resolution, resolution) - 1, Scale(1.0))
     else:
@@ -155,7 +157,7 @@ def boundary_view(stepper: Stepper, params, X_all, labels, resolution: int = 56,
             a = acts[l][j].reshape(resolution, resolution)
             hidden.append({"layer": l, "index": j,
                            "src": png_data_uri(diverging_image(a, Scale.for_values(a)))})
-    return {"src": png_data_uri(image), "size": size,
+    return {"src": png_data_uri(image), "size": size, "overflow": False,
             "points": place(X_all, labels, False) + place(test_X, test_labels, True),
             "hidden": hidden, "box": [num(v, 3) for v in box]}
 
@@ -170,6 +172,8 @@ def regression_view(stepper: Stepper, params, X, Y, test_X=None, test_Y=None) ->
     lo, hi = float(xs_all.min()), float(xs_all.max())
     grid_x = np.linspace(lo, hi, 120)[None, :]
     fit = forward(spec, params, grid_x)[-1][0]
+    if not np.isfinite(fit).all():  # overflowed parameters: say so rather than draw garbage
+        return {"width": 260, "height": 200, "curve": "", "points": [], "overflow": True}
     y_lo = float(min(ys_all.min(), fit.min()))
     y_hi = float(max(ys_all.max(), fit.max()))
     if y_hi - y_lo < 1e-9:
@@ -182,7 +186,7 @@ def regression_view(stepper: Stepper, params, X, Y, test_X=None, test_Y=None) ->
     def sy(v):
         return (1 - (v - y_lo) / (y_hi - y_lo)) * (h - 20) + 10
 
-    return {"width": w, "height": h,
+    return {"width": w, "height": h, "overflow": False,
             "curve": " ".join(f"{sx(a):.1f},{sy(b):.1f}" for a, b in zip(grid_x[0], fit,
                                                                            strict=True)),
             "points": [{"x": round(sx(a), 1), "y": round(sy(b), 1), "test": False}

@@ -58,7 +58,7 @@ TEXT: dict[str, dict[str, str]] = {
     "bias_unit": {"en": "bias unit +1", "zh": "偏置单元 +1"},
     "more_units": {"en": "more units not drawn", "zh": "个单元未画出"},
     "fill_activation": {"en": "Neurons: activation a of example",
-                        "zh": "神经元:样本的激活值 a,样本"},
+                        "zh": "神经元:激活值 a,样本"},
     "fill_delta": {"en": "Neurons: δ = ∂L/∂z of example", "zh": "神经元:残差 δ = ∂L/∂z,样本"},
     "edges_w": {"en": "Edges: weights W (colour = sign, width = size)",
                 "zh": "连线:权重 W(颜色 = 正负,粗细 = 大小)"},
@@ -91,11 +91,68 @@ TEXT: dict[str, dict[str, str]] = {
     "timeline": {"en": "Steps of this iteration", "zh": "本次迭代的步骤"},
     "language": {"en": "Language", "zh": "语言"},
     "error": {"en": "Error", "zh": "错误"},
+    # Gradient check, export and import (templates/_tools.html, _gradcheck.html)
+    "tools_title": {"en": "Check, export, import", "zh": "检验、导出、导入"},
+    "gc_title": {"en": "Gradient check", "zh": "梯度检验"},
+    "gc_button": {"en": "Check gradients", "zh": "检验梯度"},
+    "gc_explain": {"en": "For every parameter θ, the numeric gradient (J(θ+h) − J(θ−h)) / 2h, "
+                         "from two extra forward passes, is compared with the gradient backprop "
+                         "computed, for this iteration's parameters and batch.",
+                   "zh": "对每个参数 θ,用两次额外的前向传播算出数值梯度 (J(θ+h) − J(θ−h)) / 2h,"
+                         "并与反向传播得到的梯度比较(使用本次迭代的参数和批量数据)。"},
+    "gc_parameter": {"en": "Parameter", "zh": "参数"},
+    "gc_rel_error": {"en": "Relative error", "zh": "相对误差"},
+    "gc_verdict": {"en": "Verdict", "zh": "结论"},
+    "gc_ok": {"en": "ok", "zh": "正确"},
+    "gc_check": {"en": "check", "zh": "需检查"},
+    "gc_wrong": {"en": "wrong", "zh": "错误"},
+    "gc_overall": {"en": "All parameters", "zh": "全部参数"},
+    "gc_max_entry": {"en": "largest entry error", "zh": "最大单项误差"},
+    "gc_entries": {"en": "Per entry", "zh": "逐项结果"},
+    "gc_legend": {"en": "Relative error ‖g − n‖ / (‖g‖ + ‖n‖) of backprop's g and the numeric "
+                        "n: ok below {ok}, check below {check}, wrong above.",
+                  "zh": "相对误差 ‖g − n‖ / (‖g‖ + ‖n‖)(g 为反向传播梯度,n 为数值梯度):"
+                        "小于 {ok} 为正确,小于 {check} 需检查,更大为错误。"},
+    "gc_resolution": {"en": "Differences below {r} are rounding noise of the finite differences "
+                            "and count as ok (where a gradient is 0, a relative error means "
+                            "nothing).",
+                      "zh": "小于 {r} 的差异属于有限差分的舍入噪声,计为正确(梯度为 0 时相对误差"
+                            "没有意义)。"},
+    "gc_meta": {"en": "Iteration {iteration} · m = {m} examples · {n} parameters · h = {h} · "
+                      "J = {J} · {s} s",
+                "zh": "迭代 {iteration} · m = {m} 个样本 · {n} 个参数 · h = {h} · J = {J} · "
+                      "{s} 秒"},
+    "gc_cell": {"en": "{name}[{i},{j}]: backprop {g}, numeric {n}, relative error {e}: {v}",
+                "zh": "{name}[{i},{j}]:反向传播 {g},数值 {n},相对误差 {e}:{v}"},
+    "gc_shown": {"en": "showing {shown} of {total}", "zh": "显示 {total} 中的 {shown}"},
+    "export_title": {"en": "Export", "zh": "导出"},
+    "export_json": {"en": "Session (JSON)", "zh": "会话(JSON)"},
+    "export_py": {"en": "NumPy script of this iteration (.py)", "zh": "本次迭代的 NumPy 脚本(.py)"},
+    "export_note": {"en": "The JSON imports back to this very iteration; the script redoes its "
+                          "forward pass, loss, backward pass and update in plain NumPy and prints "
+                          "the numbers.",
+                    "zh": "JSON 可重新导入并回到这一迭代;脚本用纯 NumPy 重做本次迭代的前向传播、"
+                          "损失、反向传播和更新,并打印结果。"},
+    "import_title": {"en": "Import", "zh": "导入"},
+    "import_file": {"en": "JSON export or CSV file", "zh": "JSON 导出文件或 CSV 文件"},
+    "import_note": {"en": "CSV: a header row, then one example per row: the n[0] inputs, then "
+                          "the last n[L] columns as targets (at most 2,000 rows, 1 MB). Layer "
+                          "sizes, activations and loss apply to CSV only.",
+                    "zh": "CSV:第一行为表头,之后每行一个样本:前 n[0] 列为输入,最后 n[L] 列为"
+                          "目标(最多 2000 行、1 MB)。层大小、激活函数和损失函数仅用于 CSV。"},
+    "import_button": {"en": "Import as a new network", "zh": "导入为新网络"},
     "wide_note": {"en": "Wide layers are summarised: {n} units drawn of {total}.",
                   "zh": "较宽的层已简化:画出 {total} 个中的 {n} 个。"},
     "xtarget": {"en": "target y", "zh": "目标 y"},
     "current": {"en": "current network", "zh": "当前网络"},
     "training": {"en": "Training", "zh": "训练"},
+    "share": {"en": "Share", "zh": "分享"},
+    "plot_overflow": {"en": "The network's output overflows (inf or NaN) for these parameters: "
+                            "nothing to draw. Try a smaller learning rate.",
+                      "zh": "在当前参数下网络输出溢出(inf 或 NaN),无法绘制。请减小学习速率。"},
+    "setup_link": {"en": "Link to this setup (builds a fresh copy):",
+                   "zh": "此设置的链接(打开即新建一份):"},
+    "test_ratio": {"en": "Test share (0–0.9)", "zh": "测试集比例(0–0.9)"},
     "train": {"en": "Train", "zh": "训练"},
     "iterations_word": {"en": "iterations", "zh": "次迭代"},
     "play": {"en": "Play", "zh": "播放"},

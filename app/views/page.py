@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from markupsafe import Markup
 
@@ -37,19 +38,28 @@ def example_text(session: Session, i: int) -> str:
     return f"x = {vec(x)} → y = {vec(y)}"
 
 
+def training_version(session: Session, lang: str) -> str:
+    """Names the training panel's content: it changes only with the parameters, the history
+    and α, not while stepping through the micro-steps of an iteration."""
+    s = session.stepper
+    done = int(s.c == s.steps_per_iteration)
+    return f"{lang}-{s.completed}-{s.t}-{done}-{s.upcoming_learning_rate!r}-{len(s.schedule)}"
+
+
 def training_panel(session: Session, lang: str, t, T: dict, render: Render) -> Markup:
-    """The training panel, rendered once per state of the parameters and history: stepping
-    through the micro-steps of an iteration reuses it."""
+    """The training panel (an htmx out-of-band swap target), rendered once per version."""
     s = session.stepper
     params = s.current_params()
-    slot = ("training", lang, s.completed, s.t, s.c == s.steps_per_iteration,
-            s.upcoming_learning_rate)
-    return session.cache.get(slot, tuple(params[k] for k in sorted(params)), lambda: render(
-        "_training.html", training=training_view(s, session.cache), sid=session.id, T=T, t=t))
+    version = training_version(session, lang)
+    return session.cache.get(("training", version), tuple(params[k] for k in sorted(params)),
+                             lambda: render("_training.html", training=training_view(
+                                 s, session.cache), sid=session.id, T=T, t=t, version=version))
 
 
-def stage_context(session: Session, lang: str, render: Render, error: str | None = None) -> dict:
-    """Context for _stage.html: status, controls, timeline, drawing, equation, neuron."""
+def stage_context(session: Session, lang: str, render: Render, error: str | None = None,
+                  client_training: str | None = None) -> dict:
+    """Context for _stage.html. The training panel is included (as an out-of-band swap) only
+    when the client's copy, named by `client_training`, is not the current one."""
     t = translator(lang)
     s, view = session.stepper, session.view
     m = s.values["A0"].shape[1]
@@ -105,8 +115,20 @@ def stage_context(session: Session, lang: str, render: Render, error: str | None
         "timeline": timeline_view(s, t("update"), session.id),
         "neuron": neuron,
         "at_start": s.t == 0 and s.c == 0,
-        "training_html": training_panel(session, lang, t, T, render),
+        "training_html": (None if client_training == training_version(session, lang)
+                          else training_panel(session, lang, t, T, render)),
     }
+
+
+def config_link(config) -> str | None:
+    """A plain URL that rebuilds this network (generated data only): /?layers=2,2,1&…"""
+    if config.dataset is None or config.parameters is not None:
+        return None
+    fields = config.model_dump(exclude={"data", "parameters"}, exclude_defaults=True)
+    fields.setdefault("layers", config.layers)
+    fields.setdefault("activations", config.activations)
+    query = {k: ",".join(map(str, v)) if isinstance(v, list) else v for k, v in fields.items()}
+    return "/?" + urlencode(query, safe=",")
 
 
 def page_context(session: Session, lang: str, render: Render,
@@ -118,6 +140,7 @@ def page_context(session: Session, lang: str, render: Render,
         "presets": [{"name": p.name, "title": p.title.get(lang, p.title["en"]),
                      "blurb": p.blurb.get(lang, p.blurb["en"])} for p in PRESETS.values()],
         "config": session.config,
+        "config_link": config_link(session.config),
         "form_error": form_error,
         "t": t,
     }

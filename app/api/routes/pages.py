@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Cookie, Form, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from ...actions import ActionLimitError, Diverged, StepOrderError, perform
@@ -39,7 +39,8 @@ def _templates(request: Request):
 def _stage(request: Request, session: Session, lang: str, error: str | None = None
            ) -> HTMLResponse:
     """The #stage fragment; call with the session checked out."""
-    context = stage_context(session, lang, request.app.state.render_partial, error)
+    context = stage_context(session, lang, request.app.state.render_partial, error,
+                            request.headers.get("x-training-version"))
     return _render(request, "_stage.html", context)
 
 
@@ -51,15 +52,39 @@ def _new_session(store, config: SessionConfig, log_scale: bool = False) -> Sessi
     return store.create(config, ViewSettings(log_scale=log_scale))
 
 
-def _set_cookies(response: Response, session: Session, lang: str) -> None:
-    response.set_cookie(SESSION_COOKIE, session.id, httponly=True, samesite="lax")
-    response.set_cookie(LANG_COOKIE, lang, samesite="lax")
+def _cookie_age(request: Request) -> int:
+    return int(request.app.state.settings.session_ttl)
+
+
+def _set_cookies(response: Response, session: Session, lang: str,
+                 max_age: int | None = None) -> None:
+    """The session cookie (HttpOnly, SameSite=Lax, Secure behind HTTPS) lives as long as an idle
+    session is kept, so closing the browser does not lose the network."""
+    from ...security import request_is_secure  # https, directly or via X-Forwarded-Proto
+
+    secure = request_is_secure()
+    response.set_cookie(SESSION_COOKIE, session.id, httponly=True, samesite="lax", secure=secure,
+                        max_age=max_age)
+    response.set_cookie(LANG_COOKIE, lang, samesite="lax", secure=secure, max_age=365 * 86400)
 
 
 @router.get("/", response_class=HTMLResponse)
 def index(request: Request, store: StoreDep, lang_cookie: LangCookie = None,
-          bs_session: Annotated[str | None, Cookie()] = None) -> HTMLResponse:
+          bs_session: Annotated[str | None, Cookie()] = None) -> Response:
+    """The page. A link with a preset or settings in its query (/?preset=xor,
+    /?layers=2,3,1&activations=tanh,sigmoid&dataset=xor…) builds that network first."""
     lang = _lang(request, lang_cookie)
+    form_error = None
+    if request.query_params.keys() & URL_FIELDS:
+        try:
+            config, log_scale = _config_from_fields(request.query_params)
+            session = _new_session(store, config, log_scale)
+        except (ValidationError, ConfigError) as err:
+            form_error = _error_text(err)
+        else:
+            response = RedirectResponse("/", status_code=303)  # a reload keeps this network
+            _set_cookies(response, session, lang, _cookie_age(request))
+            return response
     for attempt in range(2):
         if attempt or not bs_session:  # no cookie, or its session expired: a fresh network
             preset = PRESETS[DEFAULT_PRESET]
@@ -67,9 +92,9 @@ def index(request: Request, store: StoreDep, lang_cookie: LangCookie = None,
         with store.checkout(bs_session) as session:
             if session is None:
                 continue
-            context = page_context(session, lang, request.app.state.render_partial)
+            context = page_context(session, lang, request.app.state.render_partial, form_error)
             response = _render(request, "index.html", context)
-            _set_cookies(response, session, lang)
+            _set_cookies(response, session, lang, _cookie_age(request))
             return response
     raise RuntimeError("a session just created could not be read back")
 
@@ -163,8 +188,31 @@ def _move(request, sid, store, settings, action: str, lang: str, **args) -> Resp
         return _stage(request, session, lang, error)
 
 
+URL_FIELDS = {"preset", "layers", "activations", "loss", "learning_rate", "weight_decay", "init",
+              "init_scale", "seed", "dataset", "samples", "noise", "batch_size", "test_ratio"}
+
+
+def _config_from_fields(fields) -> tuple[SessionConfig, bool]:
+    """A preset by name, or the custom fields (form or URL query); and its colour scale."""
+    name = fields.get("preset")
+    if name:
+        preset = PRESETS.get(str(name))
+        if preset is None:
+            raise ConfigError("preset", f"preset: unknown preset {str(name)!r}; choose one of "
+                                        f"{', '.join(PRESETS)}")
+        return preset.session_config(), preset.log_scale
+    return SessionConfig(**_custom_config(fields)), False
+
+
+def _error_text(err: ValidationError | ConfigError) -> str:
+    if isinstance(err, ValidationError):
+        return "; ".join(_describe(e) for e in err.errors())
+    return str(err)
+
+
 def _custom_config(form) -> dict:
-    """The custom-network form as SessionConfig fields (text fields split on commas)."""
+    """The custom-network form (or a URL query) as SessionConfig fields: text fields split on
+    commas, empty or missing fields left to the defaults."""
     def split(name: str) -> list[str]:
         return [part.strip() for part in str(form.get(name, "")).replace("，", ",").split(",")
                 if part.strip()]
@@ -173,21 +221,10 @@ def _custom_config(form) -> dict:
         value = str(form.get(name, "")).strip()
         return value or None
 
-    layers = split("layers")
-    return {
-        "layers": [int(x) if x.lstrip("-").isdigit() else x for x in layers],
-        "activations": split("activations"),
-        "loss": form.get("loss"),
-        "learning_rate": optional("learning_rate"),
-        "weight_decay": optional("weight_decay") or 0,
-        "init": form.get("init"),
-        "init_scale": optional("init_scale") or 0.01,
-        "seed": optional("seed") or 0,
-        "dataset": form.get("dataset"),
-        "samples": optional("samples"),
-        "noise": optional("noise") or 0,
-        "batch_size": optional("batch_size"),
-    }
+    fields = {name: optional(name) for name in URL_FIELDS - {"preset", "layers", "activations"}}
+    fields["layers"] = [int(x) if x.lstrip("-").isdigit() else x for x in split("layers")]
+    fields["activations"] = split("activations")
+    return {k: v for k, v in fields.items() if v not in (None, [])}
 
 
 @router.post("/ui/new", response_class=HTMLResponse)
@@ -196,24 +233,13 @@ async def new_network(request: Request, store: StoreDep, lang_cookie: LangCookie
     """Build a new network from a preset or the custom form: a deliberate action."""
     lang = _lang(request, lang_cookie)
     form = await request.form()
-    log_scale = False
     try:
-        preset_name = form.get("preset")
-        if preset_name:
-            preset = PRESETS.get(str(preset_name))
-            if preset is None:
-                raise ConfigError("preset", f"preset: unknown preset {preset_name!r}")
-            config, log_scale = preset.session_config(), preset.log_scale
-        else:
-            config = SessionConfig(**_custom_config(form))
+        config, log_scale = _config_from_fields(form)
         session = _new_session(store, config, log_scale)
-    except ValidationError as err:
-        message = "; ".join(_describe(e) for e in err.errors())
-        return _render(request, "_setup_error.html", {"message": message, "t": None}, 200)
-    except ConfigError as err:
-        return _render(request, "_setup_error.html", {"message": str(err), "t": None}, 200)
+    except (ValidationError, ConfigError) as err:
+        return _render(request, "_setup_error.html", {"message": _error_text(err)}, 200)
     response = Response(status_code=200, headers={"HX-Redirect": "/"})
-    _set_cookies(response, session, lang)
+    _set_cookies(response, session, lang, _cookie_age(request))
     return response
 
 

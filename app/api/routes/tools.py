@@ -1,0 +1,239 @@
+"""Gradient check, export and import: the JSON API routes and the page's htmx fragments.
+
+Include this router before sessions.router and pages.router: their catch-all routes
+(`/api/sessions/{id}/{move}`, `/ui/{sid}/{move}`) would otherwise answer /gradcheck.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Cookie, File, Form, HTTPException, Request, UploadFile
+from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import UploadFile as FormFile
+
+from ...actions import ActionLimitError, Diverged, StepOrderError, perform
+from ...engine import NetworkSpec, build_plan
+from ...schemas import SessionConfig
+from ...sessions import ConfigError, Session, session_state
+from ...transfer import (
+    MAX_CSV_BYTES,
+    MAX_JSON_BYTES,
+    OPTIONAL_FIELDS,
+    ExportDocument,
+    TransferError,
+    csv_config,
+    export_document,
+    export_script,
+    imported_config,
+    parse_document,
+)
+from ...views import gradcheck
+from ...views.i18n import strings, translator
+from ..deps import SettingsDep, StoreDep
+from ..json import FastJSONResponse
+from .pages import LANG_COOKIE, _cookie_age, _expired, _lang, _set_cookies
+
+router = APIRouter()
+LangCookie = Annotated[str | None, Cookie(alias=LANG_COOKIE)]
+ERRORS = {
+    404: {"description": "No such session (unknown id, deleted or expired)"},
+    422: {"description": "Invalid input, or a request over a limit: `message` says which"},
+}
+
+
+def _error(message: str, field: str | None = None, status: int = 422) -> FastJSONResponse:
+    return FastJSONResponse({"detail": message, "message": message, "field": field},
+                            status_code=status)
+
+
+def _missing(session_id: str) -> HTTPException:
+    return HTTPException(404, f"no session {session_id!r}: it may have expired")
+
+
+# -- gradient check ----------------------------------------------------------------------------
+@router.post("/api/sessions/{session_id}/gradcheck", tags=["tools"], responses=ERRORS)
+def gradcheck_api(session_id: str, store: StoreDep) -> Response:
+    """Backprop's gradients against central differences (J(θ+h) − J(θ−h)) / 2h, for the current
+    iteration's parameters (before its update) on its batch: per parameter its shape, both
+    gradients, per-entry relative errors and verdicts, its relative error and verdict; overall
+    the relative error, the largest entry error, h, the loss and a verdict ("ok" < 1e-7,
+    "check" < 1e-4, else "wrong"). A 422 when the check would take over ~2 s (estimated)."""
+    with store.checkout(session_id) as session:
+        if session is None:
+            raise _missing(session_id)
+        inputs = gradcheck.Inputs.of(session.stepper)
+    # The inputs are copies: the finite differences run without holding the session.
+    try:
+        return FastJSONResponse(gradcheck.report(inputs))
+    except gradcheck.GradcheckTooCostly as err:
+        return _error(str(err), "batch_size")
+
+
+@router.post("/ui/{sid}/gradcheck", response_class=HTMLResponse, include_in_schema=False)
+def gradcheck_fragment(request: Request, sid: str, store: StoreDep,
+                       lang_cookie: LangCookie = None) -> Response:
+    """The #gradcheck fragment: a table per parameter and a grid of its entries."""
+    lang = _lang(request, lang_cookie)
+    with store.checkout(sid) as session:
+        if session is None:
+            return _expired()
+        inputs = gradcheck.Inputs.of(session.stepper)
+    try:
+        rep = gradcheck.report(inputs)
+    except gradcheck.GradcheckTooCostly as err:
+        return _error_fragment(request, str(err))
+    context = {"gc": gradcheck.view(rep, translator(lang)), "T": strings(lang), "lang": lang}
+    return request.app.state.templates.TemplateResponse(request, "_gradcheck.html", context)
+
+
+def _error_fragment(request: Request, message: str) -> HTMLResponse:
+    """<p class="error" role="alert">message</p> (escaped), status 200 so that htmx swaps it."""
+    return request.app.state.templates.TemplateResponse(
+        request, "_setup_error.html", {"message": message, "t": None})
+
+
+# -- export ------------------------------------------------------------------------------------
+@router.get("/api/sessions/{session_id}/export", tags=["tools"], responses=ERRORS)
+def export_json(session_id: str, store: StoreDep) -> Response:
+    """The session as a document POST /api/sessions/import rebuilds: the config with `data`
+    (rows = examples) and `parameters` as at the start of the current iteration, the position
+    and the current learning rate."""
+    with store.checkout(session_id) as session:
+        if session is None:
+            raise _missing(session_id)
+        doc = export_document(session.config, session.stepper)
+        iteration = session.stepper.t + 1
+    name = f"backprop-stepper-iteration-{iteration}.json"
+    return FastJSONResponse(doc, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/api/sessions/{session_id}/export.py", tags=["tools"], responses={
+    **ERRORS, 200: {"description": "a Python script", "content": {"text/x-python": {}}}})
+def export_py(session_id: str, store: StoreDep) -> Response:
+    """A standalone Python script (NumPy and json only) that redoes the current iteration on its
+    batch, written out layer by layer, and prints the loss, gradients and updated parameters."""
+    with store.checkout(session_id) as session:
+        if session is None:
+            raise _missing(session_id)
+        source = export_script(session.config, session.stepper)
+        iteration = session.stepper.t + 1
+    return Response(source, media_type="text/x-python; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="backprop_iteration_{iteration}.py"'})
+
+
+# -- import ------------------------------------------------------------------------------------
+def _build(store, settings, config: SessionConfig, step: int = 0) -> Session:
+    """A new session from the config, moved `step` micro-steps into its first iteration.
+    Raises ConfigError or TransferError."""
+    spec = NetworkSpec(tuple(config.layers), tuple(config.activations), config.loss,
+                       config.weight_decay)
+    n = len(build_plan(spec))
+    if step > n:
+        raise TransferError("position", f"position.step: between 0 and {n} for this network "
+                                        f"(its micro-steps per iteration), got {step}")
+    session = store.create(config)
+    if step:
+        with store.checkout(session.id) as held:
+            if held is None:  # pragma: no cover - evicted at once by a full store
+                raise TransferError("position", "the new session was evicted at once: retry")
+            try:
+                perform(held, "seek", settings, index=step)
+            except (StepOrderError, Diverged, ActionLimitError) as err:
+                raise TransferError("position", f"position.step: {err}") from None
+    return session
+
+
+def _created(store, session: Session) -> Response:
+    with store.checkout(session.id) as held:
+        if held is None:  # pragma: no cover - evicted at once by a full store
+            raise _missing(session.id)
+        return FastJSONResponse(session_state(held), status_code=201)
+
+
+@router.post("/api/sessions/import", status_code=201, tags=["tools"], responses=ERRORS)
+def import_json(doc: ExportDocument, store: StoreDep, settings: SettingsDep) -> Response:
+    """A session from an export document, standing at the exported step of its iteration
+    (numbered from 0 again): the same loss and gradients as the exported session."""
+    try:
+        session = _build(store, settings, imported_config(doc), doc.position.step)
+    except (ConfigError, TransferError) as err:
+        return _error(f"{err}" if isinstance(err, TransferError) else f"{err.field}: {err}",
+                      err.field)
+    return _created(store, session)
+
+
+async def _read(upload: UploadFile, limit: int) -> bytes:
+    """At most limit + 1 bytes: enough to tell that a file is over the limit."""
+    return await upload.read(limit + 1)
+
+
+@router.post("/api/sessions/import-csv", status_code=201, tags=["tools"], responses=ERRORS)
+async def import_csv(
+    store: StoreDep, settings: SettingsDep,
+    file: Annotated[UploadFile, File(description="CSV: a header row, one example per row, the "
+                                                 "last layers[-1] columns the targets")],
+    layers: Annotated[str, Form(max_length=200, description="e.g. 2,3,1")],
+    activations: Annotated[str, Form(max_length=400, description="e.g. tanh,sigmoid")],
+    loss: Annotated[str, Form(max_length=40)],
+    learning_rate: Annotated[str | None, Form(max_length=40)] = None,
+    weight_decay: Annotated[str | None, Form(max_length=40)] = None,
+    init: Annotated[str | None, Form(max_length=40)] = None,
+    init_scale: Annotated[str | None, Form(max_length=40)] = None,
+    seed: Annotated[str | None, Form(max_length=40)] = None,
+    batch_size: Annotated[str | None, Form(max_length=40)] = None,
+    test_ratio: Annotated[str | None, Form(max_length=40)] = None,
+) -> Response:
+    """A session over the examples of a CSV file (multipart: `file` and the network's fields).
+    Bad input is a 422 whose `message` names the row and column, or the limit (1 MB, 2,000
+    examples)."""
+    content = await _read(file, MAX_CSV_BYTES)
+    fields = {"layers": layers, "activations": activations, "loss": loss,
+              "learning_rate": learning_rate, "weight_decay": weight_decay, "init": init,
+              "init_scale": init_scale, "seed": seed, "batch_size": batch_size,
+              "test_ratio": test_ratio}
+    try:
+        session = _build(store, settings, csv_config(fields, content))
+    except ConfigError as err:
+        return _error(f"{err.field}: {err}", err.field)
+    except TransferError as err:
+        return _error(str(err), err.field)
+    return _created(store, session)
+
+
+def _is_json(filename: str, content: bytes) -> bool:
+    name = filename.lower()
+    if name.endswith(".json"):
+        return True
+    if name.endswith(".csv"):
+        return False
+    return content.lstrip()[:1] in (b"{", b"[")
+
+
+@router.post("/ui/import", response_class=HTMLResponse, include_in_schema=False)
+async def import_page(request: Request, store: StoreDep, settings: SettingsDep,
+                      lang_cookie: LangCookie = None) -> Response:
+    """The page's import form: a JSON export or a CSV file (with layers, activations and loss)
+    becomes a new network; the page then reloads on it (HX-Redirect: /)."""
+    lang = _lang(request, lang_cookie)
+    form = await request.form()
+    upload = form.get("file")
+    if not isinstance(upload, FormFile) or not (upload.filename or upload.size):
+        return _error_fragment(request, "file: choose a JSON export or a CSV file")
+    try:
+        head = await upload.read(MAX_CSV_BYTES + 1)
+        if _is_json(upload.filename or "", head):
+            content = head + await upload.read(MAX_JSON_BYTES + 1 - len(head))
+            doc: ExportDocument = parse_document(content)
+            session = _build(store, settings, imported_config(doc), doc.position.step)
+        else:
+            fields = {name: str(form.get(name) or "")
+                      for name in ("layers", "activations", "loss", *OPTIONAL_FIELDS)}
+            session = _build(store, settings, csv_config(fields, head))
+    except ConfigError as err:
+        return _error_fragment(request, f"{err.field}: {err}")
+    except TransferError as err:
+        return _error_fragment(request, str(err))
+    response = Response(status_code=200, headers={"HX-Redirect": "/"})
+    _set_cookies(response, session, lang, _cookie_age(request))
+    return response

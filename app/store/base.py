@@ -1,0 +1,302 @@
+"""What every session store offers, and the part the persistent ones share.
+
+A store creates sessions, hands one out exclusively for a request (`checkout`), deletes them,
+and turns a session into an immutable snapshot (`share`) that any number of new sessions can be
+opened from (`open_snapshot`).
+
+The persistent stores (SQLite, Redis) keep each process's live `Session` objects in a bounded
+cache, keyed by id, with the version number the store held when the object was last read or
+written. A checkout takes a lock that spans processes for the whole block, reads the stored
+version (a few bytes), reuses the cached object when nobody else changed the session, and at the
+end writes only what changed: the small head, new checkpoints and new history chunks.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+
+from ..schemas import SessionConfig
+from ..sessions import Session, build_stepper
+from ..views.network import ViewSettings
+from . import codec
+
+SESSION_ID = re.compile(r"[A-Za-z0-9_-]{22}")  # secrets.token_urlsafe(16): 128 random bits
+SNAPSHOT_ID = re.compile(r"[A-Za-z0-9_-]{11}")  # secrets.token_urlsafe(8): 64 random bits
+
+
+def new_session_id() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def new_snapshot_id() -> str:
+    return secrets.token_urlsafe(8)
+
+
+class StoreBusy(RuntimeError):
+    """A session stayed locked by another request for longer than the store waits."""
+
+
+class Store(ABC):
+    """Sessions by id, each read or changed by one request at a time."""
+
+    kind = "abstract"
+
+    def __init__(self, capacity: int, ttl: float, clock: Callable[[], float] = time.time):
+        self.capacity, self.ttl, self.clock = capacity, ttl, clock
+
+    @abstractmethod
+    def create(self, config: SessionConfig, view: ViewSettings | None = None) -> Session:
+        """A new session (ConfigError if the config cannot be built)."""
+
+    @abstractmethod
+    def checkout(self, session_id: str) -> AbstractContextManager[Session | None]:
+        """The session, held exclusively until the block ends (None: no such id, or expired).
+        Every read or change of a session goes through here; changes are stored at the end."""
+
+    @abstractmethod
+    def get(self, session_id: str) -> Session | None:
+        """The session without holding it (tests and tools): use checkout() to read or change."""
+
+    @abstractmethod
+    def delete(self, session_id: str) -> bool: ...
+
+    @abstractmethod
+    def share(self, session: Session) -> str:
+        """An immutable snapshot of a checked-out session; returns its id."""
+
+    @abstractmethod
+    def open_snapshot(self, snapshot_id: str) -> Session | None:
+        """A new session standing exactly where the snapshot stood (None: no such snapshot)."""
+
+    @abstractmethod
+    def __len__(self) -> int: ...
+
+    def close(self) -> None:  # noqa: B027 - optional
+        pass
+
+
+class LocalLocks:
+    """One lock per key within this process, created on demand, dropped when nobody holds it."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[str, tuple[threading.Lock, int]] = {}
+
+    @contextmanager
+    def hold(self, key: str) -> Iterator[None]:
+        with self._guard:
+            lock, users = self._locks.get(key, (None, 0))
+            if lock is None:
+                lock = threading.Lock()
+            self._locks[key] = (lock, users + 1)
+        try:
+            with lock:
+                yield
+        finally:
+            with self._guard:
+                lock, users = self._locks[key]
+                if users == 1:
+                    del self._locks[key]
+                else:
+                    self._locks[key] = (lock, users - 1)
+
+
+@dataclass
+class Stored:
+    """A session's stored parts, as a backend returns them."""
+
+    config: str | bytes | None  # None when the caller said it has the config already
+    head: bytes
+    version: int
+    checkpoints: dict[int, bytes]
+    chunks: list[bytes]
+
+
+class PersistentStore(Store):
+    """Checkout, caching and change tracking over a backend's primitives (the methods with a
+    leading underscore below): SQLite and Redis implement those."""
+
+    def __init__(self, capacity: int, ttl: float, cache_size: int = 256,
+                 touch_interval: float = 15.0, clock: Callable[[], float] = time.time):
+        super().__init__(capacity, ttl, clock)
+        self.cache_size, self.touch_interval = cache_size, touch_interval
+        self._cache: OrderedDict[str, Session] = OrderedDict()
+        self._cache_lock = threading.Lock()
+        self._local = LocalLocks()
+
+    # -- backend primitives ---------------------------------------------------------------------
+    @abstractmethod
+    def _lock(self, session_id: str) -> AbstractContextManager[None]:
+        """Exclusive across every process using the store, for the whole block."""
+
+    @abstractmethod
+    def _head(self, session_id: str) -> tuple[int, float] | None:
+        """(version, last_used) or None."""
+
+    @abstractmethod
+    def _load(self, session_id: str, with_config: bool) -> Stored | None: ...
+
+    @abstractmethod
+    def _write(self, session_id: str, delta: codec.Delta, version: int, now: float,
+               config: str | None = None) -> bool:
+        """Store a delta as `version` (the previous one is version - 1; config given: a new
+        session). False if the session is gone."""
+
+    @abstractmethod
+    def _touch(self, session_id: str, now: float) -> None: ...
+
+    @abstractmethod
+    def _remove(self, session_ids: list[str]) -> int: ...
+
+    @abstractmethod
+    def _evict(self, now: float) -> None:
+        """Delete sessions idle longer than the TTL, then the oldest idle beyond capacity."""
+
+    @abstractmethod
+    def _put_snapshot(self, snapshot_id: str, snap: codec.Snapshot, now: float) -> None: ...
+
+    @abstractmethod
+    def _get_snapshot(self, snapshot_id: str) -> codec.Snapshot | None: ...
+
+    def _local_key(self, session_id: str) -> str:
+        """What threads of this process serialise on before taking the store's lock."""
+        return session_id
+
+    # -- the cache ------------------------------------------------------------------------------
+    def _cached(self, session_id: str, version: int) -> Session | None:
+        with self._cache_lock:
+            session = self._cache.get(session_id)
+            if session is None:
+                return None
+            if session.written.version != version:
+                return session  # stale, but its config is still good: see _load_session
+            self._cache.move_to_end(session_id)
+            return session
+
+    def _remember(self, session: Session) -> None:
+        with self._cache_lock:
+            self._cache[session.id] = session
+            self._cache.move_to_end(session.id)
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+
+    def _forget(self, session_id: str) -> None:
+        with self._cache_lock:
+            self._cache.pop(session_id, None)
+
+    def _load_session(self, session_id: str, known: Session | None) -> Session | None:
+        stored = self._load(session_id, with_config=known is None)
+        if stored is None:
+            return None
+        config = known.config if known is not None else codec.parse_config(stored.config or "")
+        session = codec.restore(session_id, config, stored.head, stored.checkpoints,
+                                stored.chunks)
+        session.written = codec.loaded(session, stored.version, stored.head,
+                                       b"".join(stored.chunks))
+        return session
+
+    # -- the interface --------------------------------------------------------------------------
+    def create(self, config: SessionConfig, view: ViewSettings | None = None) -> Session:
+        stepper, dataset = build_stepper(config)
+        session = Session(new_session_id(), config, stepper, dataset, view or ViewSettings())
+        return self._insert(session, codec.config_json(config))
+
+    def _insert(self, session: Session, config: str) -> Session:
+        now = self.clock()
+        delta = codec.diff(session, codec.Written())
+        self._write(session.id, delta, 1, now, config=config)
+        session.written = codec.committed(delta, 1)
+        session.last_used = now
+        self._remember(session)
+        self._evict(now)
+        return session
+
+    @contextmanager
+    def checkout(self, session_id: str) -> Iterator[Session | None]:
+        if not SESSION_ID.fullmatch(session_id):
+            yield None
+            return
+        with self._local.hold(self._local_key(session_id)), self._lock(session_id):
+            now = self.clock()
+            head = self._head(session_id)
+            if head is None or head[1] + self.ttl < now:
+                if head is not None:
+                    self._remove([session_id])
+                self._forget(session_id)
+                yield None
+                return
+            version, last_used = head
+            cached = self._cached(session_id, version)
+            session = cached
+            if cached is None or cached.written.version != version:
+                session = self._load_session(session_id, cached)
+                if session is None:
+                    self._forget(session_id)
+                    yield None
+                    return
+            try:
+                yield session
+            except BaseException:
+                # Its in-memory state may be half-changed: the next request reads the store.
+                self._forget(session_id)
+                raise
+            self._save(session, now, last_used)
+
+    def _save(self, session: Session, now: float, last_used: float) -> None:
+        try:
+            delta = codec.diff(session, session.written)
+            if delta.changed:
+                version = session.written.version + 1
+                if not self._write(session.id, delta, version, now):
+                    self._forget(session.id)  # deleted or evicted meanwhile
+                    return
+                session.written = codec.committed(delta, version)
+            elif now - last_used >= self.touch_interval:
+                self._touch(session.id, now)
+        except BaseException:
+            self._forget(session.id)
+            raise
+        session.last_used = now
+        self._remember(session)
+
+    def get(self, session_id: str) -> Session | None:
+        if not SESSION_ID.fullmatch(session_id):
+            return None
+        head = self._head(session_id)
+        if head is None or head[1] + self.ttl < self.clock():
+            return None
+        cached = self._cached(session_id, head[0])
+        if cached is not None and cached.written.version == head[0]:
+            return cached
+        session = self._load_session(session_id, cached)
+        if session is not None:
+            self._remember(session)
+        return session
+
+    def delete(self, session_id: str) -> bool:
+        if not SESSION_ID.fullmatch(session_id):
+            return False
+        self._forget(session_id)
+        return self._remove([session_id]) > 0
+
+    def share(self, session: Session) -> str:
+        snapshot_id = new_snapshot_id()
+        self._put_snapshot(snapshot_id, codec.snapshot(session), self.clock())
+        return snapshot_id
+
+    def open_snapshot(self, snapshot_id: str) -> Session | None:
+        if not SNAPSHOT_ID.fullmatch(snapshot_id):
+            return None
+        snap = self._get_snapshot(snapshot_id)
+        if snap is None:
+            return None
+        session = codec.from_snapshot(new_session_id(), snap)
+        return self._insert(session, snap.config)

@@ -1,0 +1,96 @@
+"""Sessions in this process's memory: nothing survives a restart, workers do not share them.
+For tests and tools (settings store="memory"); snapshots are stored as immutable bytes all the
+same, so a shared link never follows later changes."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from ..schemas import SessionConfig
+from ..sessions import Session, build_stepper
+from ..views.network import ViewSettings
+from . import codec
+from .base import SESSION_ID, SNAPSHOT_ID, Store, new_session_id, new_snapshot_id
+
+
+class MemoryStore(Store):
+    """In-memory sessions, least recently used evicted beyond `capacity`, idle ones after
+    `ttl` seconds."""
+
+    kind = "memory"
+
+    def __init__(self, capacity: int, ttl: float = 7 * 24 * 3600,
+                 clock: Callable[[], float] = time.monotonic):
+        super().__init__(capacity, ttl, clock)
+        self._sessions: OrderedDict[str, Session] = OrderedDict()
+        self._snapshots: dict[str, codec.Snapshot] = {}
+        self._lock = threading.Lock()
+
+    def create(self, config: SessionConfig, view: ViewSettings | None = None) -> Session:
+        stepper, dataset = build_stepper(config)
+        session = Session(new_session_id(), config, stepper, dataset, view or ViewSettings())
+        return self._add(session)
+
+    def _add(self, session: Session) -> Session:
+        now = self.clock()
+        session.last_used = now
+        with self._lock:
+            self._sessions[session.id] = session
+            while self._sessions:
+                oldest = next(iter(self._sessions.values()))
+                if len(self._sessions) <= self.capacity and oldest.last_used + self.ttl >= now:
+                    break
+                self._sessions.popitem(last=False)
+        return session
+
+    @contextmanager
+    def checkout(self, session_id: str) -> Iterator[Session | None]:
+        session = self.get(session_id)
+        if session is None:
+            yield None
+            return
+        with session.lock:
+            yield session
+
+    def get(self, session_id: str) -> Session | None:
+        with self._lock:
+            session = self._sessions.get(session_id)
+            if session is None:
+                return None
+            now = self.clock()
+            if session.last_used + self.ttl < now:
+                del self._sessions[session_id]
+                return None
+            self._sessions.move_to_end(session_id)
+            session.last_used = now
+            return session
+
+    def delete(self, session_id: str) -> bool:
+        with self._lock:
+            return self._sessions.pop(session_id, None) is not None
+
+    def share(self, session: Session) -> str:
+        snapshot_id = new_snapshot_id()
+        snap = codec.snapshot(session)
+        with self._lock:
+            self._snapshots[snapshot_id] = snap
+        return snapshot_id
+
+    def open_snapshot(self, snapshot_id: str) -> Session | None:
+        if not SNAPSHOT_ID.fullmatch(snapshot_id):
+            return None
+        with self._lock:
+            snap = self._snapshots.get(snapshot_id)
+        if snap is None:
+            return None
+        return self._add(codec.from_snapshot(new_session_id(), snap))
+
+    def __len__(self) -> int:
+        return len(self._sessions)
+
+
+__all__ = ["SESSION_ID", "MemoryStore"]
