@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -31,3 +32,28 @@ def client(app) -> Iterator[TestClient]:
     """A TestClient over `app`; requests go through the real ASGI stack, in process."""
     with TestClient(app) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[str]:
+    """A live `python -m app` with its own data directory, for the browser tests of a module."""
+    from live import Server
+
+    tmp = tmp_path_factory.mktemp("server")
+    with Server(tmp, BACKPROP_DATA_DIR=str(tmp / "data")) as srv:
+        yield srv.url
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, driven by Playwright (its own browser download cannot work here)."""
+    from live import CHROMIUM, CHROMIUM_ARGS
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is not installed: run .ci/setup --test")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

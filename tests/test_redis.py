@@ -15,7 +15,7 @@ import httpx
 import orjson
 import pytest
 import test_store as common
-from test_restart import Server, free_port
+from live import Server, free_port
 
 from app.store.redis import RedisStore
 

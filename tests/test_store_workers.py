@@ -13,7 +13,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-from test_restart import Server
+from live import Server
 
 pytestmark = pytest.mark.skipif(
     not Path("/proc/net/tcp").exists()
