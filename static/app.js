@@ -241,5 +241,33 @@
   document.addEventListener("htmx:responseError", function () { busy = false; queue = []; });
   document.addEventListener("htmx:sendError", function () { busy = false; queue = []; });
 
-  document.addEventListener("DOMContentLoaded", function () { renderTex(document); });
+  // Several tabs, several networks: each tab keeps the id of its own network for this tab only
+  // (sessionStorage). After a reload, a tab whose cookie now names another tab's network asks
+  // for its own back; the server sets the cookie to it and the page reloads once.
+  function keepTabSession() {
+    var stage = document.getElementById("stage");
+    if (!stage || !window.sessionStorage) return;
+    var mine = sessionStorage.getItem("bs-tab-session");
+    var shown = stage.dataset.sid;
+    var adopting = sessionStorage.getItem("bs-tab-adopting");
+    sessionStorage.removeItem("bs-tab-adopting");
+    // Only a reload asks for the tab's network back: following a link, a share link or
+    // building a new network are navigations that show what the learner chose.
+    var nav = performance.getEntriesByType && performance.getEntriesByType("navigation")[0];
+    var reloaded = nav && nav.type === "reload";
+    if (reloaded && mine && mine !== shown && !adopting) {
+      sessionStorage.setItem("bs-tab-adopting", "1");
+      window.htmx.ajax("POST", "/ui/adopt", {values: {sid: mine}, swap: "none"}).then(function () {
+        var now = document.getElementById("stage");
+        if (now && now.dataset.sid !== mine) sessionStorage.setItem("bs-tab-session", now.dataset.sid);
+      });
+      return;
+    }
+    sessionStorage.setItem("bs-tab-session", shown);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    renderTex(document);
+    keepTabSession();
+  });
 })();

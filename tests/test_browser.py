@@ -223,3 +223,20 @@ def test_train_play_pause_and_scrub_the_history(page):
     assert page.input_value("#lr-input") == "0.1"
     # We stand before iteration 40's update: the new α applies to it, so history is cut to 39.
     assert completed(page) == 39
+
+
+def test_two_tabs_keep_their_own_networks_across_reloads(browser, server):
+    context = browser.new_context()  # one browser profile: one cookie jar, two tabs
+    tab_a, tab_b = context.new_page(), context.new_page()
+    tab_a.goto(server + "/?lang=en")
+    sid_a = stage(tab_a)["sid"]
+    tab_b.goto(server + "/?preset=ufldl")  # the second tab builds another network
+    sid_b = stage(tab_b)["sid"]
+    assert sid_b != sid_a
+    tab_a.reload()  # the cookie now names B's network: tab A takes its own back
+    tab_a.wait_for_function(f"() => document.querySelector('#stage').dataset.sid === '{sid_a}'")
+    assert tab_a.locator("g.neuron").count() == 2 + 2 + 1
+    tab_b.reload()
+    tab_b.wait_for_function(f"() => document.querySelector('#stage').dataset.sid === '{sid_b}'")
+    assert tab_b.locator("g.neuron").count() == 3 + 3 + 1
+    context.close()

@@ -295,3 +295,17 @@ def test_share_button_makes_a_link_that_opens_a_copy(client):
     cookie = response.headers["set-cookie"]
     assert "Max-Age=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie.replace(
         "SameSite=Lax", "SameSite=lax")
+
+
+def test_a_tab_can_take_its_own_network_back(client):
+    client.get("/")
+    first = client.cookies.get("bs_session")
+    client.post("/ui/new", data={"preset": "deep"})  # another tab built another network
+    assert client.cookies.get("bs_session") != first
+    response = client.post("/ui/adopt", data={"sid": first})
+    assert response.status_code == 200 and response.headers["hx-refresh"] == "true"
+    assert client.cookies.get("bs_session") == first
+    html = soup(client.get("/"))
+    assert html.select_one("#stage")["data-sid"] == first
+    assert client.post("/ui/adopt", data={"sid": "unknown"}).status_code == 204
+    assert client.cookies.get("bs_session") == first

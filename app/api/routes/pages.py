@@ -227,6 +227,19 @@ def _custom_config(form) -> dict:
     return {k: v for k, v in fields.items() if v not in (None, [])}
 
 
+@router.post("/ui/adopt", include_in_schema=False)
+def adopt(request: Request, store: StoreDep, sid: Annotated[str, Form(max_length=64)],
+          lang_cookie: LangCookie = None) -> Response:
+    """A tab that reloads asks for its own network back (the id it kept in sessionStorage; it
+    travels in the body, never in a URL). 204 if it is gone: the tab shows the cookie's."""
+    with store.checkout(sid) as session:
+        if session is None:
+            return Response(status_code=204)
+        response = Response(status_code=200, headers={"HX-Refresh": "true"})
+        _set_cookies(response, session, _lang(request, lang_cookie), _cookie_age(request))
+        return response
+
+
 @router.post("/ui/new", response_class=HTMLResponse)
 async def new_network(request: Request, store: StoreDep, lang_cookie: LangCookie = None
                       ) -> Response:
