@@ -285,7 +285,8 @@ def test_share_button_makes_a_link_that_opens_a_copy(client):
     box = soup(client.post(f"/ui/{sid}/share"))
     url = box.select_one("#share-url")["value"]
     assert "/s/" in url and sid not in url
-    assert box.select_one("[data-copy='#share-url']")
+    assert box.select_one("[data-copy='#share-url']").text.strip() == "Copy"
+    assert "built-in" not in box.text
     response = client.get(url.split("testserver", 1)[1], follow_redirects=False)
     assert response.status_code in (302, 303, 307)
     copy = client.cookies.get("bs_session")
