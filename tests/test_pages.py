@@ -310,3 +310,13 @@ def test_a_tab_can_take_its_own_network_back(client):
     assert html.select_one("#stage")["data-sid"] == first
     assert client.post("/ui/adopt", data={"sid": "unknown"}).status_code == 204
     assert client.cookies.get("bs_session") == first
+
+
+def test_training_panel_version_is_the_same_after_an_update_and_before_the_next_step(
+        client, page):
+    html, sid = page
+    html = soup(client.post(f"/ui/{sid}/iterate"))
+    version = html.select_one("#training")["data-version"]  # iteration 1 complete
+    html = soup(client.post(f"/ui/{sid}/next", headers={"X-Training-Version": version}))
+    assert html.select_one("#stage")["data-step"] == "Z1"  # iteration 2 started…
+    assert html.select_one("#training") is None  # …with nothing new to show in the panel

@@ -42,8 +42,8 @@ def training_version(session: Session, lang: str) -> str:
     """Names the training panel's content: it changes only with the parameters, the history
     and α, not while stepping through the micro-steps of an iteration."""
     s = session.stepper
-    done = int(s.c == s.steps_per_iteration)
-    return f"{lang}-{s.completed}-{s.t}-{done}-{s.upcoming_learning_rate!r}-{len(s.schedule)}"
+    updates = s.t + (s.c == s.steps_per_iteration)  # the same after an update and before Z1
+    return f"{lang}-{s.completed}-{updates}-{s.upcoming_learning_rate!r}-{len(s.schedule)}"
 
 
 def training_panel(session: Session, lang: str, t, T: dict, render: Render) -> Markup:
