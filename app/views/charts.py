@@ -12,7 +12,7 @@ import zlib
 import numpy as np
 
 from ..engine import Stepper
-from ..engine.evaluate import forward, grid, predicted_classes
+from ..engine.evaluate import forward, grid
 from .fmt import num
 from .palette import NEGATIVE_LUT, POSITIVE_LUT, Scale
 
@@ -201,6 +201,3 @@ def regression_view(stepper: Stepper, params, X, Y, test_X=None, test_Y=None) ->
                [{"x": round(sx(a), 1), "y": round(sy(b), 1), "test": True}
                 for a, b in zip(test_X[0][:600], test_Y[0][:600], strict=False)])}
 
-
-def classes_of(Y: np.ndarray) -> np.ndarray:
-    return predicted_classes(Y)

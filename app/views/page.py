@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from markupsafe import Markup
 
+from ..engine import DATASETS, INITIALIZERS, LOSSES
 from ..presets import PRESETS
 from ..sessions import Session
 from .equation import html_symbol, matrix_view, step_view, timeline_view
@@ -141,6 +142,7 @@ def page_context(session: Session, lang: str, render: Render,
                      "blurb": p.blurb.get(lang, p.blurb["en"])} for p in PRESETS.values()],
         "config": session.config,
         "config_link": config_link(session.config),
+        "choices": {"loss": tuple(LOSSES), "init": INITIALIZERS, "dataset": DATASETS},
         "form_error": form_error,
         "t": t,
     }

@@ -95,38 +95,28 @@ class Scale:
     def vmin(self) -> float:
         return self.vmax * 10.0 ** -LOG_DECADES
 
+    # One value at a time: the same lookups as the array methods above.
     def position(self, v: float) -> float:
-        if v == 0 or not math.isfinite(v):
-            return 0.0
-        if not self.log:
-            return max(-1.0, min(1.0, v / self.vmax))
-        span = math.log10(self.vmax) - math.log10(self.vmin)
-        t = (math.log10(abs(v)) - math.log10(self.vmin)) / span
-        return math.copysign(max(0.0, min(1.0, t)), v)
-
-    def rgb(self, v: float) -> tuple[int, int, int]:
-        t = self.position(v)
-        return _ramp(POSITIVE if t >= 0 else NEGATIVE, abs(t))
+        return float(self.positions(np.array([v]))[0])
 
     def color(self, v: float) -> str:
-        return _hex(self.rgb(v))
+        return self.colors(np.array([v]))[0][0]
 
-    def line_color(self, v: float, floor: float = 0.3) -> str:
-        """Colour for a thin line: at least `floor` of the way out, so the sign stays visible."""
-        t = self.position(v)
-        return _hex(_ramp(POSITIVE if v >= 0 else NEGATIVE, max(abs(t), floor)))
+    def rgb(self, v: float) -> tuple[int, int, int]:
+        c = self.color(v)
+        return int(c[1:3], 16), int(c[3:5], 16), int(c[5:7], 16)
+
+    def text_color(self, v: float) -> str:
+        """Black or white, whichever reads better on color(v)."""
+        return self.colors(np.array([v]))[1][0]
 
     def line_colors(self, values: np.ndarray, floor: float = 0.3) -> list[str]:
-        """line_color() for every value of an array (flattened)."""
+        """Colours for thin lines, at least `floor` of the way out so the sign stays visible."""
         t = self.positions(values).ravel()
         index = np.rint(np.maximum(np.abs(t), floor) * LUT_STEPS).astype(int).tolist()
         signs = (np.asarray(values).ravel() < 0).tolist()
         return [(NEGATIVE_LUT if neg else POSITIVE_LUT)[0][k]
                 for k, neg in zip(index, signs, strict=True)]
-
-    def text_color(self, v: float) -> str:
-        """Black or white, whichever reads better on color(v)."""
-        return "#111111" if _luminance(self.rgb(v)) > 0.36 else "#ffffff"
 
     @functools.lru_cache(maxsize=1024)  # noqa: B019 - Scale is a small frozen value
     def legend(self) -> dict:

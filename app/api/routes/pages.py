@@ -32,10 +32,6 @@ def _lang(request: Request, cookie: str | None) -> str:
     return "zh" if accept.lower().startswith("zh") else "en"
 
 
-def _templates(request: Request):
-    return request.app.state.templates
-
-
 def _stage(request: Request, session: Session, lang: str, error: str | None = None
            ) -> HTMLResponse:
     """The #stage fragment; call with the session checked out."""
@@ -45,7 +41,8 @@ def _stage(request: Request, session: Session, lang: str, error: str | None = No
 
 
 def _render(request: Request, name: str, context: dict, status: int = 200) -> HTMLResponse:
-    return _templates(request).TemplateResponse(request, name, context, status_code=status)
+    templates = request.app.state.templates
+    return templates.TemplateResponse(request, name, context, status_code=status)
 
 
 def _new_session(store, config: SessionConfig, log_scale: bool = False) -> Session:
@@ -164,7 +161,7 @@ def learning_rate(request: Request, sid: str, store: StoreDep, settings: Setting
         with store.checkout(sid) as session:
             if session is None:
                 return _expired()
-            return _stage(request, session, lang, "; ".join(_describe(e) for e in err.errors()))
+            return _stage(request, session, lang, _error_text(err))
     return _move(request, sid, store, settings, "learning_rate", lang, learning_rate=value)
 
 
