@@ -39,11 +39,19 @@ NETWORKS = {
     "2-4-1 xor (m=4)": dict(layers=[2, 4, 1], activations=["tanh", "sigmoid"], dataset="xor"),
     "2-8-8-1 circles (m=200)": dict(layers=[2, 8, 8, 1], activations=["tanh", "tanh", "sigmoid"],
                                     dataset="circles", samples=200),
+    "2-16-16-16-1 moons (m=200)": dict(layers=[2, 16, 16, 16, 1],
+                                       activations=["relu", "relu", "relu", "sigmoid"],
+                                       dataset="moons", samples=200, init="he"),
+    "2-32-32-1 spiral (m=300)": dict(layers=[2, 32, 32, 1], activations=["tanh", "tanh", "sigmoid"],
+                                     dataset="spiral", samples=300),
+    # Five times the datasets' default size: both sides spend most of the time in the same
+    # float64 kernels there.
     "2-16-16-16-1 moons (m=1000)": dict(layers=[2, 16, 16, 16, 1],
                                         activations=["relu", "relu", "relu", "sigmoid"],
                                         dataset="moons", samples=1000, init="he"),
-    "2-32-32-1 spiral (m=300)": dict(layers=[2, 32, 32, 1], activations=["tanh", "tanh", "sigmoid"],
-                                     dataset="spiral", samples=300),
+    "2-32-32-1 spiral (m=1000)": dict(layers=[2, 32, 32, 1],
+                                      activations=["tanh", "tanh", "sigmoid"],
+                                      dataset="spiral", samples=1000),
 }
 ACT = {"tanh": torch.tanh, "relu": torch.relu, "sigmoid": torch.sigmoid}
 

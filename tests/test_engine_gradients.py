@@ -182,7 +182,8 @@ def test_numeric_gradient_of_a_known_function():
 def test_gradient_check_catches_a_wrong_derivative(monkeypatch):
     spec, params, X, Y = random_case(("tanh", "tanh"), "sigmoid", "squared_error", 2, 0.0, 11)
     assert gradient_check(spec, params, X, Y)["relative_error"] < TOLERANCE
-    wrong = dataclasses.replace(ACTIVATIONS["tanh"], derivative=lambda z, a: 1.0 - a)
+    wrong = dataclasses.replace(ACTIVATIONS["tanh"], derivative=lambda z, a: 1.0 - a,
+                                fused_backward=lambda da, z, a: da * (1.0 - a))
     monkeypatch.setitem(ACTIVATIONS, "tanh", wrong)
     report = gradient_check(spec, params, X, Y)
     assert report["relative_error"] > 1e-3

@@ -366,6 +366,78 @@ def test_divergence_raises_no_numpy_warning(hidden, lr, seed):
     assert all_finite(stepper)
 
 
+POISON_CASES = [
+    dict(layers=(2, 3, 3, 1), activations=("relu", "tanh", "sigmoid")),
+    dict(layers=(2, 3, 3, 1), activations=("leaky_relu", "sigmoid", "sigmoid"),
+         loss="squared_error", weight_decay=0.1),
+    dict(layers=(2, 4, 3), activations=("tanh", "softmax"), loss="cross_entropy",
+         dataset="gaussians"),
+    dict(layers=(1, 3, 1), activations=("relu", "linear"), loss="squared_error",
+         dataset="sine"),
+]
+
+
+@pytest.mark.parametrize("config", POISON_CASES)
+@pytest.mark.parametrize("poison", [np.inf, -np.inf, np.nan])
+def test_bulk_check_sees_a_non_finite_entry_in_any_output(config, poison):
+    """Runs of several steps check only some outputs (every Z, J, the new parameters, …) and rely
+    on the others' inf/NaN reaching a checked one. Put inf or NaN into one entry of each output
+    in turn, for runs from every start: the run must always report it. Activations are left
+    out: they are finite whenever their Z is (tested below), so they cannot be poisoned."""
+    import dataclasses
+
+    base = make_stepper(**config)
+    n = base.steps_per_iteration
+    for target in range(n):
+        if base.plan[target].bounded:
+            continue
+        for start in range(target + 1):
+            stepper = make_stepper(**config)
+            honest = stepper.plan[target]
+
+            def poisoned(values, lr, honest=honest):
+                honest.run(values, lr)
+                for key in honest.writes:
+                    values[key] = values[key].copy()
+                    values[key].flat[0] = poison
+
+            stepper.plan[target] = dataclasses.replace(honest, run=poisoned)
+            for _ in range(start):
+                stepper.next()
+            assert stepper.c == start
+            with np.errstate(all="ignore"):
+                assert not stepper._run_unchecked(n), (honest.id, start)
+            assert stepper.c == start and len(stepper.values) == len(base.values) + sum(
+                len(step.writes) for step in base.plan[:start])
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_activations_of_finite_inputs_are_finite(name):
+    """What lets the bulk check skip A = g(Z): g of any finite Z, however large, is finite."""
+    big = np.finfo(float).max
+    z = np.array([[big, -big, 1e300, -1e300, 0.0, 5e-324]]).T.repeat(3, axis=1)
+    with np.errstate(all="ignore"):  # the stepper runs so; only the result matters here
+        a = ACTIVATIONS[name].forward(z)
+    assert np.isfinite(a).all()
+
+
+def test_an_overflowing_z_hidden_by_tanh_still_stops_training():
+    """Z1 overflows to inf but tanh saturates it to 1 and every later value stays finite: the
+    run must still stop at Z1, as stepping with `next` does."""
+    X = np.array([[1e300, 1.0, -1.0]])
+    Y = np.array([[1.0, 0.0, 1.0]])
+    spec = NetworkSpec((1, 2, 1), ("tanh", "sigmoid"), "binary_cross_entropy")
+    stepper = Stepper(spec, X, Y, [np.array([[1e10], [1.0]]), np.array([[0.5, -0.5]])],
+                      [np.zeros((2, 1)), np.zeros((1, 1))], learning_rate=0.1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(Diverged) as caught:
+            stepper.train(5)
+    assert caught.value.step_id == "Z1" and stepper.c == 0 and all_finite(stepper)
+    with pytest.raises(Diverged):
+        stepper.next()
+
+
 def test_bulk_moves_stop_exactly_where_single_steps_stop():
     """train/iterate check several steps at once; on overflow they must still stop at the very
     step a learner pressing `next` would see fail, with the same arrays."""
@@ -459,4 +531,17 @@ def test_stepper_runs_without_warnings_at_extreme_inputs():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         stepper.iterate()
+    assert all_finite(stepper)
+
+
+def test_an_overflowing_gradient_norm_is_recorded_as_inf_without_a_warning():
+    """dW = 1e160 is finite (training goes on) but ‖dW‖² is not: the chart shows inf."""
+    spec = NetworkSpec((1, 1, 1), ("linear", "sigmoid"), "binary_cross_entropy")
+    stepper = Stepper(spec, np.array([[1e160]]), np.array([[0.0]]), [np.ones((1, 1))] * 2,
+                      [np.zeros((1, 1))] * 2, learning_rate=1e-170)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        stepper.train(1)
+    assert stepper.values["dW1"][0, 0] == pytest.approx(1e160)
+    assert stepper.metrics["grad_norms"] == [[np.inf, np.inf]]
     assert all_finite(stepper)

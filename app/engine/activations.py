@@ -16,9 +16,35 @@ LEAKY_SLOPE = 0.01
 
 
 def _sigmoid(z: Array) -> Array:
-    # exp of a non-positive number never overflows: split on the sign of z.
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    # exp of a non-positive number never overflows: e = exp(−|z|), then σ(z) = 1/(1 + e) for
+    # z ≥ 0 and e/(1 + e) below, with one division (in place: this runs every iteration).
+    e = np.abs(z)
+    np.negative(e, out=e)
+    np.exp(e, out=e)
+    out = np.where(z >= 0, 1.0, e)
+    e += 1.0
+    np.divide(out, e, out=out)
+    return out
+
+
+def _sigmoid_backward(da: Array, z: Array, a: Array) -> Array:
+    out = 1.0 - a  # dZ = dA ⊙ a(1 − a), in place
+    out *= a
+    out *= da
+    return out
+
+
+def _tanh_backward(da: Array, z: Array, a: Array) -> Array:
+    out = a * a  # dZ = dA ⊙ (1 − a²), in place
+    np.subtract(1.0, out, out=out)
+    out *= da
+    return out
+
+
+def _relu_backward(da: Array, z: Array, a: Array) -> Array:
+    # A product with the 0/1 mask, not a selection: inf or NaN in dA stays non-finite in dZ
+    # (inf·0 = NaN), which the stepper's finiteness check relies on.
+    return da * (z > 0)
 
 
 def _softmax(z: Array) -> Array:
@@ -41,13 +67,16 @@ class Activation:
     derivative: Callable[[Array, Array], Array] | None  # g'(z) from (z, a)
     latex: str  # g(z) as a formula
     latex_derivative: str  # g'(z) as a formula
-    elementwise_backward: Callable[[Array, Array, Array], Array] | None = None
+    fused_backward: Callable[[Array, Array, Array], Array] | None = None  # (dA, Z, A) -> dZ
 
     def backward(self, da: Array, z: Array, a: Array) -> Array:
-        """dZ = dA ⊙ g'(Z) (or the softmax Jacobian product); all arrays (n, m)."""
-        if self.derivative is None:
-            assert self.elementwise_backward is not None
-            return self.elementwise_backward(da, z, a)
+        """dZ = dA ⊙ g'(Z) (or the softmax Jacobian product); all arrays (n, m).
+
+        Always an element-wise product with dA (never a selection), so a non-finite entry of dA
+        leaves dZ non-finite."""
+        if self.fused_backward is not None:
+            return self.fused_backward(da, z, a)
+        assert self.derivative is not None
         return da * self.derivative(z, a)
 
 
@@ -58,6 +87,7 @@ ACTIVATIONS: dict[str, Activation] = {
         lambda z, a: a * (1.0 - a),
         r"\sigma(z) = \frac{1}{1 + e^{-z}}",
         r"\sigma'(z) = a\,(1 - a)",
+        _sigmoid_backward,
     ),
     "tanh": Activation(
         "tanh",
@@ -65,6 +95,7 @@ ACTIVATIONS: dict[str, Activation] = {
         lambda z, a: 1.0 - a * a,
         r"\tanh(z)",
         r"\tanh'(z) = 1 - a^2",
+        _tanh_backward,
     ),
     "relu": Activation(
         "relu",
@@ -72,6 +103,7 @@ ACTIVATIONS: dict[str, Activation] = {
         lambda z, a: (z > 0).astype(z.dtype),
         r"\mathrm{relu}(z) = \max(0, z)",
         r"\mathrm{relu}'(z) = [z > 0]",
+        _relu_backward,
     ),
     "leaky_relu": Activation(
         "leaky_relu",
