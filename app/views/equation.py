@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -81,6 +82,7 @@ def matrix_view(key: str, arr: np.ndarray, view: ViewSettings, t) -> dict:
     col_idx = [c for c in cols if c is not None]
     shown = a[np.ix_(row_idx, col_idx)]
     fills, texts = Scale.for_values(a, view.log_scale).colors(shown)
+    values = shown.ravel().tolist()
     body: list[Markup | None] = []
     flat = 0
     for r in rows:
@@ -92,7 +94,7 @@ def matrix_view(key: str, arr: np.ndarray, view: ViewSettings, t) -> dict:
             if c is None:
                 cells.append('<td class="gap">…</td>')
                 continue
-            val = float(shown.flat[flat])
+            val = values[flat]
             sel = ' class="sel"' if per_example and (r if view.rows else c) == ex else ""
             cells.append(f'<td style="background:{fills[flat]};color:{texts[flat]}" '
                          f'title="{val!r}"{sel}>{num(val)}</td>')
@@ -108,6 +110,18 @@ def matrix_view(key: str, arr: np.ndarray, view: ViewSettings, t) -> dict:
         "width": len(cols),
         "note": t("columns_shown", shown=shown_cols, total=n_cols) if shown_cols < n_cols else "",
     }
+
+
+def matrix_html(mv: dict) -> Markup:
+    """The table of matrix_view as one <figure> (the step page prints one to four per step)."""
+    rows = "".join(f'<tr class="gap"><td colspan="{mv["width"]}">⋮</td></tr>' if row is None
+                   else f"<tr>{row}</tr>" for row in mv["rows"])
+    note = f'<p class="note">{escape(mv["note"])}</p>' if mv["note"] else ""
+    return Markup(
+        f'<figure class="matrix" data-key="{escape(mv["key"])}"><figcaption>'
+        f'<span class="sym">{mv["name"]}</span> <span class="shape">{escape(mv["shape"])}</span>'
+        f'</figcaption><div class="matrix-scroll"><table><tbody>{rows}</tbody></table></div>'
+        f"{note}</figure>")
 
 
 def step_view(stepper: Stepper, view: ViewSettings, lang: str, t,
@@ -132,12 +146,24 @@ def step_view(stepper: Stepper, view: ViewSettings, lang: str, t,
         "phase": step.phase,
         "layer": step.layer,
         "formula": formula,
-        "annotated": annotate(formula, shapes) if step.kind != "update" else formula,
+        "annotated": _annotated(formula, tuple(shapes.items())) if step.kind != "update"
+        else formula,
         "operands": [table(k, values[k]) for k in shown_reads],
         "outputs": [table(k, values[k]) for k in step.writes],
-        "explanation": explain(step, stepper.spec.activations, stepper.spec.collapses,
-                               stepper.spec.weight_decay, lang),
+        "explanation": _explanation(step, stepper.spec.activations, stepper.spec.collapses,
+                                    stepper.spec.weight_decay, lang),
     }
+
+
+@functools.lru_cache(maxsize=1024)
+def _annotated(formula: str, shapes: tuple[tuple[str, tuple[int, ...]], ...]) -> str:
+    return annotate(formula, dict(shapes))
+
+
+@functools.lru_cache(maxsize=1024)
+def _explanation(step, activations: tuple[str, ...], collapses: bool, weight_decay: float,
+                 lang: str) -> str:
+    return explain(step, activations, collapses, weight_decay, lang)
 
 
 def timeline_view(stepper: Stepper, update_label: str, sid: str) -> Markup:

@@ -201,4 +201,5 @@ def translator(lang: str):
         text = key if entry is None else entry.get(lang) or entry["en"]
         return text.format(**fmt) if fmt else text
 
+    t.lang = lang  # type: ignore[attr-defined]  # names the language in render-cache keys
     return t

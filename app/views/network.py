@@ -6,6 +6,7 @@ so drawing a few hundred edges costs microseconds each, not a template lookup pe
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -71,6 +72,11 @@ class _Geometry:
         return [(slot, j) for slot, j in enumerate(self.drawn[layer]) if j is not None]
 
 
+@functools.lru_cache(maxsize=64)
+def _geometry(sizes: tuple[int, ...]) -> _Geometry:
+    return _Geometry(sizes)
+
+
 def network_view(stepper: Stepper, view: ViewSettings, t,
                  cache: RenderCache | None = None) -> dict:
     """Everything the SVG template prints. `t` translates labels."""
@@ -78,7 +84,7 @@ def network_view(stepper: Stepper, view: ViewSettings, t,
     spec, v = stepper.spec, stepper.values
     L, m = spec.depth, v["A0"].shape[1]
     i = min(view.example, m - 1)
-    geo = _Geometry(spec.layers)
+    geo = _geometry(spec.layers)
     delta_mode = any(f"dZ{l}" in v for l in range(1, L + 1))
     grads = {k: v[k] for l in range(1, L + 1) for k in (f"dW{l}", f"db{l}") if k in v}
     edges_grad = stepper.phase == "backward" and bool(grads)
@@ -111,16 +117,59 @@ def network_view(stepper: Stepper, view: ViewSettings, t,
     gaps = [{"x": geo.x(l), "y": geo.y(l, slot), "hidden": spec.layers[l] - len(d) + 1}
             for l, d in enumerate(geo.drawn) for slot, j in enumerate(d) if j is None]
     layers = [_layer_label(l, spec, geo, view.rows, t, l in active) for l in range(L + 1)]
+    biases = [{"x": geo.x(l), "y": BIAS_Y, "layer": l + 1} for l in range(L)]
+    # The frame (bands, bias units, gaps, labels) changes only with the highlighted layers,
+    # the notation and the language: made once per combination, then joined with the pieces.
+    head, tail = cache.get(("frame", tuple(sorted(active)), view.rows, t.lang), (),
+                           lambda: _frame(geo, layers, biases, gaps, t))
+    svg = Markup("".join([
+        head,
+        *(f'<g class="edges{" active" * e["active"]}" data-layer="{e["layer"]}">{e["lines"]}</g>'
+          for e in edges),
+        '<g class="neurons">', *nodes, "</g>",
+        tail]))
     return {
-        "width": geo.width, "height": geo.height, "radius": RADIUS,
-        "layers": layers, "nodes": nodes, "edges": edges, "gaps": gaps,
-        "biases": [{"x": geo.x(l), "y": BIAS_Y, "layer": l + 1} for l in range(L)],
+        "width": geo.width, "height": geo.height, "radius": RADIUS, "svg": svg,
+        "layers": layers, "nodes": nodes, "edges": edges, "gaps": gaps, "biases": biases,
         "delta_mode": delta_mode, "edges_grad": edges_grad, "example": i, "m": m,
         "node_scale": node_scale, "edge_scale": edge_scale,
         "min_width": int(geo.width * 0.8),  # below this the SVG scrolls instead of shrinking
         "summarised": [(n, len(geo.slots(l))) for l, n in enumerate(spec.layers)
                        if len(geo.slots(l)) != n],
     }
+
+
+def _frame(geo: _Geometry, layers: list[dict], biases: list[dict], gaps: list[dict], t
+           ) -> tuple[str, str]:
+    """The SVG around the edges and neurons: (start tag and layer bands, bias units + gaps +
+    layer labels). Bias units are drawn over the edges that leave them, labels last."""
+    head = [f'<svg class="network" viewBox="0 0 {geo.width} {geo.height}" role="img" '
+            f'aria-label="{escape(t("network"))}" style="min-width: {int(geo.width * 0.8)}px" '
+            'preserveAspectRatio="xMidYMin meet">']
+    for lay in layers:
+        head.append(f'<rect class="layer-band{" active" * lay["active"]}" '
+                    f'data-layer="{lay["index"]}" x="{lay["x"] - 62}" y="{lay["top"]}" '
+                    f'width="124" height="{lay["bottom"] - lay["top"]}" rx="10"></rect>')
+    tail = []
+    bias_title = escape(t("bias_unit"))
+    for b in biases:
+        tail.append(f'<g class="bias-unit" data-layer="{b["layer"] - 1}" data-index="bias" '
+                    f'data-feeds="{b["layer"]}"><circle cx="{b["x"]}" cy="{b["y"]}" r="13">'
+                    f'</circle><text x="{b["x"]}" y="{b["y"]}" dy="0.35em" '
+                    f'text-anchor="middle">+1</text><title>{bias_title} → b[{b["layer"]}]'
+                    '</title></g>')
+    for g in gaps:
+        tail.append(f'<text class="gap" x="{g["x"]}" y="{g["y"]}" dy="0.35em" '
+                    f'text-anchor="middle">⋮ +{g["hidden"]}</text>')
+    for lay in layers:
+        tail.append(f'<g class="layer-label" data-layer="{lay["index"]}">'
+                    f'<text x="{lay["x"]}" y="{lay["y"]}" text-anchor="middle" class="title">'
+                    f'{escape(lay["title"])}</text>')
+        tail += [f'<text x="{lay["x"]}" y="{lay["y"] + 18 * k}" text-anchor="middle" '
+                 f'class="shape">{escape(line)}</text>' for k, line in enumerate(lay["lines"], 1)]
+        tail.append("</g>")
+    tail.append("</svg>")
+    return "".join(head), "".join(tail)
 
 
 def _layer_label(l: int, spec, geo: _Geometry, rows: bool, t, active: bool) -> dict:
@@ -194,29 +243,45 @@ def _strokes(values: np.ndarray | None, scale: Scale, pending: bool):
 
 def _layer_edges(l, geo: _Geometry, w, b, dw, db, scale: Scale, show_grad: bool,
                  pending: bool) -> list[str]:
-    """One <line> per weight and per bias into layer l, attributes joined once."""
+    """One <line> per weight and per bias into layer l: the fixed part of each (geometry and
+    names, the same for every step) joined once per layout, the values and colours per call."""
     w_style = _strokes(dw if show_grad else w, scale, pending)
     b_style = _strokes(db if show_grad else b, scale, pending)
-    cls = "edge"
-    x1, x2 = geo.x(l - 1) + RADIUS, geo.x(l) - RADIUS
-    sources = geo.slots(l - 1)
-    n_in = w.shape[1]
+    n_out, n_in = w.shape
+    w_vals, b_vals = w.ravel().tolist(), b.ravel().tolist()
+    dw_vals = None if dw is None else dw.ravel().tolist()
+    db_vals = None if db is None else db.ravel().tolist()
     out = []
-    for slot, j in geo.slots(l):
-        y2 = geo.y(l, slot)
-        for slot0, k in sources:
-            out.append(_line(cls, x1, geo.y(l - 1, slot0), x2, y2, l, j, str(k), w[j, k],
-                             None if dw is None else dw[j, k], w_style, j * n_in + k,
-                             f"W[{l}]_{j + 1},{k + 1}"))
-        out.append(_line(cls + " bias", geo.x(l - 1), BIAS_Y, x2, y2, l, j, "bias", b[j, 0],
-                         None if db is None else db[j, 0], b_style, j, f"b[{l}]_{j + 1}"))
+    for j, weights, bias in _edge_layout(geo, l, n_in):
+        for flat, head in weights:
+            out.append(_line(head, w_vals[flat], None if dw_vals is None else dw_vals[flat],
+                             w_style, flat))
+        out.append(_line(bias, b_vals[j], None if db_vals is None else db_vals[j], b_style, j))
     return out
 
 
-def _line(cls, x1, y1, x2, y2, l, j, col, w, dw, style, flat, name) -> str:
+@functools.lru_cache(maxsize=64)
+def _edge_layout(geo: _Geometry, l: int, n_in: int) -> list[tuple[int, list, str]]:
+    """Per drawn unit j of layer l: (j, [(flat index of W[j, k], fixed markup)], bias markup)."""
+    x1, x2 = geo.x(l - 1) + RADIUS, geo.x(l) - RADIUS
+    sources = geo.slots(l - 1)
+    layout = []
+    for slot, j in geo.slots(l):
+        y2 = geo.y(l, slot)
+        weights = [(j * n_in + k,
+                    f'<line class="edge" x1="{x1}" y1="{geo.y(l - 1, slot0)}" x2="{x2}" '
+                    f'y2="{y2}" data-layer="{l}" data-row="{j}" data-col="{k}" '
+                    f'data-name="W[{l}]_{j + 1},{k + 1}" ')
+                   for slot0, k in sources]
+        bias = (f'<line class="edge bias" x1="{geo.x(l - 1)}" y1="{BIAS_Y}" x2="{x2}" '
+                f'y2="{y2}" data-layer="{l}" data-row="{j}" data-col="bias" '
+                f'data-name="b[{l}]_{j + 1}" ')
+        layout.append((j, weights, bias))
+    return layout
+
+
+def _line(head: str, w: float, dw: float | None, style, flat: int) -> str:
     stroke, width = (PENDING_STROKE, 0.6) if style is None else (style[0][flat], style[1][flat])
-    grad = "" if dw is None else repr(float(dw))
     # The hover text is built in the browser from data-name/-value/-grad: less to send.
-    return (f'<line class="{cls}" x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="{stroke}" '
-            f'stroke-width="{width}" data-layer="{l}" data-row="{j}" data-col="{col}" '
-            f'data-name="{name}" data-value="{float(w)!r}" data-grad="{grad}"></line>')
+    return (f'{head}stroke="{stroke}" stroke-width="{width}" data-value="{w!r}" '
+            f'data-grad="{"" if dw is None else repr(dw)}"></line>')

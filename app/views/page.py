@@ -10,7 +10,7 @@ from markupsafe import Markup
 from ..engine import DATASETS, INITIALIZERS, LOSSES
 from ..presets import PRESETS
 from ..sessions import Session
-from .equation import html_symbol, matrix_view, step_view, timeline_view
+from .equation import html_symbol, matrix_html, matrix_view, step_view, timeline_view
 from .fmt import num
 from .i18n import LANGUAGES, strings, translator
 from .network import network_view
@@ -22,7 +22,7 @@ Render = Callable[..., Markup]  # renders a partial template to markup
 
 
 def partial_renderer(env) -> Render:
-    """render('_matrix.html', mv=...) -> Markup, for pieces the view-model caches."""
+    """render('_legend.html', lg=...) -> Markup, for pieces the view-model caches."""
     def render(name: str, **context) -> Markup:
         return Markup(env.get_template(name).render(**context))
 
@@ -75,8 +75,7 @@ def stage_context(session: Session, lang: str, render: Render, error: str | None
 
     def table(key: str, arr) -> Markup:
         slot = ("table", key, view.rows, view.log_scale, view.example, lang)
-        return session.cache.get(slot, (arr,), lambda: render(
-            "_matrix.html", mv=matrix_view(key, arr, view, t)))
+        return session.cache.get(slot, (arr,), lambda: matrix_html(matrix_view(key, arr, view, t)))
 
     def legend(scale: Scale, label: str, element_id: str) -> Markup:
         return session.cache.get(("legend", scale, label, element_id), (), lambda: render(
@@ -113,7 +112,8 @@ def stage_context(session: Session, lang: str, render: Render, error: str | None
                                                      else "edges_w"], "legend-edges"),
         },
         "step": step_view(s, view, lang, t, table),
-        "timeline": timeline_view(s, t("update"), session.id),
+        "timeline": session.cache.get(("timeline", s.c, lang), (),
+                                      lambda: timeline_view(s, t("update"), session.id)),
         "neuron": neuron,
         "at_start": s.t == 0 and s.c == 0,
         "training_html": (None if client_training == training_version(session, lang)
