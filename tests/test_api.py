@@ -687,3 +687,38 @@ def test_json_state_size_is_reasonable(api):
     state = response.json()
     assert json.loads(response.content) == state
     assert len(response.content) < 1_000_000
+
+
+def test_moves_run_on_the_event_loop_unless_the_session_is_held(api, app, monkeypatch):
+    """A free session steps without the thread-pool hop; a held one waits in the pool and then
+    gets the right answer; errors (409) still come back as errors either way."""
+    import threading
+
+    import app.api.inline as inline
+
+    hops = []
+    real = inline.run_in_threadpool
+
+    async def counting(fn, *args):
+        hops.append(fn)
+        return await real(fn, *args)
+
+    monkeypatch.setattr(inline, "run_in_threadpool", counting)
+    sid = create(api)["id"]
+    assert move(api, sid, "next")["cursor_index"] == 1
+    assert "backward pass first" in message(move(api, sid, "update", 409))
+    assert hops == []
+    held, release = threading.Event(), threading.Event()
+
+    def holder():
+        with app.state.store.checkout(sid):
+            held.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    assert held.wait(5)
+    threading.Timer(0.2, release.set).start()
+    assert move(api, sid, "next")["cursor_index"] == 2
+    thread.join()
+    assert len(hops) == 1

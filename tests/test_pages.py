@@ -320,3 +320,66 @@ def test_training_panel_version_is_the_same_after_an_update_and_before_the_next_
     html = soup(client.post(f"/ui/{sid}/next", headers={"X-Training-Version": version}))
     assert html.select_one("#stage")["data-step"] == "Z1"  # iteration 2 started…
     assert html.select_one("#training") is None  # …with nothing new to show in the panel
+
+
+def test_a_step_runs_on_the_event_loop_unless_its_session_is_busy(client, app, page,
+                                                                  monkeypatch):
+    """Steps skip the thread pool (a ~1 ms hop here) when the session is free; a held session
+    or a long replay goes to the pool, and every answer is still the right fragment."""
+    import threading
+
+    import app.api.inline as inline
+
+    _, sid = page
+    hops = []
+    real = inline.run_in_threadpool
+
+    async def counting(fn, *args):
+        hops.append(fn)
+        return await real(fn, *args)
+
+    monkeypatch.setattr(inline, "run_in_threadpool", counting)
+    assert soup(client.post(f"/ui/{sid}/next")).select_one("#stage")["data-cursor"] == "1"
+    assert soup(client.post(f"/ui/{sid}/seek", data={"index": 3})).select_one(
+        "#stage")["data-cursor"] == "3"
+    soup(client.post(f"/ui/{sid}/view", data={"scale": "log"}))
+    assert hops == []
+
+    store = app.state.store
+    held, release = threading.Event(), threading.Event()
+
+    def holder():
+        with store.checkout(sid):
+            held.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    assert held.wait(5)
+    threading.Timer(0.2, release.set).start()  # the pooled request waits for the holder
+    html = soup(client.post(f"/ui/{sid}/next"))
+    thread.join()
+    assert len(hops) == 1 and html.select_one("#stage")["data-cursor"] == "4"
+
+    # From an iteration's start, `prev` replays from the last checkpoint: a long replay must
+    # not hold the loop, so it goes to the pool too (and lands where it should).
+    client.post(f"/ui/{sid}/train", data={"iterations": 40})
+    stepper = stepper_of(app, sid)
+    client.post(f"/ui/{sid}/next")
+    client.post(f"/ui/{sid}/prev")  # back to the start of iteration 41: one step, inline
+    hops.clear()
+    stepper = stepper_of(app, sid)
+    assert (stepper.c, stepper.t) == (0, 40) and stepper.prev_replays() <= inline.INLINE_REPLAYS
+    html = soup(client.post(f"/ui/{sid}/prev"))
+    assert hops == [] and html.select_one("#stage")["data-iteration"] == "40"
+    with store.checkout(sid) as session:
+        session.stepper.checkpoints = {0: session.stepper.checkpoints[0]}  # as if thinned out
+        session.stepper.goto(40)
+        session.stepper.next()
+    client.post(f"/ui/{sid}/prev")
+    stepper = stepper_of(app, sid)
+    assert stepper.prev_replays() == 40
+    html = soup(client.post(f"/ui/{sid}/prev"))
+    assert len(hops) == 1 and html.select_one("#stage")["data-iteration"] == "40"
+    stepper = stepper_of(app, sid)
+    assert (stepper.t, stepper.c) == (39, stepper.steps_per_iteration)

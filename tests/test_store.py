@@ -7,6 +7,7 @@ from __future__ import annotations
 import multiprocessing
 import random
 import sqlite3
+import threading
 import warnings
 import zlib
 
@@ -435,3 +436,33 @@ def test_history_chunks_stay_right_across_reloads_and_truncations(tmp_path, cloc
         third.close()
     a.close()
     b.close()
+
+
+def test_checkout_without_waiting_says_would_block_and_changes_nothing(store):
+    """What lets a step run on the event loop: a held session is reported at once, and the
+    holder's work and the session are untouched; once free, the same call goes through."""
+    from app.store import WouldBlock
+
+    session = store.create(config("xor"))
+    held, release, done = threading.Event(), threading.Event(), threading.Event()
+
+    def holder():
+        with store.checkout(session.id) as s:
+            s.stepper.next()
+            held.set()
+            release.wait(5)
+        done.set()
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    assert held.wait(5)
+    with pytest.raises(WouldBlock), store.checkout(session.id, wait=False):
+        pytest.fail("the block must not run while another request holds the session")
+    release.set()
+    assert done.wait(5)
+    thread.join()
+    with store.checkout(session.id, wait=False) as s:
+        assert (s.stepper.t, s.stepper.c) == (0, 1)  # the holder's step, nothing else
+        s.stepper.next()
+    with store.checkout(session.id) as s:
+        assert s.stepper.c == 2

@@ -299,6 +299,14 @@ class Stepper:
         else:
             raise StepOrderError("already at the first step: there is nothing before it")
 
+    def prev_replays(self) -> int:
+        """Iterations prev() recomputes: none inside an iteration; from an iteration's start,
+        those from the nearest checkpoint up to the end of the previous iteration."""
+        if self.c > 0 or self.t == 0:
+            return 0
+        last = self.t - 1
+        return last - max(k for k in self.checkpoints if k <= last) + 1
+
     def forward(self) -> None:
         """Run the forward pass through the loss."""
         self._start_next_if_complete()

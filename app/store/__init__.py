@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from ..settings import Settings
-from .base import SESSION_ID, SNAPSHOT_ID, PersistentStore, Store, StoreBusy
+from .base import SESSION_ID, SNAPSHOT_ID, PersistentStore, Store, StoreBusy, WouldBlock
 from .codec import CorruptState
 from .memory import MemoryStore
 
 __all__ = ["SESSION_ID", "SNAPSHOT_ID", "CorruptState", "MemoryStore", "PersistentStore",
-           "Store", "StoreBusy", "make_store"]
+           "Store", "StoreBusy", "WouldBlock", "make_store"]
 
 
 def make_store(settings: Settings) -> Store:

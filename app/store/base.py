@@ -44,10 +44,17 @@ class StoreBusy(RuntimeError):
     """A session stayed locked by another request for longer than the store waits."""
 
 
+class WouldBlock(RuntimeError):
+    """checkout(wait=False): another request holds the session right now; nothing was done."""
+
+
 class Store(ABC):
     """Sessions by id, each read or changed by one request at a time."""
 
     kind = "abstract"
+    # Whether a request may use the store on the event loop itself (checkout with wait=False):
+    # true when its reads and writes are local and take microseconds (memory, SQLite).
+    inline = False
 
     def __init__(self, capacity: int, ttl: float, clock: Callable[[], float] = time.time):
         self.capacity, self.ttl, self.clock = capacity, ttl, clock
@@ -57,9 +64,11 @@ class Store(ABC):
         """A new session (ConfigError if the config cannot be built)."""
 
     @abstractmethod
-    def checkout(self, session_id: str) -> AbstractContextManager[Session | None]:
+    def checkout(self, session_id: str, wait: bool = True
+                 ) -> AbstractContextManager[Session | None]:
         """The session, held exclusively until the block ends (None: no such id, or expired).
-        Every read or change of a session goes through here; changes are stored at the end."""
+        Every read or change of a session goes through here; changes are stored at the end.
+        With wait=False, raises WouldBlock at once if another request holds it."""
 
     @abstractmethod
     def get(self, session_id: str) -> Session | None:
@@ -91,15 +100,19 @@ class LocalLocks:
         self._locks: dict[str, tuple[threading.Lock, int]] = {}
 
     @contextmanager
-    def hold(self, key: str) -> Iterator[None]:
+    def hold(self, key: str, wait: bool = True) -> Iterator[None]:
         with self._guard:
             lock, users = self._locks.get(key, (None, 0))
             if lock is None:
                 lock = threading.Lock()
             self._locks[key] = (lock, users + 1)
         try:
-            with lock:
+            if not lock.acquire(blocking=wait):
+                raise WouldBlock(key)
+            try:
                 yield
+            finally:
+                lock.release()
         finally:
             with self._guard:
                 lock, users = self._locks[key]
@@ -134,8 +147,9 @@ class PersistentStore(Store):
 
     # -- backend primitives ---------------------------------------------------------------------
     @abstractmethod
-    def _lock(self, session_id: str) -> AbstractContextManager[None]:
-        """Exclusive across every process using the store, for the whole block."""
+    def _lock(self, session_id: str, wait: bool = True) -> AbstractContextManager[None]:
+        """Exclusive across every process using the store, for the whole block (wait=False:
+        WouldBlock unless it is free at once)."""
 
     @abstractmethod
     def _head(self, session_id: str) -> tuple[int, float] | None:
@@ -220,11 +234,11 @@ class PersistentStore(Store):
         return session
 
     @contextmanager
-    def checkout(self, session_id: str) -> Iterator[Session | None]:
+    def checkout(self, session_id: str, wait: bool = True) -> Iterator[Session | None]:
         if not SESSION_ID.fullmatch(session_id):
             yield None
             return
-        with self._local.hold(self._local_key(session_id)), self._lock(session_id):
+        with self._local.hold(self._local_key(session_id), wait), self._lock(session_id, wait):
             now = self.clock()
             head = self._head(session_id)
             if head is None or head[1] + self.ttl < now:

@@ -14,7 +14,14 @@ from ..schemas import SessionConfig
 from ..sessions import Session, build_stepper
 from ..views.network import ViewSettings
 from . import codec
-from .base import SESSION_ID, SNAPSHOT_ID, Store, new_session_id, new_snapshot_id
+from .base import (
+    SESSION_ID,
+    SNAPSHOT_ID,
+    Store,
+    WouldBlock,
+    new_session_id,
+    new_snapshot_id,
+)
 
 
 class MemoryStore(Store):
@@ -22,6 +29,7 @@ class MemoryStore(Store):
     `ttl` seconds."""
 
     kind = "memory"
+    inline = True
 
     def __init__(self, capacity: int, ttl: float = 7 * 24 * 3600,
                  clock: Callable[[], float] = time.monotonic):
@@ -48,13 +56,17 @@ class MemoryStore(Store):
         return session
 
     @contextmanager
-    def checkout(self, session_id: str) -> Iterator[Session | None]:
+    def checkout(self, session_id: str, wait: bool = True) -> Iterator[Session | None]:
         session = self.get(session_id)
         if session is None:
             yield None
             return
-        with session.lock:
+        if not session.lock.acquire(blocking=wait):
+            raise WouldBlock(session_id)
+        try:
             yield session
+        finally:
+            session.lock.release()
 
     def get(self, session_id: str) -> Session | None:
         with self._lock:

@@ -24,7 +24,7 @@ from contextlib import contextmanager
 import redis
 
 from . import codec
-from .base import PersistentStore, StoreBusy, Stored
+from .base import PersistentStore, StoreBusy, Stored, WouldBlock
 
 PREFIX = "bs:"
 RELEASE = """
@@ -57,12 +57,14 @@ class RedisStore(PersistentStore):
 
     # -- the lock -------------------------------------------------------------------------------
     @contextmanager
-    def _lock(self, session_id: str) -> Iterator[None]:
+    def _lock(self, session_id: str, wait: bool = True) -> Iterator[None]:
         key, token = f"{PREFIX}lock:{session_id}", secrets.token_bytes(16)
         lease_ms = int(self.lock_lease * 1000)
         deadline = time.monotonic() + self.lock_timeout
         pause = 0.0005
         while not self.redis.set(key, token, nx=True, px=lease_ms):
+            if not wait:
+                raise WouldBlock(session_id)
             if time.monotonic() > deadline:
                 raise StoreBusy(f"session {session_id[:4]}… stayed locked for "
                                 f"{self.lock_timeout:g} s")

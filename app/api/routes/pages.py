@@ -13,10 +13,12 @@ from ...actions import ActionLimitError, Diverged, StepOrderError, perform
 from ...presets import DEFAULT_PRESET, PRESETS
 from ...schemas import LearningRateRequest, SessionConfig
 from ...sessions import ConfigError, Session
+from ...store import WouldBlock
 from ...views.i18n import LANGUAGES
 from ...views.network import ViewSettings
 from ...views.page import page_context, stage_context
 from ..deps import SettingsDep, StoreDep
+from ..inline import on_loop_if_free, too_long_for_the_loop
 
 router = APIRouter(include_in_schema=False)
 SESSION_COOKIE, LANG_COOKIE = "bs_session", "bs_lang"
@@ -102,34 +104,41 @@ def _expired() -> Response:
 
 
 @router.post("/ui/{sid}/view", response_class=HTMLResponse)
-def change_view(request: Request, sid: str, store: StoreDep, lang_cookie: LangCookie = None,
-                example_number: Annotated[int | None, Form(ge=1, le=2000)] = None,
-                scale: Annotated[str | None, Form(pattern="^(linear|log)$")] = None,
-                notation: Annotated[str | None, Form(pattern="^(columns|rows)$")] = None,
-                neuron: Annotated[str | None, Form(pattern=r"^\d{1,2},\d{1,2}$")] = None,
-                ) -> Response:
-    with store.checkout(sid) as session:
-        if session is None:
-            return _expired()
-        view = session.view
-        if example_number is not None:
-            m = session.stepper.values["A0"].shape[1]
-            view = replace(view, example=min(example_number, m) - 1)
-        if scale is not None:
-            view = replace(view, log_scale=scale == "log")
-        if notation is not None:
-            view = replace(view, rows=notation == "rows")
-        if neuron is not None:
-            layer, index = (int(p) for p in neuron.split(","))
-            view = replace(view, neuron=(layer, index))
-        session.view = view
-        return _stage(request, session, _lang(request, lang_cookie))
+async def change_view(request: Request, sid: str, store: StoreDep,
+                      lang_cookie: LangCookie = None,
+                      example_number: Annotated[int | None, Form(ge=1, le=2000)] = None,
+                      scale: Annotated[str | None, Form(pattern="^(linear|log)$")] = None,
+                      notation: Annotated[str | None, Form(pattern="^(columns|rows)$")] = None,
+                      neuron: Annotated[str | None, Form(pattern=r"^\d{1,2},\d{1,2}$")] = None,
+                      ) -> Response:
+    def work(wait: bool) -> Response:
+        with store.checkout(sid, wait) as session:
+            if session is None:
+                return _expired()
+            view = session.view
+            if example_number is not None:
+                m = session.stepper.values["A0"].shape[1]
+                view = replace(view, example=min(example_number, m) - 1)
+            if scale is not None:
+                view = replace(view, log_scale=scale == "log")
+            if notation is not None:
+                view = replace(view, rows=notation == "rows")
+            if neuron is not None:
+                layer, index = (int(p) for p in neuron.split(","))
+                view = replace(view, neuron=(layer, index))
+            session.view = view
+            return _stage(request, session, _lang(request, lang_cookie))
+
+    return await on_loop_if_free(store, work)
 
 
 @router.post("/ui/{sid}/seek", response_class=HTMLResponse)
-def seek(request: Request, sid: str, store: StoreDep, settings: SettingsDep,
-         index: Annotated[int, Form(ge=0, le=1000)], lang_cookie: LangCookie = None) -> Response:
-    return _move(request, sid, store, settings, "seek", _lang(request, lang_cookie), index=index)
+async def seek(request: Request, sid: str, store: StoreDep, settings: SettingsDep,
+               index: Annotated[int, Form(ge=0, le=1000)], lang_cookie: LangCookie = None
+               ) -> Response:
+    lang = _lang(request, lang_cookie)
+    return await on_loop_if_free(store, lambda wait: _move(
+        request, sid, store, settings, "seek", lang, wait, index=index))
 
 
 @router.post("/ui/{sid}/train", response_class=HTMLResponse)
@@ -166,23 +175,30 @@ def learning_rate(request: Request, sid: str, store: StoreDep, settings: Setting
 
 
 @router.post("/ui/{sid}/{move}", response_class=HTMLResponse)
-def move(request: Request, sid: str, move: str, store: StoreDep, settings: SettingsDep,
-         lang_cookie: LangCookie = None) -> Response:
+async def move(request: Request, sid: str, move: str, store: StoreDep, settings: SettingsDep,
+               lang_cookie: LangCookie = None) -> Response:
     if move not in MOVES:
         return Response(f"unknown move {move!r}", status_code=404)
-    return _move(request, sid, store, settings, move, _lang(request, lang_cookie))
+    lang = _lang(request, lang_cookie)
+    return await on_loop_if_free(store, lambda wait: _move(
+        request, sid, store, settings, move, lang, wait))
 
 
-def _move(request, sid, store, settings, action: str, lang: str, **args) -> Response:
-    with store.checkout(sid) as session:
+def _move(request, sid, store, settings, action: str, lang: str, wait: bool = True,
+          **args) -> Response:
+    with store.checkout(sid, wait) as session:
         if session is None:
             return _expired()
-        error = None
-        try:
-            perform(session, action, settings, **args)
-        except (StepOrderError, Diverged, ActionLimitError) as err:
-            error = str(err)
-        return _stage(request, session, lang, error)
+        if not too_long_for_the_loop(session, action, wait):
+            error = None
+            try:
+                perform(session, action, settings, **args)
+            except (StepOrderError, Diverged, ActionLimitError) as err:
+                error = str(err)
+            return _stage(request, session, lang, error)
+    # A long replay on the event loop would stall every other request: nothing was changed,
+    # so let the pool do it.
+    raise WouldBlock(sid)
 
 
 URL_FIELDS = {"preset", "layers", "activations", "loss", "learning_rate", "weight_decay", "init",

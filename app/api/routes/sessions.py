@@ -12,7 +12,9 @@ from fastapi.responses import Response
 from ...actions import ActionLimitError, Diverged, StepOrderError, perform
 from ...schemas import GotoRequest, LearningRateRequest, SessionConfig, TrainRequest
 from ...sessions import ConfigError, Session, session_state
+from ...store import WouldBlock
 from ..deps import SettingsDep, StoreDep
+from ..inline import on_loop_if_free, too_long_for_the_loop
 from ..json import FastJSONResponse
 
 router = APIRouter(prefix="/api/sessions", tags=["sessions"])
@@ -30,27 +32,30 @@ def _state(session: Session, status: int = 200) -> FastJSONResponse:
 
 
 @contextmanager
-def _checked_out(store, session_id: str) -> Iterator[Session]:
+def _checked_out(store, session_id: str, wait: bool = True) -> Iterator[Session]:
     """The session held for this request; a 404 if there is no such id."""
-    with store.checkout(session_id) as session:
+    with store.checkout(session_id, wait) as session:
         if session is None:
             raise HTTPException(404, f"no session {session_id!r}: it may have expired")
         yield session
 
 
-def _move(store, session_id: str, settings, action: str, **args) -> Response:
-    with _checked_out(store, session_id) as session:
-        try:
-            perform(session, action, settings, **args)
-        except StepOrderError as err:
-            raise HTTPException(409, str(err)) from None
-        except ActionLimitError as err:
-            raise HTTPException(422, f"{err}") from None
-        except Diverged as err:
-            return FastJSONResponse({"detail": str(err), "message": str(err),
-                                     "error": "diverged", "field": "learning_rate",
-                                     "state": session_state(session)}, status_code=422)
-        return _state(session)
+def _move(store, session_id: str, settings, action: str, wait: bool = True,
+          **args) -> Response:
+    with _checked_out(store, session_id, wait) as session:
+        if not too_long_for_the_loop(session, action, wait):
+            try:
+                perform(session, action, settings, **args)
+            except StepOrderError as err:
+                raise HTTPException(409, str(err)) from None
+            except ActionLimitError as err:
+                raise HTTPException(422, f"{err}") from None
+            except Diverged as err:
+                return FastJSONResponse({"detail": str(err), "message": str(err),
+                                         "error": "diverged", "field": "learning_rate",
+                                         "state": session_state(session)}, status_code=422)
+            return _state(session)
+    raise WouldBlock(session_id)  # left to the pool: see app/api/inline.py
 
 
 @router.post("", status_code=201, responses=ERRORS)
@@ -104,7 +109,9 @@ Move = Literal["next", "prev", "forward", "backward", "update", "iterate", "rese
 
 
 @router.post("/{session_id}/{move}", responses=ERRORS)
-def move(session_id: str, move: Move, store: StoreDep, settings: SettingsDep) -> Response:
+async def move(session_id: str, move: Move, store: StoreDep, settings: SettingsDep
+               ) -> Response:
     """One move: `next`/`prev` micro-step, `forward` (through the loss), `backward` (every
     gradient), `update`, `iterate` (one whole iteration) or `reset` (initial parameters)."""
-    return _move(store, session_id, settings, move)
+    return await on_loop_if_free(store, lambda wait: _move(store, session_id, settings, move,
+                                                            wait))
