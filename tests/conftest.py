@@ -57,3 +57,19 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture
+def pool_hops(monkeypatch) -> list:
+    """The requests a route handed to the thread pool (see app/api/inline.py), as a list."""
+    import app.api.inline as inline
+
+    hops: list = []
+    real = inline.run_in_threadpool
+
+    async def counting(fn, *args):
+        hops.append(fn)
+        return await real(fn, *args)
+
+    monkeypatch.setattr(inline, "run_in_threadpool", counting)
+    return hops

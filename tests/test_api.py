@@ -689,21 +689,12 @@ def test_json_state_size_is_reasonable(api):
     assert len(response.content) < 1_000_000
 
 
-def test_moves_run_on_the_event_loop_unless_the_session_is_held(api, app, monkeypatch):
+def test_moves_run_on_the_event_loop_unless_the_session_is_held(api, app, pool_hops):
     """A free session steps without the thread-pool hop; a held one waits in the pool and then
     gets the right answer; errors (409) still come back as errors either way."""
     import threading
 
-    import app.api.inline as inline
-
-    hops = []
-    real = inline.run_in_threadpool
-
-    async def counting(fn, *args):
-        hops.append(fn)
-        return await real(fn, *args)
-
-    monkeypatch.setattr(inline, "run_in_threadpool", counting)
+    hops = pool_hops
     sid = create(api)["id"]
     assert move(api, sid, "next")["cursor_index"] == 1
     assert "backward pass first" in message(move(api, sid, "update", 409))

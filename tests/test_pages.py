@@ -323,7 +323,7 @@ def test_training_panel_version_is_the_same_after_an_update_and_before_the_next_
 
 
 def test_a_step_runs_on_the_event_loop_unless_its_session_is_busy(client, app, page,
-                                                                  monkeypatch):
+                                                                  pool_hops):
     """Steps skip the thread pool (a ~1 ms hop here) when the session is free; a held session
     or a long replay goes to the pool, and every answer is still the right fragment."""
     import threading
@@ -331,14 +331,7 @@ def test_a_step_runs_on_the_event_loop_unless_its_session_is_busy(client, app, p
     import app.api.inline as inline
 
     _, sid = page
-    hops = []
-    real = inline.run_in_threadpool
-
-    async def counting(fn, *args):
-        hops.append(fn)
-        return await real(fn, *args)
-
-    monkeypatch.setattr(inline, "run_in_threadpool", counting)
+    hops = pool_hops
     assert soup(client.post(f"/ui/{sid}/next")).select_one("#stage")["data-cursor"] == "1"
     assert soup(client.post(f"/ui/{sid}/seek", data={"index": 3})).select_one(
         "#stage")["data-cursor"] == "3"
