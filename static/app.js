@@ -211,6 +211,11 @@
   document.addEventListener("htmx:configRequest", function (event) {
     var panel = document.getElementById("training");
     if (panel) event.detail.headers["X-Training-Version"] = panel.dataset.version;
+    // The drawing's pieces this page shows (by version): the server sends an hx-preserve
+    // placeholder for those that did not change, and htmx keeps the page's own copy.
+    var kept = [];
+    document.querySelectorAll("#stage [data-v]").forEach(function (el) { kept.push(el.dataset.v); });
+    if (kept.length) event.detail.headers["X-Have"] = kept.join(",");
   });
 
   // Share box: copy the link.

@@ -240,3 +240,29 @@ def test_two_tabs_keep_their_own_networks_across_reloads(browser, server):
     tab_b.wait_for_function(f"() => document.querySelector('#stage').dataset.sid === '{sid_b}'")
     assert tab_b.locator("g.neuron").count() == 3 + 3 + 1
     context.close()
+
+
+def test_unchanged_edges_are_kept_and_changed_ones_redrawn(page):
+    """The page names the edge groups it shows (X-Have); while the weights stay the same the
+    server sends placeholders and the very same <line> elements stay on the page; when dW
+    arrives the group is redrawn with the gradients. The timeline's buttons seek."""
+    page.goto(page.server + "/?lang=en")
+    page.evaluate("window.__line = document.querySelector('#edges-2 line')")
+    sizes = []
+    page.on("response", lambda r: sizes.append(len(r.body())) if "/next" in r.url else None)
+    for expected in ("Z1", "A1", "Z2", "A2", "J", "dZ2"):
+        assert press_and_wait(page, "ArrowRight")["step"] == expected
+        assert page.evaluate("document.querySelector('#edges-2 line') === window.__line")
+    assert page.locator("#edges-2 line").count() == 2 + 1  # two weights and the bias
+    state = press_and_wait(page, "ArrowRight")
+    assert state["step"] == "dW2"
+    assert page.evaluate("document.querySelector('#edges-2 line') !== window.__line")
+    grads = page.eval_on_selector_all("#edges-2 line:not(.bias)",
+                                      "els => els.map(e => e.dataset.grad)")
+    assert len(grads) == 2 and all(g != "" for g in grads)
+    assert page.locator("svg.network line.edge").count() == 2 * 2 + 2 + 2 * 1 + 1
+    assert max(sizes[:5]) < sizes[-1]  # the forward steps sent no edges
+    # A click on the timeline goes straight to that step.
+    swapped(page, lambda: page.click(".timeline li[data-step='A1'] button"))
+    assert stage(page)["step"] == "A1" and stage(page)["cursor"] == "2"
+    assert page.locator("svg.network line.edge").count() == 2 * 2 + 2 + 2 * 1 + 1

@@ -376,3 +376,27 @@ def test_a_step_runs_on_the_event_loop_unless_its_session_is_busy(client, app, p
     assert len(hops) == 1 and html.select_one("#stage")["data-iteration"] == "40"
     stepper = stepper_of(app, sid)
     assert (stepper.t, stepper.c) == (39, stepper.steps_per_iteration)
+
+
+def test_edges_the_page_already_has_come_as_placeholders(client, page):
+    """X-Have names the edge groups the page shows; unchanged ones come back empty with
+    hx-preserve, changed or unknown ones in full with their new version."""
+    html, sid = page
+    versions = {g["id"]: g["data-v"] for g in html.select("g.edges")}
+    assert set(versions) == {"edges-1", "edges-2"} and all(versions.values())
+    have = {"X-Have": ",".join(versions.values())}
+    kept = soup(client.post(f"/ui/{sid}/next", headers=have))
+    for group in kept.select("g.edges"):
+        assert group.get("hx-preserve") == "true" and not group.select("line")
+    other = soup(client.post(f"/ui/{sid}/next", headers={"X-Have": "0123456789abcdef"}))
+    assert {g["id"]: g["data-v"] for g in other.select("g.edges")} == versions
+    assert len(other.select("g.edges line")) == 2 * 2 + 2 + 2 * 1 + 1
+    step_to(client, sid, "dW2")
+    after = soup(client.post(f"/ui/{sid}/prev", headers=have))  # at dZ2: W unchanged
+    assert all(g.get("hx-preserve") for g in after.select("g.edges"))
+    grads = soup(client.post(f"/ui/{sid}/next", headers=have))  # dW2 changes layer 2
+    assert grads.select_one("#edges-2")["data-v"] != versions["edges-2"]
+    assert all(line["data-grad"] for line in grads.select("#edges-2 line:not(.bias)"))
+    assert grads.select_one("#edges-1").get("hx-preserve") is None  # pending: redrawn grey
+    long_header = {"X-Have": ",".join(["x" * 40] * 500)}
+    assert len(soup(client.post(f"/ui/{sid}/prev", headers=long_header)).select("line")) == 9

@@ -182,9 +182,10 @@ def test_explanations_exist_in_both_languages_for_every_step():
 def test_timeline_marks_done_current_and_todo():
     s = make_stepper()
     run_to(s, "J")
-    items = BeautifulSoup(str(timeline_view(s, "update", "sid")), "html.parser").select("li")
+    items = BeautifulSoup(str(timeline_view(s, "update")), "html.parser").select("li")
     states = [item["class"][0] for item in items]
-    assert items[4].button["hx-post"] == "/ui/sid/seek" and items[-1].text == "update"
+    assert (items[4].button["name"], items[4].button["value"]) == ("index", "5")
+    assert items[-1].text == "update"
     assert states[:4] == ["done"] * 4 and states[4] == "current" and set(states[5:]) == {"todo"}
 
 

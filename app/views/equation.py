@@ -166,15 +166,16 @@ def _explanation(step, activations: tuple[str, ...], collapses: bool, weight_dec
     return explain(step, activations, collapses, weight_decay, lang)
 
 
-def timeline_view(stepper: Stepper, update_label: str, sid: str) -> Markup:
-    """The micro-steps of the iteration as <li> buttons: done, current (last done) or to come."""
+def timeline_view(stepper: Stepper, update_label: str) -> Markup:
+    """The micro-steps of the iteration as <li> buttons: done, current (last done) or to come.
+
+    Each button submits index = steps done once it is reached; one form around the list posts
+    it (one htmx element per swap, not one per step)."""
     items = []
     for index, step in enumerate(stepper.plan):
         state = ("done" if index < stepper.c - 1 else
                  "current" if index == stepper.c - 1 else "todo")
         label = escape(update_label) if step.id == "update" else html_symbol(step.id)
         items.append(f'<li class="{state} {step.phase}" data-step="{step.id}"><button '
-                     f'hx-post="/ui/{sid}/seek" hx-vals=\'{{"index": {index + 1}}}\' '
-                     f'title="{step.id}">'
-                     f'{label}</button></li>')
+                     f'name="index" value="{index + 1}" title="{step.id}">{label}</button></li>')
     return Markup("".join(items))

@@ -7,6 +7,7 @@ so drawing a few hundred edges costs microseconds each, not a template lookup pe
 from __future__ import annotations
 
 import functools
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -78,8 +79,13 @@ def _geometry(sizes: tuple[int, ...]) -> _Geometry:
 
 
 def network_view(stepper: Stepper, view: ViewSettings, t,
-                 cache: RenderCache | None = None) -> dict:
-    """Everything the SVG template prints. `t` translates labels."""
+                 cache: RenderCache | None = None, have: frozenset[str] = frozenset()) -> dict:
+    """Everything the SVG shows, and the SVG itself. `t` translates labels.
+
+    Each layer's edges carry a version (a hash of their markup). Those the page already shows,
+    named in `have`, are sent as an empty `hx-preserve` placeholder: htmx keeps the page's own
+    copy, so a step that leaves the weights alone (the whole forward pass) neither sends nor
+    rebuilds hundreds of <line> elements."""
     cache = cache or RenderCache()
     spec, v = stepper.spec, stepper.values
     L, m = spec.depth, v["A0"].shape[1]
@@ -111,9 +117,10 @@ def network_view(stepper: Stepper, view: ViewSettings, t,
         pending = edges_grad and not show_grad
         arrays = (params[f"W{l}"], params[f"b{l}"], v.get(f"dW{l}"), v.get(f"db{l}"))
         slot = ("edges", l, edge_scale, show_grad, pending)
-        edges.append({"layer": l, "active": l in active, "lines": cache.get(
-            slot, arrays, lambda l=l, a=arrays, s=show_grad, p=pending:
-            Markup("".join(_layer_edges(l, geo, *a, edge_scale, s, p))))})
+        lines, version = cache.get(slot, arrays, lambda l=l, a=arrays, s=show_grad, p=pending:
+                                   _versioned("".join(_layer_edges(l, geo, *a, edge_scale, s, p))))
+        edges.append({"layer": l, "active": l in active, "lines": lines, "version": version,
+                      "kept": version in have})
     gaps = [{"x": geo.x(l), "y": geo.y(l, slot), "hidden": spec.layers[l] - len(d) + 1}
             for l, d in enumerate(geo.drawn) for slot, j in enumerate(d) if j is None]
     layers = [_layer_label(l, spec, geo, view.rows, t, l in active) for l in range(L + 1)]
@@ -124,7 +131,10 @@ def network_view(stepper: Stepper, view: ViewSettings, t,
                            lambda: _frame(geo, layers, biases, gaps, t))
     svg = Markup("".join([
         head,
-        *(f'<g class="edges{" active" * e["active"]}" data-layer="{e["layer"]}">{e["lines"]}</g>'
+        *(f'<g class="edge-layer{" active" * e["active"]}" data-layer="{e["layer"]}">'
+          + (f'<g class="edges" id="edges-{e["layer"]}" hx-preserve="true"></g></g>' if e["kept"]
+             else f'<g class="edges" id="edges-{e["layer"]}" data-v="{e["version"]}">'
+                  f'{e["lines"]}</g></g>')
           for e in edges),
         '<g class="neurons">', *nodes, "</g>",
         tail]))
@@ -137,6 +147,10 @@ def network_view(stepper: Stepper, view: ViewSettings, t,
         "summarised": [(n, len(geo.slots(l))) for l, n in enumerate(spec.layers)
                        if len(geo.slots(l)) != n],
     }
+
+
+def _versioned(markup: str) -> tuple[Markup, str]:
+    return Markup(markup), hashlib.blake2b(markup.encode(), digest_size=8).hexdigest()
 
 
 def _frame(geo: _Geometry, layers: list[dict], biases: list[dict], gaps: list[dict], t

@@ -57,10 +57,21 @@ def training_panel(session: Session, lang: str, t, T: dict, render: Render) -> M
                                  s, session.cache), sid=session.id, T=T, t=t, version=version))
 
 
+MAX_KEPT = 32  # versions a page may name in X-Have (one per layer of edges)
+
+
+def kept_pieces(header: str | None) -> frozenset[str]:
+    """The X-Have header: versions of pieces the page shows now (comma separated)."""
+    if not header:
+        return frozenset()
+    return frozenset(v for v in header.split(",", MAX_KEPT)[:MAX_KEPT] if 0 < len(v) <= 32)
+
+
 def stage_context(session: Session, lang: str, render: Render, error: str | None = None,
-                  client_training: str | None = None) -> dict:
+                  client_training: str | None = None, have: str | None = None) -> dict:
     """Context for _stage.html. The training panel is included (as an out-of-band swap) only
-    when the client's copy, named by `client_training`, is not the current one."""
+    when the client's copy, named by `client_training`, is not the current one; pieces of the
+    drawing named in `have` (the X-Have header) are kept from the page (see network_view)."""
     t = translator(lang)
     s, view = session.stepper, session.view
     m = s.values["A0"].shape[1]
@@ -71,7 +82,7 @@ def stage_context(session: Session, lang: str, render: Render, error: str | None
         neuron = neuron_view(s, view.neuron[0], view.neuron[1], view.example)
     nxt = s.next_step
     T = strings(lang)
-    network = network_view(s, view, t, session.cache)
+    network = network_view(s, view, t, session.cache, kept_pieces(have))
 
     def table(key: str, arr) -> Markup:
         slot = ("table", key, view.rows, view.log_scale, view.example, lang)
@@ -113,7 +124,7 @@ def stage_context(session: Session, lang: str, render: Render, error: str | None
         },
         "step": step_view(s, view, lang, t, table),
         "timeline": session.cache.get(("timeline", s.c, lang), (),
-                                      lambda: timeline_view(s, t("update"), session.id)),
+                                      lambda: timeline_view(s, t("update"))),
         "neuron": neuron,
         "at_start": s.t == 0 and s.c == 0,
         "training_html": (None if client_training == training_version(session, lang)

@@ -38,7 +38,8 @@ def _stage(request: Request, session: Session, lang: str, error: str | None = No
            ) -> HTMLResponse:
     """The #stage fragment; call with the session checked out."""
     context = stage_context(session, lang, request.app.state.render_partial, error,
-                            request.headers.get("x-training-version"))
+                            request.headers.get("x-training-version"),
+                            request.headers.get("x-have"))
     return _render(request, "_stage.html", context)
 
 
