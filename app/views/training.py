@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from ..engine import Stepper
 from ..engine.evaluate import predicted_classes
 from .cache import RenderCache
-from .charts import boundary_view, line_chart, regression_view
+from .charts import boundary_data, boundary_plot, line_chart, regression_view
 from .fmt import num
 
 TRAIN_CHOICES = (1, 10, 100, 1000)
@@ -21,8 +23,9 @@ def symmetric_layers(stepper: Stepper) -> list[tuple[int, int]]:
     for l in range(1, stepper.spec.depth):
         w, b = params[f"W{l}"], params[f"b{l}"]
         w_next = params[f"W{l + 1}"]
-        if w.shape[0] >= 2 and np.all(w == w[0]) and np.all(b == b[0]) and np.all(
-                w_next == w_next[:, :1]):
+        if w.shape[0] < 2 or w[1, 0] != w[0, 0]:  # the usual case, told by one weight
+            continue
+        if np.all(w == w[0]) and np.all(b == b[0]) and np.all(w_next == w_next[:, :1]):
             out.append((l, w.shape[0]))
     return out
 
@@ -31,25 +34,36 @@ def _metric_text(series: list) -> str | None:
     return None if not series else f"{100 * series[-1]:.1f}%"
 
 
+def _grad_series(grad_norms: list, depth: int) -> dict:
+    """‖dW[l]‖ per layer over the iterations, as columns of one array."""
+    if not grad_norms:
+        return {f"dW[{l}]": [] for l in range(1, depth + 1)}
+    norms = np.fromiter(itertools.chain.from_iterable(grad_norms), float,
+                        count=len(grad_norms) * depth).reshape(-1, depth)
+    return {f"dW[{l}]": norms[:, l - 1] for l in range(1, depth + 1)}
+
+
 def training_view(stepper: Stepper, cache: RenderCache) -> dict:
     """Counters, the charts (cached per parameters: stepping inside an iteration is free)."""
     s = stepper
     params = s.current_params()
     metrics = s.metrics
-    L = s.spec.depth
     keys = [params[k] for k in sorted(params)]
     loss = line_chart({"train": s.losses, "test": metrics.get("test_loss", [])})
-    grads = line_chart({f"dW[{l}]": [g[l - 1] for g in metrics["grad_norms"]]
-                        for l in range(1, L + 1)}, log=True)
+    grads = line_chart(_grad_series(metrics["grad_norms"], s.spec.depth), log=True)
     classification = s.classification
-    train_labels = predicted_classes(s.Y) if classification else None
-    test_labels = (predicted_classes(s.Y_test) if classification and s.Y_test is not None
-                   else None)
+
+    def make_data():  # the grid, the box and the drawn data points: the same at every update
+        train_labels = predicted_classes(s.Y)
+        test_labels = predicted_classes(s.Y_test) if s.Y_test is not None else None
+        return boundary_data(s.X, train_labels, test_X=s.X_test, test_labels=test_labels)
 
     def make_plot():
         if classification:
-            return boundary_view(s, params, s.X, train_labels, test_X=s.X_test,
-                                 test_labels=test_labels)
+            if s.spec.layers[0] != 2:
+                return None
+            data = cache.get(("plot-data",), (s.X, s.Y, s.X_test, s.Y_test), make_data)
+            return boundary_plot(s, params, data)
         return regression_view(s, params, s.X, s.Y, s.X_test, s.Y_test)
 
     plot = cache.get(("plot",), keys, make_plot)
