@@ -93,13 +93,15 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.add_exception_handler(BodyTooLarge, _body_too_large)  # type: ignore[arg-type]
     app.add_exception_handler(StoreBusy, _store_busy)  # type: ignore[arg-type]
     app.state.templates = Jinja2Templates(directory=settings.templates_dir)
+    app.state.templates.env.auto_reload = False  # templates ship with the app: no stat per render
     app.state.render_partial = partial_renderer(app.state.templates.env)
-    # Before the others: their catch-all paths (/api/sessions/{id}/{move}, /ui/{sid}/{move})
-    # would take /api/sessions/{id}/snapshots and /ui/{sid}/share.
-    app.include_router(share.router)
-    app.include_router(tools.router)  # before sessions/pages too: /{id}/{move} takes all
-    app.include_router(sessions.router)
+    # The page first: its step route is the one asked for most, and matches only the moves.
+    # Then share and tools before sessions: the API's catch-all /api/sessions/{id}/{move}
+    # would take /api/sessions/{id}/snapshots and /gradcheck.
     app.include_router(pages.router)
+    app.include_router(share.router)
+    app.include_router(tools.router)
+    app.include_router(sessions.router)
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
 
     @app.get("/healthz", tags=["ops"])

@@ -126,18 +126,24 @@ def new_session(url: str) -> str:
 
 WRK_POST = """\
 wrk.method = "POST"
--- Like the page: remember the training panel's version and send it back, so the panel comes
--- only when it changed (once per iteration). wrk builds its request once unless request()
--- makes a new one, so the header is added here.
+-- Like the page: send back the training panel's version (the panel comes only when it changed,
+-- once per iteration) and, in X-Have, the versions of the edge groups on the page (unchanged
+-- ones come back as hx-preserve placeholders). wrk builds its request once unless request()
+-- makes a new one, so the headers are added here.
 local version = nil
+local edges = {}
 request = function()
   local headers = {}
   if version then headers["X-Training-Version"] = version end
+  local have = {}
+  for _, v in pairs(edges) do have[#have + 1] = v end
+  if #have > 0 then headers["X-Have"] = table.concat(have, ",") end
   return wrk.format(nil, nil, headers, nil)
 end
 response = function(status, headers, body)
   local v = body:match('data%-version="([^"]+)"')
   if v then version = v end
+  for layer, ev in body:gmatch('id="edges%-(%d+)" data%-v="([^"]+)"') do edges[layer] = ev end
 end
 """
 

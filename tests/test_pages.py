@@ -400,3 +400,17 @@ def test_edges_the_page_already_has_come_as_placeholders(client, page):
     assert grads.select_one("#edges-1").get("hx-preserve") is None  # pending: redrawn grey
     long_header = {"X-Have": ",".join(["x" * 40] * 500)}
     assert len(soup(client.post(f"/ui/{sid}/prev", headers=long_header)).select("line")) == 9
+
+
+def test_only_the_moves_are_page_steps(client, app, page):
+    """/ui/{sid}/{move} matches the seven moves and nothing else: another word is a 404 that
+    changes nothing, and the routes beside it (share, gradcheck) still answer."""
+    _, sid = page
+    for move in ("next", "next", "prev", "forward", "backward", "update", "iterate", "reset"):
+        assert client.post(f"/ui/{sid}/{move}").status_code == 200, move
+    cursor = stepper_of(app, sid).c
+    assert client.post(f"/ui/{sid}/nexts").status_code == 404
+    assert client.post(f"/ui/{sid}/next/more").status_code == 404
+    assert stepper_of(app, sid).c == cursor
+    assert client.post(f"/ui/{sid}/share").status_code == 200
+    assert client.post(f"/ui/{sid}/gradcheck").status_code == 200

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Cookie, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from starlette.convertors import Convertor, register_url_convertor
 
 from ...actions import ActionLimitError, Diverged, StepOrderError, perform
 from ...presets import DEFAULT_PRESET, PRESETS
@@ -24,6 +25,29 @@ router = APIRouter(include_in_schema=False)
 SESSION_COOKIE, LANG_COOKIE = "bs_session", "bs_lang"
 MOVES = ("next", "prev", "forward", "backward", "update", "iterate", "reset")
 LangCookie = Annotated[str | None, Cookie(alias=LANG_COOKIE)]
+
+
+class _MoveConvertor(Convertor):
+    """Matches only the moves: /ui/{sid}/{move:move} takes no other path (share, gradcheck…),
+    so this router can come first and the route most often asked for is matched first."""
+    regex = "|".join(MOVES)
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("move", _MoveConvertor())
+
+
+@router.post("/ui/{sid}/{move:move}", response_class=HTMLResponse)
+async def move(request: Request, sid: str, move: str, store: StoreDep, settings: SettingsDep,
+               lang_cookie: LangCookie = None) -> Response:
+    lang = _lang(request, lang_cookie)
+    return await on_loop_if_free(store, lambda wait: _move(
+        request, sid, store, settings, move, lang, wait))
 
 
 def _lang(request: Request, cookie: str | None) -> str:
@@ -173,16 +197,6 @@ def learning_rate(request: Request, sid: str, store: StoreDep, settings: Setting
                 return _expired()
             return _stage(request, session, lang, _error_text(err))
     return _move(request, sid, store, settings, "learning_rate", lang, learning_rate=value)
-
-
-@router.post("/ui/{sid}/{move}", response_class=HTMLResponse)
-async def move(request: Request, sid: str, move: str, store: StoreDep, settings: SettingsDep,
-               lang_cookie: LangCookie = None) -> Response:
-    if move not in MOVES:
-        return Response(f"unknown move {move!r}", status_code=404)
-    lang = _lang(request, lang_cookie)
-    return await on_loop_if_free(store, lambda wait: _move(
-        request, sid, store, settings, move, lang, wait))
 
 
 def _move(request, sid, store, settings, action: str, lang: str, wait: bool = True,
