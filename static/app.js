@@ -218,6 +218,17 @@
     if (kept.length) event.detail.headers["X-Have"] = kept.join(",");
   });
 
+  // Before #stage is replaced htmx walks the old copy element by element (one cleanup event
+  // each). The typeset formulas and the number tables are most of those elements and hold
+  // nothing of htmx's: empty them first, so the walk skips them.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (!event.detail.shouldSwap || !target || target.id !== "stage") return;
+    target.querySelectorAll("[data-rendered], figure.matrix .matrix-scroll").forEach(function (el) {
+      el.textContent = "";
+    });
+  });
+
   // Share box: copy the link.
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("[data-copy]");

@@ -266,3 +266,27 @@ def test_unchanged_edges_are_kept_and_changed_ones_redrawn(page):
     swapped(page, lambda: page.click(".timeline li[data-step='A1'] button"))
     assert stage(page)["step"] == "A1" and stage(page)["cursor"] == "2"
     assert page.locator("svg.network line.edge").count() == 2 * 2 + 2 + 2 * 1 + 1
+
+
+def test_a_step_swap_does_not_walk_the_old_formulas_and_tables(page):
+    """Before #stage is replaced, htmx visits every old element (one cleanup event each); the
+    typeset formulas and number tables are emptied first, so it visits far fewer. The new copy
+    still shows its formula typeset and its tables filled."""
+    page.goto(page.server + "/?lang=en")
+    for _ in range(3):  # Z1, A1, Z2: a formula with operands and a result
+        press_and_wait(page, "ArrowRight")
+    old = page.evaluate("""() => {
+      const s = document.querySelector('#stage');
+      const inside = sel => [...s.querySelectorAll(sel)]
+        .reduce((n, e) => n + e.querySelectorAll('*').length, 0);
+      return {all: s.querySelectorAll('*').length,
+              skipped: inside('[data-rendered]') + inside('figure.matrix .matrix-scroll')};
+    }""")
+    page.evaluate("""() => { window.__cleaned = 0; document.addEventListener(
+      'htmx:beforeCleanupElement', () => { window.__cleaned += 1; }); }""")
+    assert press_and_wait(page, "ArrowRight")["step"] == "A2"
+    cleaned = page.evaluate("window.__cleaned")
+    assert old["skipped"] > 100
+    assert cleaned <= old["all"] + 1 - old["skipped"]
+    assert formula_rendered(page)
+    assert page.locator("#stage figure.matrix td").count() > 0
