@@ -154,6 +154,20 @@ def test_loss_path_has_a_vertex_per_iteration_and_hover_gives_the_recorded_value
         assert all(8.0 <= y <= 158.0 for _, y in vertices)
 
 
+def test_each_series_ends_in_a_dot_so_one_iteration_is_visible():
+    """After one iteration a loss curve is a single point: a polyline draws nothing there, so
+    each series' latest point is marked with a dot at that point's place."""
+    one = BeautifulSoup(str(line_chart({"train": [0.7], "test": [0.9]})["svg"]), "html.parser")
+    dots = one.select("circle.end")
+    assert [d["class"] for d in dots] == [["end", "s0"], ["end", "s1"]]
+    assert {float(d["cx"]) for d in dots} == {48.0}  # iteration 1 at the left edge
+    assert float(dots[0]["cy"]) > float(dots[1]["cy"])  # 0.7 drawn below 0.9
+    many = line_chart({"train": [3.0, 2.0, 1.0]})
+    last = many["lines"][0]["points"].split(" ")[-1]
+    dot = BeautifulSoup(str(many["svg"]), "html.parser").select_one("circle.end")
+    assert f'{dot["cx"]},{dot["cy"]}' == last
+
+
 @pytest.mark.parametrize(("k", "r"), [(1, 1), (2, 5), (7, 400)])
 def test_hover_json_is_the_rows_written_one_by_one(k, r):
     rng = np.random.default_rng(k * r)

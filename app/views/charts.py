@@ -290,6 +290,14 @@ def line_chart(series: dict, width: int = 320, height: int = 180,
                                  drawn_finite.sum(axis=1).tolist())
     lines = [{"name": name, "points": text, "last": num(float(series[name][-1]))}
              for name, text in zip(names, points, strict=True)]
+    # Each series' latest drawn point gets a dot: the value now, and a visible mark while a
+    # series has a single point (a one-point polyline draws nothing).
+    ends = []
+    for k, row in enumerate(drawn_finite):
+        at = np.flatnonzero(row)
+        if len(at):
+            ends.append(f'<circle class="end s{k}" cx="{xs[at[-1]]:.1f}" cy="{ys[k, at[-1]]:.1f}" '
+                        'r="3"></circle>')
     y_ticks = [{"y": round(y(v), 1), "label": num(10 ** v if log else v, 3)}
                for v in _ticks(lo, hi)]
     x_ticks = [{"x": round(x(i - 1), 1), "label": str(int(i))}
@@ -309,6 +317,7 @@ def line_chart(series: dict, width: int = 320, height: int = 180,
         "".join(f'<polyline points="{line["points"]}" class="series s{k}" data-name="'
                 f'{escape(line["name"])}"><title>{escape(line["name"])}: '
                 f'{line["last"]}</title></polyline>' for k, line in enumerate(lines)),
+        "".join(ends),
         f'<line class="cursor" x1="0" x2="0" y1="{top}" y2="{top + ph}" visibility="hidden">'
         "</line>")) + "\n</svg>"
     return {"width": width, "height": height, "lines": lines, "y_ticks": y_ticks,
