@@ -43,8 +43,11 @@ def _tanh_backward(da: Array, z: Array, a: Array) -> Array:
 
 def _relu_backward(da: Array, z: Array, a: Array) -> Array:
     # A product with the 0/1 mask, not a selection: inf or NaN in dA stays non-finite in dZ
-    # (inf·0 = NaN), which the stepper's finiteness check relies on.
-    return da * (z > 0)
+    # (inf·0 = NaN), which the stepper's finiteness check relies on. The mask is made a float
+    # array first: a float-by-bool product casts element by element and takes twice as long.
+    out = (z > 0).astype(da.dtype)
+    out *= da
+    return out
 
 
 def _softmax(z: Array) -> Array:
