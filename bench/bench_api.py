@@ -20,6 +20,10 @@ import os
 os.environ["OPENBLAS_NUM_THREADS"] = "1"
 os.environ["OMP_NUM_THREADS"] = "1"
 os.environ["MKL_NUM_THREADS"] = "1"
+# One client sends every request: lift the per-client rate limit. The sessions go to a
+# throwaway store.
+os.environ["BACKPROP_RATE_LIMIT"] = "0"
+os.environ.setdefault("BACKPROP_DATA_DIR", __import__("tempfile").mkdtemp(prefix="bench-api-"))
 
 import argparse  # noqa: E402
 import socket  # noqa: E402
