@@ -229,6 +229,20 @@
     });
   });
 
+  // Boxes whose content is wider than they are (the drawing or a formula on a phone) get
+  // .scrolls, which draws a shadow on the side with more to see.
+  function markScrollers() {
+    document.querySelectorAll(".svg-scroll, .formula").forEach(function (el) {
+      el.classList.toggle("scrolls", el.scrollWidth > el.clientWidth + 1);
+    });
+  }
+  var resizing = false;
+  window.addEventListener("resize", function () {
+    if (resizing) return;
+    resizing = true;
+    requestAnimationFrame(function () { resizing = false; markScrollers(); });
+  });
+
   // Share box: copy the link.
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("[data-copy]");
@@ -250,6 +264,7 @@
   document.addEventListener("htmx:beforeRequest", function () { busy = true; });
   document.addEventListener("htmx:afterSettle", function (event) {
     renderTex(event.target || document);
+    markScrollers();
     paintRunState();
     busy = false;
     if (queue.length) press(queue.shift());
@@ -284,6 +299,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     renderTex(document);
+    markScrollers();
     keepTabSession();
   });
 })();

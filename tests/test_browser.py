@@ -290,3 +290,29 @@ def test_a_step_swap_does_not_walk_the_old_formulas_and_tables(page):
     assert cleaned <= old["all"] + 1 - old["skipped"]
     assert formula_rendered(page)
     assert page.locator("#stage figure.matrix td").count() > 0
+
+
+def test_boxes_wider_than_a_phone_are_marked_as_scrolling(browser, server):
+    """On a phone the drawing and a long formula scroll sideways inside their box: those boxes
+    (and only those) get .scrolls, which shades the side with more to see. On a desktop none."""
+    def marked(pg) -> dict:
+        return pg.eval_on_selector_all(".svg-scroll, .formula", """els => Object.fromEntries(
+          els.map(e => [e.classList.contains('svg-scroll') ? 'drawing' : 'formula',
+                        [e.classList.contains('scrolls'), e.scrollWidth > e.clientWidth + 1]]))""")
+
+    for width, expect_scroll in ((390, True), (1280, False)):
+        context = browser.new_context(viewport={"width": width, "height": 844})
+        pg = context.new_page()
+        pg.goto(server + "/?lang=en")
+        pg.click("#btn-forward")
+        pg.wait_for_function("() => document.querySelector('#stage').dataset.step === 'J'")
+        pg.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-settling')")
+        boxes = marked(pg)
+        assert boxes["drawing"] == [expect_scroll, expect_scroll], (width, boxes)
+        assert boxes["formula"][0] == boxes["formula"][1], (width, boxes)  # marked iff it scrolls
+        if expect_scroll:
+            shade = pg.eval_on_selector(".svg-scroll", "e => getComputedStyle(e).backgroundImage")
+            assert shade.count("gradient") == 4
+            pg.set_viewport_size({"width": 1280, "height": 844})  # turned into a wide window
+            pg.wait_for_function("() => !document.querySelector('.svg-scroll.scrolls')")
+        context.close()
