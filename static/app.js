@@ -269,8 +269,44 @@
     busy = false;
     if (queue.length) press(queue.shift());
   });
-  document.addEventListener("htmx:responseError", function () { busy = false; queue = []; });
-  document.addEventListener("htmx:sendError", function () { busy = false; queue = []; });
+  // A refused request (a value out of range, the rate limit…) or an unreachable server is
+  // said on the page, with the server's own message (it names the field and the limit);
+  // the next request that goes through takes it away.
+  function flash(text) {
+    var box = document.getElementById("flash");
+    if (!box) return;
+    box.querySelector(".flash-text").textContent = text;
+    box.hidden = !text;
+  }
+  document.addEventListener("htmx:responseError", function (event) {
+    busy = false;
+    queue = [];
+    var xhr = event.detail.xhr, box = document.getElementById("flash");
+    var message = (xhr.responseText || "").slice(0, 400);
+    try { message = JSON.parse(xhr.responseText).message || message; } catch (err) { /* text */ }
+    flash((box ? box.dataset.refused : "") + " (HTTP " + xhr.status + "): " + message);
+  });
+  document.addEventListener("htmx:sendError", function () {
+    busy = false;
+    queue = [];
+    var box = document.getElementById("flash");
+    flash(box ? box.dataset.unreachable : "");
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (event.detail.successful) flash("");
+  });
+  // A field outside its own limits (the example number above m, say) stops htmx before the
+  // request: say which field and which limit, in the browser's own words.
+  document.addEventListener("htmx:validation:halted", function (event) {
+    flash((event.detail.errors || []).map(function (e) {
+      var label = e.elt.labels && e.elt.labels[0];
+      var name = label && label.firstChild ? label.firstChild.textContent.trim() : e.elt.name;
+      return name + ": " + e.message;
+    }).join("; "));
+  });
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest(".flash-close")) flash("");
+  });
 
   // Several tabs, several networks: each tab keeps the id of its own network for this tab only
   // (sessionStorage). After a reload, a tab whose cookie now names another tab's network asks

@@ -23,6 +23,7 @@ def page(browser, server):
     pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
     pg.server = server  # type: ignore[attr-defined]
+    pg.errors = errors  # type: ignore[attr-defined]  # a test may take out the ones it caused
     yield pg
     context.close()
     assert errors == [], f"console errors: {errors}"
@@ -316,3 +317,35 @@ def test_boxes_wider_than_a_phone_are_marked_as_scrolling(browser, server):
             pg.set_viewport_size({"width": 1280, "height": 844})  # turned into a wide window
             pg.wait_for_function("() => !document.querySelector('.svg-scroll.scrolls')")
         context.close()
+
+
+def test_a_refused_request_is_said_on_the_page_and_the_next_one_clears_it(page):
+    """A field outside its own limits (an example above m) is named with its limit before any
+    request; a request the server refuses shows the server's message (naming the field) at the
+    bottom of the window, and the state is untouched; the next request that goes through
+    clears it."""
+    page.goto(page.server + "/?lang=en")
+    before = stage(page)
+    page.fill("#example-input", "9999")
+    page.dispatch_event("#example-input", "change")
+    page.wait_for_selector("#flash", state="visible")
+    text = page.inner_text("#flash .flash-text")
+    assert text.startswith("Example:") and "4" in text, text  # XOR has m = 4 examples
+    page.click("#flash .flash-close")
+    assert page.is_hidden("#flash")
+    page.fill("#example-input", "2")
+    swapped(page, lambda: page.dispatch_event("#example-input", "change"))
+    assert page.input_value("#example-input") == "2"
+    page.evaluate("""() => htmx.ajax('POST', '/ui/' + document.querySelector('#stage').dataset.sid
+                                      + '/view', {target: '#stage', values: {scale: 'cubic'}})""")
+    page.wait_for_selector("#flash", state="visible")
+    text = page.inner_text("#flash .flash-text")
+    assert "refused" in text and "422" in text and "scale" in text, text
+    assert stage(page) == before
+    # The browser and htmx log the refused request too: expected here, and only that one.
+    assert all("422" in e for e in page.errors) and len(page.errors) == 2, page.errors
+    page.errors.clear()
+    shot(page, "desktop-refused")
+    swapped(page, lambda: page.click("#btn-next"))  # (the focus is in the example box)
+    assert stage(page)["step"] == "Z1"
+    assert page.is_hidden("#flash")

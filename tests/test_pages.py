@@ -414,3 +414,19 @@ def test_only_the_moves_are_page_steps(client, app, page):
     assert stepper_of(app, sid).c == cursor
     assert client.post(f"/ui/{sid}/share").status_code == 200
     assert client.post(f"/ui/{sid}/gradcheck").status_code == 200
+
+
+@pytest.mark.parametrize(("asked", "shown"), [("0", "1"), ("-5", "1"), ("4", "4"), ("9999", "4"),
+                                              ("99999999999999999999", "4")])
+def test_an_example_out_of_range_is_taken_as_the_nearest_one(client, page, asked, shown):
+    """The example box's min and max are 1 and m; a client that sends past them gets the
+    nearest example, as the box itself would give; text that is not a number is a 422."""
+    _, sid = page
+    html = soup(client.post(f"/ui/{sid}/view", data={"example_number": asked}))
+    assert html.select_one("#example-input")["value"] == shown
+
+
+def test_an_example_that_is_not_a_number_names_the_field(client, page):
+    _, sid = page
+    response = client.post(f"/ui/{sid}/view", data={"example_number": "two"})
+    assert response.status_code == 422 and "example_number" in response.json()["message"]

@@ -36,6 +36,11 @@ TEXT: dict[str, dict[str, str]] = {
     "update": {"en": "Update", "zh": "更新参数"},
     "iterate": {"en": "One full iteration", "zh": "完整迭代一次"},
     "reset": {"en": "Reset", "zh": "重置"},
+    "request_refused": {"en": "The server refused this request", "zh": "服务器拒绝了此请求"},
+    "request_unreachable": {"en": "The server could not be reached; nothing was changed. "
+                                  "Try again.",
+                            "zh": "无法连接服务器,什么也没有改变。请重试。"},
+    "dismiss": {"en": "Dismiss", "zh": "关闭"},
     "keys_hint": {"en": "Keys: → next step, ← previous step",
                   "zh": "快捷键:→ 下一步,← 上一步"},
     "iteration": {"en": "Iteration", "zh": "迭代"},

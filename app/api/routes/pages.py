@@ -131,7 +131,7 @@ def _expired() -> Response:
 @router.post("/ui/{sid}/view", response_class=HTMLResponse)
 async def change_view(request: Request, sid: str, store: StoreDep,
                       lang_cookie: LangCookie = None,
-                      example_number: Annotated[int | None, Form(ge=1, le=2000)] = None,
+                      example_number: Annotated[int | None, Form()] = None,
                       scale: Annotated[str | None, Form(pattern="^(linear|log)$")] = None,
                       notation: Annotated[str | None, Form(pattern="^(columns|rows)$")] = None,
                       neuron: Annotated[str | None, Form(pattern=r"^\d{1,2},\d{1,2}$")] = None,
@@ -141,9 +141,9 @@ async def change_view(request: Request, sid: str, store: StoreDep,
             if session is None:
                 return _expired()
             view = session.view
-            if example_number is not None:
+            if example_number is not None:  # as the number box's min and max: 1 … m
                 m = session.stepper.values["A0"].shape[1]
-                view = replace(view, example=min(example_number, m) - 1)
+                view = replace(view, example=max(1, min(example_number, m)) - 1)
             if scale is not None:
                 view = replace(view, log_scale=scale == "log")
             if notation is not None:
