@@ -430,3 +430,20 @@ def test_an_example_that_is_not_a_number_names_the_field(client, page):
     _, sid = page
     response = client.post(f"/ui/{sid}/view", data={"example_number": "two"})
     assert response.status_code == 422 and "example_number" in response.json()["message"]
+
+
+def test_deep_networks_get_the_whole_width_and_one_summary_line(client):
+    """Four layers sit beside the equation; from five on (the drawing would not fit there on a
+    laptop) the drawing takes the whole width. Summarised layers are listed in one line."""
+    xor = soup(client.get("/?preset=xor&lang=en"))
+    assert xor.select_one("#stage .grid")["class"] == ["grid"]
+    assert not xor.select(".wide-note")
+    deep = soup(client.get("/?preset=deep&lang=en"))  # 5-2-4-3-3-1
+    assert deep.select_one("#stage .grid")["class"] == ["grid", "wide"]
+    largest = soup(client.get("/?layers=64,32,32,32,32,32,32,16&dataset=random&samples=50"
+                              "&activations=relu,relu,relu,relu,relu,relu,sigmoid"
+                              "&loss=squared_error&lang=en"))
+    notes = largest.select(".wide-note")
+    assert len(notes) == 1
+    assert [s.text for s in notes[0].select(".nowrap")] == (
+        ["[0] 11/64"] + [f"[{k}] 11/32" for k in range(1, 7)] + ["[7] 11/16"])

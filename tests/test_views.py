@@ -251,7 +251,8 @@ def test_largest_network_is_summarised():
     assert len(elements(net, "neurons")) == 8 * (MAX_DRAWN - 1)
     assert len(elements(net, "edges")) == 7 * (MAX_DRAWN - 1) ** 2 + 7 * (MAX_DRAWN - 1)
     assert len(net["gaps"]) == 8
-    assert net["summarised"][0] == (64, MAX_DRAWN - 1)
+    assert net["summarised"][0] == (0, 64, MAX_DRAWN - 1)
+    assert [layer for layer, _, _ in net["summarised"]] == list(range(8))
 
 
 # -- the worked neuron ---------------------------------------------------------------------

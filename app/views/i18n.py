@@ -146,8 +146,8 @@ TEXT: dict[str, dict[str, str]] = {
                     "zh": "CSV:第一行为表头,之后每行一个样本:前 n[0] 列为输入,最后 n[L] 列为"
                           "目标(最多 2000 行、1 MB)。层大小、激活函数和损失函数仅用于 CSV。"},
     "import_button": {"en": "Import as a new network", "zh": "导入为新网络"},
-    "wide_note": {"en": "Wide layers are summarised: {n} units drawn of {total}.",
-                  "zh": "较宽的层已简化:画出 {total} 个中的 {n} 个。"},
+    "wide_note": {"en": "Wide layers are summarised, units drawn / units in the layer:",
+                  "zh": "较宽的层已简化,画出的单元数 / 该层单元数:"},
     "xtarget": {"en": "target y", "zh": "目标 y"},
     "current": {"en": "current network", "zh": "当前网络"},
     "training": {"en": "Training", "zh": "训练"},

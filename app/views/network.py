@@ -19,6 +19,7 @@ from .fmt import num, shape, short
 from .palette import Scale
 
 COL_W, RADIUS, ROW_H = 170, 21, 52
+WIDE_FROM = 640  # px of smallest drawing width above which it gets the page's whole width
 PAD_X, TOP, BOTTOM = 84, 92, 86
 BIAS_Y = TOP - 44
 MAX_DRAWN = 12  # units drawn per layer; wider layers show their first and last units
@@ -144,8 +145,11 @@ def network_view(stepper: Stepper, view: ViewSettings, t,
         "delta_mode": delta_mode, "edges_grad": edges_grad, "example": i, "m": m,
         "node_scale": node_scale, "edge_scale": edge_scale,
         "min_width": int(geo.width * 0.8),  # below this the SVG scrolls instead of shrinking
-        "summarised": [(n, len(geo.slots(l))) for l, n in enumerate(spec.layers)
-                       if len(geo.slots(l)) != n],
+        # Five layers or more do not fit beside the equation on a laptop screen: the drawing
+        # then takes the whole width and the equation goes under it.
+        "wide": geo.width * 0.8 > WIDE_FROM,
+        "summarised": [(l, n, len(geo.slots(l))) for l, n in enumerate(spec.layers)
+                       if len(geo.slots(l)) != n],  # (layer, units, units drawn)
     }
 
 
