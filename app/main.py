@@ -19,6 +19,7 @@ from .api.routes import pages, sessions, share, tools
 from .security import BodyTooLarge, SecurityMiddleware, body_limit_content
 from .settings import Settings, get_settings
 from .store import Store, StoreBusy, make_store
+from .views.i18n import choices
 from .views.page import partial_renderer
 
 
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.add_exception_handler(StoreBusy, _store_busy)  # type: ignore[arg-type]
     app.state.templates = Jinja2Templates(directory=settings.templates_dir)
     app.state.templates.env.auto_reload = False  # templates ship with the app: no stat per render
+    app.state.templates.env.globals["choice_labels"] = choices  # (value, label) for a <select>
     app.state.render_partial = partial_renderer(app.state.templates.env)
     # The page first: its step route is the one asked for most, and matches only the moves.
     # Then share and tools before sessions: the API's catch-all /api/sessions/{id}/{move}

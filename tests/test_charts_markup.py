@@ -168,6 +168,21 @@ def test_each_series_ends_in_a_dot_so_one_iteration_is_visible():
     assert f'{dot["cx"]},{dot["cy"]}' == last
 
 
+@pytest.mark.parametrize("n", [10, 100, 1000, 12345])
+def test_axis_labels_stay_inside_the_chart(n):
+    """A label centred on the right edge would be cut off: it ends there instead (~7 px a digit
+    at the charts' 11.5 px)."""
+    chart = line_chart({"loss": [1.0 / k for k in range(1, n + 1)]})
+    for text in BeautifulSoup(str(chart["svg"]), "html.parser").select("text[text-anchor]"):
+        x, half = float(text["x"]), 3.5 * len(text.text)
+        if text["text-anchor"] == "middle":
+            assert half <= x <= chart["width"] - half, text
+        elif text["text-anchor"] == "end":
+            assert x <= chart["width"] and x - 2 * half >= 0, text
+    last = BeautifulSoup(str(chart["svg"]), "html.parser").select("text[text-anchor]")[-1]
+    assert last.text == str(n) or int(last.text) < n
+
+
 @pytest.mark.parametrize(("k", "r"), [(1, 1), (2, 5), (7, 400)])
 def test_hover_json_is_the_rows_written_one_by_one(k, r):
     rng = np.random.default_rng(k * r)

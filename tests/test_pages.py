@@ -447,3 +447,28 @@ def test_deep_networks_get_the_whole_width_and_one_summary_line(client):
     assert len(notes) == 1
     assert [s.text for s in notes[0].select(".nowrap")] == (
         ["[0] 11/64"] + [f"[{k}] 11/32" for k in range(1, 7)] + ["[7] 11/16"])
+
+
+def test_chinese_page_names_choices_series_and_formula_words_in_chinese(client):
+    """In Chinese the setup's choices keep their value (what URLs and the API take) and add the
+    Chinese name; the loss chart's series and the words inside formulas are Chinese too."""
+    html = soup(client.get("/?lang=zh"))
+    sid = client.cookies.get("bs_session")
+    circles = html.select_one("select[name='dataset'] option[value='circles']")
+    assert circles.text == "circles · 同心圆"
+    assert html.select_one("select[name='loss'] option[value='cross_entropy']").text == (
+        "cross_entropy · 交叉熵")
+    assert html.select_one("#tools select[name='loss'] option").text == (
+        "binary_cross_entropy · 二元交叉熵")
+    english = soup(client.get("/?lang=en"))
+    assert english.select_one("select[name='dataset'] option[value='circles']").text == "circles"
+    client.get("/?lang=zh")
+    panel = soup(client.post(f"/ui/{sid}/train", data={"iterations": "2"}))
+    chart = panel.select_one("#loss-chart svg")
+    assert [p["data-name"] for p in chart.select("polyline")] == ["训练集"]
+    assert '"names":["训练集"]' in chart["data-hover"]
+    for _ in range(12):  # to db2 of the next iteration: db = 1/m Σ over columns
+        html = soup(client.post(f"/ui/{sid}/next"))
+        if html.select_one("#stage")["data-step"] == "db2":
+            break
+    assert r"\text{列}" in html.select_one(".formula")["data-tex"]

@@ -312,7 +312,9 @@ def line_chart(series: dict, width: int = 320, height: int = 180,
         "".join(f'<line x1="{left}" x2="{left + pw}" y1="{t["y"]}" y2="{t["y"]}" class="grid">'
                 f'</line><text x="{left - 4}" y="{t["y"]}" dy="0.32em" text-anchor="end">'
                 f'{t["label"]}</text>' for t in y_ticks),  # num(): nothing to escape
-        "".join(f'<text x="{t["x"]}" y="{top + ph + 15}" text-anchor="middle">{t["label"]}'
+        # A label centred on the right edge would be cut off: the last ones end there instead.
+        "".join(f'<text x="{t["x"]}" y="{top + ph + 15}" text-anchor="'
+                f'{"end" if t["x"] + 3.5 * len(t["label"]) > width else "middle"}">{t["label"]}'
                 "</text>" for t in x_ticks),
         "".join(f'<polyline points="{line["points"]}" class="series s{k}" data-name="'
                 f'{escape(line["name"])}"><title>{escape(line["name"])}: '

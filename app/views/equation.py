@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 from ..engine import Stepper, symbol
 from .explain import explain
 from .fmt import num, shape
+from .i18n import tex_words
 from .network import ViewSettings
 from .palette import Scale
 
@@ -130,7 +131,7 @@ def step_view(stepper: Stepper, view: ViewSettings, lang: str, t,
     if stepper.c == 0:
         return None
     step, values = stepper.plan[stepper.c - 1], stepper.values
-    formula = step.formula_rows if view.rows else step.formula
+    formula = tex_words(step.formula_rows if view.rows else step.formula, lang)
     shapes = {}
     for key in step.reads + step.writes:
         dims = tuple(np.shape(values[key]))

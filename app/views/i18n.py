@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import functools
+import re
 
 LANGUAGES = {"en": "English", "zh": "简体中文"}
 
@@ -165,6 +166,7 @@ TEXT: dict[str, dict[str, str]] = {
     "stop": {"en": "Stop", "zh": "停止"},
     "speed": {"en": "Speed", "zh": "速度"},
     "per_tick": {"en": "iterations per frame", "zh": "每帧迭代数"},
+    "n_per_frame": {"en": "{n} / frame", "zh": "每帧 {n} 次"},
     "set_lr": {"en": "Set α", "zh": "设置 α"},
     "history": {"en": "History: state after iteration", "zh": "历史:第几次迭代之后的状态"},
     "completed": {"en": "completed", "zh": "已完成"},
@@ -208,3 +210,53 @@ def translator(lang: str):
 
     t.lang = lang  # type: ignore[attr-defined]  # names the language in render-cache keys
     return t
+
+
+# Names of the choices of the setup form (losses, initialisations, datasets): the value stays
+# (it is what the API and plain URLs take), a language may add its own word after it.
+CHOICE_WORDS: dict[str, dict[str, str]] = {
+    "binary_cross_entropy": {"zh": "二元交叉熵"},
+    "cross_entropy": {"zh": "交叉熵"},
+    "squared_error": {"zh": "平方误差"},
+    "normal": {"zh": "正态分布"},
+    "uniform": {"zh": "均匀分布"},
+    "zeros": {"zh": "全零"},
+    "xor": {"zh": "异或"},
+    "and": {"zh": "与"},
+    "circles": {"zh": "同心圆"},
+    "moons": {"zh": "双月牙"},
+    "spiral": {"zh": "螺旋"},
+    "gaussians": {"zh": "高斯簇"},
+    "sine": {"zh": "正弦"},
+    "random": {"zh": "随机"},
+}
+
+
+def choices(values, lang: str) -> list[tuple[str, str]]:
+    """(value, label) for a <select>: "circles" or, in Chinese, "circles · 同心圆"."""
+    out = []
+    for value in values:
+        word = CHOICE_WORDS.get(value, {}).get(lang)
+        out.append((value, f"{value} · {word}" if word else value))
+    return out
+
+
+# Words inside \text{…} of the engine's formulas (which are written once, in English).
+TEX_WORDS: dict[str, dict[str, str]] = {
+    "columns": {"zh": "列"},
+    "rows": {"zh": "行"},
+    " if ": {"zh": " 若 "},
+    " else ": {"zh": " 否则 "},
+    " more": {"zh": " 项从略"},
+    "softmax Jacobian": {"zh": "softmax 雅可比矩阵"},
+}
+_TEX_TEXT = re.compile(r"\\text\{([^{}]*)\}")
+
+
+@functools.lru_cache(maxsize=4096)
+def tex_words(formula: str, lang: str) -> str:
+    """The formula with the words of its \\text{…} in `lang` (unknown words stay)."""
+    if lang == "en" or "\\text{" not in formula:
+        return formula
+    return _TEX_TEXT.sub(lambda m: r"\text{" + TEX_WORDS.get(m.group(1), {}).get(
+        lang, m.group(1)) + "}", formula)

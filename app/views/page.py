@@ -12,7 +12,7 @@ from ..presets import PRESETS
 from ..sessions import Session
 from .equation import html_symbol, matrix_html, matrix_view, step_view, timeline_view
 from .fmt import num
-from .i18n import LANGUAGES, strings, translator
+from .i18n import LANGUAGES, choices, strings, tex_words, translator
 from .network import network_view
 from .neuron import neuron_view
 from .palette import Scale
@@ -54,7 +54,8 @@ def training_panel(session: Session, lang: str, t, T: dict, render: Render) -> M
     version = training_version(session, lang)
     return session.cache.get(("training", version), tuple(params[k] for k in sorted(params)),
                              lambda: render("_training.html", training=training_view(
-                                 s, session.cache), sid=session.id, T=T, t=t, version=version))
+                                 s, session.cache, (T["train_loss"], T["test_loss"])),
+                                 sid=session.id, T=T, t=t, version=version))
 
 
 MAX_KEPT = 32  # versions a page may name in X-Have (one per layer of edges)
@@ -80,6 +81,8 @@ def stage_context(session: Session, lang: str, render: Render, error: str | None
     neuron = None
     if view.neuron is not None:
         neuron = neuron_view(s, view.neuron[0], view.neuron[1], view.example)
+        if neuron is not None:
+            neuron["lines"] = [tex_words(line, lang) for line in neuron["lines"]]
     nxt = s.next_step
     T = strings(lang)
     network = network_view(s, view, t, session.cache, kept_pieces(have))
@@ -153,7 +156,8 @@ def page_context(session: Session, lang: str, render: Render,
                      "blurb": p.blurb.get(lang, p.blurb["en"])} for p in PRESETS.values()],
         "config": session.config,
         "config_link": config_link(session.config),
-        "choices": {"loss": tuple(LOSSES), "init": INITIALIZERS, "dataset": DATASETS},
+        "choices": {"loss": choices(LOSSES, lang), "init": choices(INITIALIZERS, lang),
+                    "dataset": choices(DATASETS, lang)},
         "form_error": form_error,
         "t": t,
     }

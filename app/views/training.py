@@ -43,13 +43,17 @@ def _grad_series(grad_norms: list, depth: int) -> dict:
     return {f"dW[{l}]": norms[:, l - 1] for l in range(1, depth + 1)}
 
 
-def training_view(stepper: Stepper, cache: RenderCache) -> dict:
-    """Counters, the charts (cached per parameters: stepping inside an iteration is free)."""
+def training_view(stepper: Stepper, cache: RenderCache,
+                  loss_names: tuple[str, str] = ("train", "test")) -> dict:
+    """Counters, the charts (cached per parameters: stepping inside an iteration is free).
+    `loss_names` name the train and test loss series (hover and tooltips) in the page's
+    language."""
     s = stepper
     params = s.current_params()
     metrics = s.metrics
     keys = [params[k] for k in sorted(params)]
-    loss = line_chart({"train": s.losses, "test": metrics.get("test_loss", [])})
+    train_name, test_name = loss_names
+    loss = line_chart({train_name: s.losses, test_name: metrics.get("test_loss", [])})
     grads = line_chart(_grad_series(metrics["grad_norms"], s.spec.depth), log=True)
     classification = s.classification
 
