@@ -232,7 +232,7 @@
   // Boxes whose content is wider than they are (the drawing or a formula on a phone) get
   // .scrolls, which draws a shadow on the side with more to see.
   function markScrollers() {
-    document.querySelectorAll(".svg-scroll, .formula").forEach(function (el) {
+    document.querySelectorAll(".svg-scroll, .formula, .neuron-line").forEach(function (el) {
       el.classList.toggle("scrolls", el.scrollWidth > el.clientWidth + 1);
     });
   }
