@@ -161,8 +161,14 @@
     } else if (el.dataset.train) {
       start("train", Number(el.dataset.train));
     } else if (el.dataset.trainCustom) {
-      var n = Math.floor(Number((document.getElementById("train-custom") || {}).value));
-      if (n >= 1 && n <= 100000) start("train", n);
+      var field = document.getElementById("train-custom");
+      if (!field) return;
+      var n = Math.floor(Number(field.value));
+      if (field.checkValidity() && n >= 1) {
+        start("train", n);
+      } else {  // say which field and which limit, as for the forms htmx sends
+        flash(field.getAttribute("aria-label") + ": " + (field.validationMessage || field.min + "…" + field.max));
+      }
     }
   });
   document.addEventListener("change", function (event) {

@@ -349,3 +349,18 @@ def test_a_refused_request_is_said_on_the_page_and_the_next_one_clears_it(page):
     swapped(page, lambda: page.click("#btn-next"))  # (the focus is in the example box)
     assert stage(page)["step"] == "Z1"
     assert page.is_hidden("#flash")
+
+
+def test_a_custom_run_outside_its_limits_is_named_not_ignored(page):
+    page.goto(page.server + "/?lang=en")
+    for bad in ("0", "250000", "2.5"):
+        page.fill("#train-custom", bad)
+        page.click("button[data-train-custom]")
+        page.wait_for_selector("#flash", state="visible")
+        assert page.inner_text("#flash .flash-text").startswith("iterations:"), bad
+        assert completed(page) == 0
+        page.click("#flash .flash-close")
+    page.fill("#train-custom", "3")
+    page.click("button[data-train-custom]")
+    page.wait_for_function("() => document.querySelector('#training').dataset.completed === '3'")
+    assert page.is_hidden("#flash")
