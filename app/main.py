@@ -9,7 +9,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -84,6 +85,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         summary="Step a NumPy neural network through forward pass, loss, backward pass and update.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served below from the vendored Swagger UI, not from a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.store = store
@@ -109,5 +112,14 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> dict:  # no thread-pool hop: the server's true floor
         return {"status": "ok"}
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        """The API's interactive documentation, with Swagger UI from static/vendor (npm)."""
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json", title=f"{app.title} API",
+            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg")
 
     return app

@@ -2,9 +2,9 @@
 limit, in one ASGI middleware (wired in app/main.py).
 
 * Every response gets a Content-Security-Policy without inline script or eval, nosniff and a
-  same-origin referrer policy. FastAPI's /docs page loads Swagger UI from its CDN and starts it
-  with one inline script: that page alone gets a policy allowing the CDN and exactly that
-  script (by its SHA-256).
+  same-origin referrer policy. The /docs page (FastAPI's, with Swagger UI vendored under
+  static/) starts Swagger UI with one inline script: that page alone gets a policy allowing
+  exactly that script (by its SHA-256).
 * A body over `max_body_bytes` is a 413 (from Content-Length up front, or counted while the
   route reads a chunked body).
 * More than `rate_limit` requests a minute from one client is a 429 with Retry-After (a token
@@ -32,8 +32,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
        "img-src 'self' data:; font-src 'self'; connect-src 'self'; frame-ancestors 'none'; "
        "base-uri 'none'; form-action 'self'")
-DOCS_PATHS = frozenset({"/docs", "/redoc", "/docs/oauth2-redirect"})
-DOCS_CDN = "https://cdn.jsdelivr.net"
+DOCS_PATHS = frozenset({"/docs"})
 HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),
@@ -109,11 +108,10 @@ def _inline_script_hashes(html: bytes) -> list[str]:
 
 def docs_csp(html: bytes) -> str:
     hashes = " ".join(_inline_script_hashes(html))
-    return (f"default-src 'self'; script-src 'self' {DOCS_CDN} {hashes}; "
-            f"style-src 'self' 'unsafe-inline' {DOCS_CDN} https://fonts.googleapis.com; "
-            "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
-            "font-src 'self' https://fonts.gstatic.com; worker-src blob:; "
-            "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+    return (f"default-src 'self'; script-src 'self' {hashes}; "
+            "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; "
+            "worker-src blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+            "form-action 'self'")
 
 
 class SecurityMiddleware:

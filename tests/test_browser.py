@@ -364,3 +364,16 @@ def test_a_custom_run_outside_its_limits_is_named_not_ignored(page):
     page.click("button[data-train-custom]")
     page.wait_for_function("() => document.querySelector('#training').dataset.completed === '3'")
     assert page.is_hidden("#flash")
+
+
+def test_the_api_docs_work_offline_under_the_pages_policy(page):
+    """/docs runs the vendored Swagger UI: every operation of the API is listed, and nothing
+    (no CDN script, no blocked inline script) shows up as a console error."""
+    requested = []
+    page.on("request", lambda r: requested.append(r.url))
+    page.goto(page.server + "/docs")
+    page.wait_for_selector(".opblock", timeout=20_000)
+    assert page.locator(".opblock").count() >= 15
+    assert page.locator(".opblock-summary-path[data-path='/api/sessions/{session_id}/gradcheck']"
+                        ).count() == 1
+    assert all(url.startswith(page.server) for url in requested), requested

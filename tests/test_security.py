@@ -83,6 +83,21 @@ def test_the_docs_page_gets_its_own_policy_naming_its_inline_script(client):
     assert r.headers["x-content-type-options"] == "nosniff"
 
 
+
+def test_the_docs_page_loads_nothing_from_another_site(client):
+    """Swagger UI is vendored (npm, checksummed) and served from /static: the page names no
+    other host, its policy allows none, and both files are there."""
+    r = client.get("/docs")
+    assert "http://" not in r.text.replace("http://www.w3.org", "") and "https://" not in r.text
+    assert "https:" not in r.headers["content-security-policy"]
+    assets = re.findall(r'(?:src|href)="(/static/vendor/swagger-ui/[^"]+)"', r.text)
+    assert sorted(assets) == ["/static/vendor/swagger-ui/swagger-ui-bundle.js",
+                              "/static/vendor/swagger-ui/swagger-ui.css"]
+    for path in assets:
+        assert client.get(path).status_code == 200
+    assert client.get("/redoc").status_code == 404
+
+
 def test_a_body_over_the_limit_is_413_naming_the_limit(tmp_path):
     client = make_client(tmp_path)  # the default: 8 MiB
     limit = 8 * 1024 * 1024

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Vendor the front-end assets (htmx, KaTeX) from the npm registry, with checksums.
+"""Vendor the front-end assets (htmx, KaTeX, Swagger UI) from the npm registry, with checksums.
 
 Usage (from anywhere; paths are resolved from this file's location):
 
@@ -58,6 +58,16 @@ PACKAGES: list[dict] = [
             ("package/dist/katex.min.css", ""),
             # katex.min.css refers to url(fonts/NAME.woff2): keep fonts/ next to the css.
             ("package/dist/fonts/*.woff2", "fonts"),
+        ],
+    },
+    {
+        # The API's interactive documentation at /docs (FastAPI's page, pointed here).
+        "name": "swagger-ui-dist",
+        "version": "5.35.0",
+        "dest": "swagger-ui",
+        "files": [
+            ("package/swagger-ui-bundle.js", ""),
+            ("package/swagger-ui.css", ""),
         ],
     },
 ]
