@@ -138,6 +138,11 @@
                                    values: {iterations: chunk}}).then(function () {
       if (!run) return paintRunState();
       if (document.getElementById("stage-error")) { run = null; return paintRunState(); }
+      // The loss started blowing up during this run: stop and let the learner look.
+      if (!run.warned && document.getElementById("loss-warning")) {
+        run = null;
+        return paintRunState();
+      }
       if (run.kind === "train") {
         run.left -= chunk;
         if (run.left <= 0) { run = null; return paintRunState(); }
@@ -148,7 +153,8 @@
   }
 
   function start(kind, total) {
-    run = {kind: kind, left: total, total: total};
+    run = {kind: kind, left: total, total: total,
+           warned: !!document.getElementById("loss-warning")};
     paintRunState();
     tick();
   }

@@ -377,3 +377,23 @@ def test_the_api_docs_work_offline_under_the_pages_policy(page):
     assert page.locator(".opblock-summary-path[data-path='/api/sessions/{session_id}/gradcheck']"
                         ).count() == 1
     assert all(url.startswith(page.server) for url in requested), requested
+
+
+def test_play_stops_by_itself_when_the_loss_blows_up(page):
+    """α = 50 on a ReLU regression: within a few iterations the loss is over a thousand times
+    its lowest. Play stops there on its own and the panel says why; Play again goes on."""
+    page.goto(page.server + "/?layers=1,16,16,1&activations=relu,relu,linear"
+                            "&loss=squared_error&dataset=sine&learning_rate=50&init=he&lang=en")
+    page.click("#btn-play")
+    page.wait_for_selector("#loss-warning", timeout=30_000)
+    page.wait_for_function("() => !document.querySelector('#btn-play.running')")
+    stopped = completed(page)
+    page.wait_for_timeout(600)
+    assert completed(page) == stopped  # nothing runs on
+    assert "α = 50" in page.inner_text("#loss-warning")
+    shot(page, "desktop-exploding")
+    page.click("#btn-play")  # the learner chose to go on: the warning no longer stops it
+    page.wait_for_function(f"() => +document.querySelector('#training').dataset.completed"
+                           f" >= {stopped + 3}")
+    page.click("#btn-play")
+    page.wait_for_function("() => !document.querySelector('#btn-play.running')")

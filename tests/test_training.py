@@ -15,7 +15,7 @@ from app.engine.evaluate import accuracy, forward
 from app.schemas import SessionConfig
 from app.sessions import build_stepper, split
 from app.views.charts import boundary_view, line_chart, png_data_uri, regression_view
-from app.views.training import symmetric_layers
+from app.views.training import EXPLODING, exploding_loss, symmetric_layers
 
 
 def stepper_for(**config):
@@ -213,3 +213,25 @@ def test_overflowing_parameters_are_reported_not_drawn():
     assert boundary_view(s2, huge, s2.X, np.array([0, 1, 1, 0]))["overflow"] is True
     assert boundary_view(s2, s2.current_params(), s2.X, np.array([0, 1, 1, 0]))[
         "overflow"] is False
+
+
+def test_a_loss_far_above_its_lowest_is_called_exploding():
+    assert exploding_loss([]) is None and exploding_loss([5.0]) is None
+    assert exploding_loss([0.7, 0.5, 0.3, 0.31]) is None  # a wobble is not a blow-up
+    assert exploding_loss([0.7, 0.3, EXPLODING * 0.3]) is None  # at the bound: not yet
+    warned = exploding_loss([0.7, 0.3, 400.0, 8.866e184])
+    assert warned == {"now": "8.866e184", "low": "0.3", "at": 2, "times": "3e185"}
+    assert exploding_loss([0.5, 0.0, 1e-4]) is None  # from an exact fit, tiny is fine
+    assert exploding_loss([0.5, 0.0, 1.0])["times"] == "∞"
+
+
+def test_a_too_large_learning_rate_shows_the_warning_in_the_panel(client):
+    client.get("/?layers=1,16,16,1&activations=relu,relu,linear&loss=squared_error"
+               "&dataset=sine&learning_rate=50&init=he&lang=en")
+    sid = client.cookies.get("bs_session")
+    html = BeautifulSoup(client.post(f"/ui/{sid}/train", data={"iterations": "6"}).text,
+                         "html.parser")
+    warning = html.select_one("#training #loss-warning")
+    assert warning is not None and "α = 50" in warning.text and "blowing up" in warning.text
+    calm = BeautifulSoup(client.get("/?preset=xor&lang=en").text, "html.parser")
+    assert calm.select_one("#loss-warning") is None

@@ -266,7 +266,11 @@ def line_chart(series: dict, width: int = 320, height: int = 180,
     lo, hi = float(values[finite].min()), float(values[finite].max())
     if hi - lo < 1e-12:
         lo, hi = lo - 0.5, hi + 0.5
-    left, right, top, bottom = 48, 8, 8, 22
+    tick_values = _ticks(lo, hi)
+    tick_labels = [num(10 ** v if log else v, 3) for v in tick_values]
+    # Room for the longest y label (~6.5 px a character at the charts' 11.5 px): 1.5e184 too.
+    left = max(48, round(10 + 6.5 * max(map(len, tick_labels), default=0)))
+    right, top, bottom = 8, 8, 22
     pw, ph = width - left - right, height - top - bottom
 
     def x(i: float) -> float:
@@ -298,8 +302,8 @@ def line_chart(series: dict, width: int = 320, height: int = 180,
         if len(at):
             ends.append(f'<circle class="end s{k}" cx="{xs[at[-1]]:.1f}" cy="{ys[k, at[-1]]:.1f}" '
                         'r="3"></circle>')
-    y_ticks = [{"y": round(y(v), 1), "label": num(10 ** v if log else v, 3)}
-               for v in _ticks(lo, hi)]
+    y_ticks = [{"y": round(y(v), 1), "label": label}
+               for v, label in zip(tick_values, tick_labels, strict=True)]
     x_ticks = [{"x": round(x(i - 1), 1), "label": str(int(i))}
                for i in _ticks(1, n) if 1 <= i <= n and float(i).is_integer()]
     hover = _hover_json(names, rows + 1, drawn_raw if every else np.where(

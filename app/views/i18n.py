@@ -189,6 +189,14 @@ TEXT: dict[str, dict[str, str]] = {
                        "它们的输出相同、得到的梯度也相同,所以永远无法变得不同:零初始化使得"
                        "除一个单元外其余单元都白白浪费。"},
     "test_points": {"en": "hollow points: test set", "zh": "空心点:测试集"},
+    "exploding": {"en": "The loss is blowing up: J = {now}, {times}× its lowest ({low}, at "
+                        "iteration {at}). The learning rate α = {lr} is probably too large for "
+                        "this network: set a smaller α, or go back in the history or reset. "
+                        "Training runs stop when this first appears.",
+                  "zh": "损失正在爆炸:J = {now},是最低值({low},第 {at} 次迭代时)的 {times} 倍。"
+                        "学习速率 α = {lr} 对这个网络可能太大:"
+                        "请设置更小的 α,或在历史中回退、或重置。"
+                        "训练在此提示首次出现时会自动停止。"},
 }
 
 

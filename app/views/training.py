@@ -30,6 +30,22 @@ def symmetric_layers(stepper: Stepper) -> list[tuple[int, int]]:
     return out
 
 
+EXPLODING = 1e3  # the loss this many times its lowest so far: the learner is warned
+
+
+def exploding_loss(losses: list[float]) -> dict | None:
+    """The loss now, if it is EXPLODING times its lowest so far (a learning rate too large for
+    this network, usually; a lowest of ~0 counts as 1e-6): the numbers for the warning."""
+    if len(losses) < 2:
+        return None
+    low = min(range(len(losses)), key=losses.__getitem__)
+    now = losses[-1]
+    if not now > EXPLODING * max(losses[low], 1e-6):
+        return None
+    return {"now": num(now), "low": num(losses[low]), "at": low + 1,
+            "times": num(now / losses[low], 2) if losses[low] > 0 else "∞"}
+
+
 def _metric_text(series: list) -> str | None:
     return None if not series else f"{100 * series[-1]:.1f}%"
 
@@ -71,6 +87,7 @@ def training_view(stepper: Stepper, cache: RenderCache,
         return regression_view(s, params, s.X, s.Y, s.X_test, s.Y_test)
 
     plot = cache.get(("plot",), keys, make_plot)
+    exploding = exploding_loss(s.losses)
     return {
         "completed": s.completed,
         "updates": s.t + (s.c == s.steps_per_iteration),
@@ -84,6 +101,7 @@ def training_view(stepper: Stepper, cache: RenderCache,
         "plot": plot,
         "plot_kind": None if plot is None else ("boundary" if classification else "fit"),
         "symmetric": symmetric_layers(s),
+        "exploding": exploding and {**exploding, "lr": num(s.upcoming_learning_rate)},
         "train_choices": TRAIN_CHOICES,
         "speeds": SPEEDS,
         "has_test": s.X_test is not None,
