@@ -278,9 +278,17 @@
     renderTex(event.target || document);
     markScrollers();
     paintRunState();
-    busy = false;
-    if (queue.length) press(queue.shift());
   });
+  // One request done (its swaps settled, the out-of-band training panel's too): the next
+  // queued press goes. Not on afterSettle, which comes once per swapped piece: a step that
+  // also brings the training panel would let two presses go at once and htmx drop one.
+  // After the request's own bookkeeping (hence the timeout); presses that do nothing (a
+  // disabled button) make way for the next.
+  function drain() {
+    busy = false;
+    while (queue.length && !busy) press(queue.shift());
+  }
+  document.addEventListener("htmx:afterRequest", function () { setTimeout(drain, 0); });
   // A refused request (a value out of range, the rate limit…) or an unreachable server is
   // said on the page, with the server's own message (it names the field and the limit);
   // the next request that goes through takes it away.

@@ -397,3 +397,19 @@ def test_play_stops_by_itself_when_the_loss_blows_up(page):
                            f" >= {stopped + 3}")
     page.click("#btn-play")
     page.wait_for_function("() => !document.querySelector('#btn-play.running')")
+
+
+def test_held_arrow_keys_make_every_step_across_updates(page):
+    """Thirty quick presses of → are thirty steps, in order, even across the two updates whose
+    answers also bring the training panel (two swaps settle for one request)."""
+    page.goto(page.server + "/?lang=en")
+    for _ in range(30):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => { const d = document.querySelector('#stage').dataset;"
+                           " return d.iteration === '3' && d.step === 'A2'; }", timeout=30_000)
+    page.wait_for_timeout(500)  # nothing more was queued
+    assert stage(page)["step"] == "A2" and completed(page) == 2
+    for _ in range(5):
+        page.keyboard.press("ArrowLeft")
+    page.wait_for_function("() => document.querySelector('#stage').dataset.step === 'update'"
+                           " && document.querySelector('#stage').dataset.iteration === '2'")
