@@ -127,6 +127,8 @@
     if (speed && window.__speed) speed.value = window.__speed;
   }
 
+  var refused = null;  // the last request's refusal (status, Retry-After), set on htmx:responseError
+
   function tick() {
     if (!run) return;
     var speed = Number((document.getElementById("speed") || {}).value || 1);
@@ -134,9 +136,15 @@
       : Math.min(run.left, Math.max(1, Math.ceil(run.total / 25)));
     var url = stageUrl("train");
     if (!url) { run = null; return; }
+    refused = null;
     window.htmx.ajax("POST", url, {target: "#stage", swap: "outerHTML",
                                    values: {iterations: chunk}}).then(function () {
       if (!run) return paintRunState();
+      if (refused) {  // nothing was trained: over the rate limit, wait and ask again; else stop
+        if (refused.status === 429) return setTimeout(tick, 1000 * refused.retryAfter);
+        run = null;
+        return paintRunState();
+      }
       if (document.getElementById("stage-error")) { run = null; return paintRunState(); }
       // The loss started blowing up during this run: stop and let the learner look.
       if (!run.warned && document.getElementById("loss-warning")) {
@@ -302,6 +310,7 @@
     busy = false;
     queue = [];
     var xhr = event.detail.xhr, box = document.getElementById("flash");
+    refused = {status: xhr.status, retryAfter: Math.max(1, Number(xhr.getResponseHeader("Retry-After")) || 1)};
     var message = (xhr.responseText || "").slice(0, 400);
     try { message = JSON.parse(xhr.responseText).message || message; } catch (err) { /* text */ }
     flash((box ? box.dataset.refused : "") + " (HTTP " + xhr.status + "): " + message);

@@ -413,3 +413,33 @@ def test_held_arrow_keys_make_every_step_across_updates(page):
         page.keyboard.press("ArrowLeft")
     page.wait_for_function("() => document.querySelector('#stage').dataset.step === 'update'"
                            " && document.querySelector('#stage').dataset.iteration === '2'")
+
+
+def test_a_training_run_waits_out_the_rate_limit_and_loses_no_iterations(page):
+    """A chunk refused with 429 trained nothing: the run waits Retry-After and asks again, so
+    "train 10" still ends at 10; any other refusal stops the run and says why."""
+    page.goto(page.server + "/?lang=en")
+    seen = {"train": 0}
+
+    def refuse_third(route):
+        seen["train"] += 1
+        if seen["train"] == 3:
+            route.fulfill(status=429, headers={"Retry-After": "1"}, content_type="application/json",
+                          body='{"message": "rate limit: at most 600 requests a minute"}')
+        else:
+            route.continue_()
+
+    page.route("**/train", refuse_third)
+    page.click("button.train-n[data-train='10']")
+    page.wait_for_selector("#flash", state="visible")
+    assert "429" in page.inner_text("#flash .flash-text")
+    page.wait_for_function("() => document.querySelector('#training').dataset.completed === '10'"
+                           " && !document.querySelector('#btn-play.running')", timeout=20_000)
+    assert seen["train"] == 11  # ten chunks of one iteration, one of them asked twice
+    page.unroute("**/train")
+    page.route("**/train", lambda route: route.fulfill(status=500, body="boom"))
+    page.click("button.train-n[data-train='10']")
+    page.wait_for_function("() => !document.querySelector('#btn-play.running')"
+                           " && !document.querySelector('button.train-n[disabled]')")
+    assert completed(page) == 10 and "500" in page.inner_text("#flash .flash-text")
+    page.errors.clear()  # the browser logs the refused requests, as it should
