@@ -152,3 +152,21 @@ def test_a_costly_check_is_refused_naming_the_limit(client):
     # A mini-batch of one example brings the same network under the limit.
     assert estimated_seconds(spec, 1) < MAX_SECONDS
 
+
+
+def test_a_network_that_blew_up_is_told_not_checked(client):
+    """α = 50 on a ReLU regression diverges after a few dozen iterations (the engine stops at
+    the last finite state). The finite differences there overflow: the check says so, as a 409
+    in the API and as a message in the page, instead of failing."""
+    sid = create(client, layers=[1, 16, 16, 1], activations=["relu", "relu", "linear"],
+                 loss="squared_error", dataset="sine", learning_rate=50, init="he")
+    trained = client.post(f"{API}/{sid}/train", json={"iterations": 200})
+    assert trained.status_code == 422 and "diverged" in trained.json()["message"]
+    refused = gradcheck(client, sid, status=409)
+    assert "not finite" in refused["message"] and "history" in refused["message"]
+    client.cookies.set("bs_session", sid)
+    page = client.post(f"/ui/{sid}/gradcheck")
+    assert page.status_code == 200 and 'class="error"' in page.text and "not finite" in page.text
+    # Back in the history, before the blow-up, the check runs and backprop is right.
+    client.post(f"{API}/{sid}/goto", json={"iteration": 3})
+    assert gradcheck(client, sid)["verdict"] == "ok"

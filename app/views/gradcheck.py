@@ -3,6 +3,7 @@ view-model of the page fragment (_gradcheck.html)."""
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -15,6 +16,10 @@ from .fmt import num
 MAX_SECONDS = 2.0  # estimated seconds of finite differences one request may ask for
 GRID = 16  # entries shown per side in the per-entry grid of the page
 GLYPHS = {"ok": "✓", "check": "!", "wrong": "✗"}
+
+
+class GradcheckNotFinite(ValueError):
+    """The loss or a gradient is inf or NaN at these parameters: nothing to compare."""
 
 
 class GradcheckTooCostly(ValueError):
@@ -62,8 +67,16 @@ def report(inputs: Inputs) -> dict:
     """Run the check (after guard()) and return it as plain data for the JSON API."""
     estimate = guard(inputs)
     start = time.perf_counter()
-    result = gradient_check(inputs.spec, inputs.params, inputs.X, inputs.Y)
+    with np.errstate(all="ignore"):  # an overflow is reported below, not warned about
+        result = gradient_check(inputs.spec, inputs.params, inputs.X, inputs.Y)
     seconds = time.perf_counter() - start
+    if not (np.isfinite(result["loss"]) and np.isfinite(result["relative_error"])
+            and all(np.isfinite(g).all() for g in result["numeric"].values())):
+        raise GradcheckNotFinite(
+            f"gradient check: not possible at these parameters: the loss or a gradient is not "
+            f"finite (J = {result['loss']:.4g}; the network has blown up, so the finite "
+            f"differences overflow). Go back in the history to an iteration before the "
+            f"blow-up, or reset, and check there.")
     tolerance = result["resolution"]
     parameters = {}
     for key, g in result["backprop"].items():
@@ -103,8 +116,8 @@ def report(inputs: Inputs) -> dict:
 
 def sci(value: float) -> str:
     """Scientific notation with a real minus sign: 1.4e−10, 1e−7; 0 stays 0."""
-    if value == 0:
-        return "0"
+    if value == 0 or not math.isfinite(value):
+        return num(value)
     mantissa, exponent = f"{value:.1e}".split("e")
     return f"{mantissa.removesuffix('.0')}e{int(exponent)}".replace("-", "−")
 

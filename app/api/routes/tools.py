@@ -52,13 +52,16 @@ def _missing(session_id: str) -> HTTPException:
 
 
 # -- gradient check ----------------------------------------------------------------------------
-@router.post("/api/sessions/{session_id}/gradcheck", tags=["tools"], responses=ERRORS)
+@router.post("/api/sessions/{session_id}/gradcheck", tags=["tools"], responses={
+    **ERRORS, 409: {"description": "The loss or a gradient is not finite here (a network that "
+                                   "blew up): nothing to compare"}})
 def gradcheck_api(session_id: str, store: StoreDep) -> Response:
     """Backprop's gradients against central differences (J(θ+h) − J(θ−h)) / 2h, for the current
     iteration's parameters (before its update) on its batch: per parameter its shape, both
     gradients, per-entry relative errors and verdicts, its relative error and verdict; overall
     the relative error, the largest entry error, h, the loss and a verdict ("ok" < 1e-7,
-    "check" < 1e-4, else "wrong"). A 422 when the check would take over ~2 s (estimated)."""
+    "check" < 1e-4, else "wrong"). A 422 when the check would take over ~2 s (estimated), a 409
+    when the loss or a gradient is not finite at these parameters (a network that blew up)."""
     with store.checkout(session_id) as session:
         if session is None:
             raise _missing(session_id)
@@ -68,6 +71,8 @@ def gradcheck_api(session_id: str, store: StoreDep) -> Response:
         return FastJSONResponse(gradcheck.report(inputs))
     except gradcheck.GradcheckTooCostly as err:
         return _error(str(err), "batch_size")
+    except gradcheck.GradcheckNotFinite as err:
+        return _error(str(err), status=409)
 
 
 @router.post("/ui/{sid}/gradcheck", response_class=HTMLResponse, include_in_schema=False)
@@ -81,7 +86,7 @@ def gradcheck_fragment(request: Request, sid: str, store: StoreDep,
         inputs = gradcheck.Inputs.of(session.stepper)
     try:
         rep = gradcheck.report(inputs)
-    except gradcheck.GradcheckTooCostly as err:
+    except (gradcheck.GradcheckTooCostly, gradcheck.GradcheckNotFinite) as err:
         return _error_fragment(request, str(err))
     context = {"gc": gradcheck.view(rep, translator(lang)), "T": strings(lang), "lang": lang}
     return request.app.state.templates.TemplateResponse(request, "_gradcheck.html", context)
