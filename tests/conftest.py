@@ -42,6 +42,8 @@ def server(tmp_path_factory) -> Iterator[str]:
     tmp = tmp_path_factory.mktemp("server")
     with Server(tmp, BACKPROP_DATA_DIR=str(tmp / "data")) as srv:
         yield srv.url
+        # Whatever the browser did, the server answered it: no traceback in its log.
+        assert srv.errors() == "", srv.log.read_text()[-4000:]
 
 
 @pytest.fixture(scope="session")
