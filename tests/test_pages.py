@@ -472,3 +472,18 @@ def test_chinese_page_names_choices_series_and_formula_words_in_chinese(client):
         if html.select_one("#stage")["data-step"] == "db2":
             break
     assert r"\text{列}" in html.select_one(".formula")["data-tex"]
+
+
+def test_a_neuron_chosen_before_its_layer_is_computed_waits_for_it(client, page):
+    """The output neuron picked at the start of an iteration (before Z[1]) and kept while
+    stepping into the next one: every step answers, and until its z is computed the panel says
+    at which step it comes."""
+    _, sid = page
+    html = soup(client.post(f"/ui/{sid}/view", data={"neuron": "2,0"}))
+    assert "its z comes at step Z[2]" in html.select_one("#neuron").text
+    for _ in range(2 * 13 + 2):  # two iterations of XOR and into the third
+        html = soup(client.post(f"/ui/{sid}/next"))
+        step = html.select_one("#stage")["data-step"]
+        lines = html.select("#neuron .neuron-line")
+        pending = "its z comes" in html.select_one("#neuron").text
+        assert pending == (step in ("Z1", "A1")) and bool(lines) != pending, step

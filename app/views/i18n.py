@@ -92,6 +92,9 @@ TEXT: dict[str, dict[str, str]] = {
     "columns_shown": {"en": "showing {shown} of {total} columns",
                       "zh": "显示 {total} 列中的 {shown} 列"},
     "neuron": {"en": "One neuron, worked out", "zh": "单个神经元的计算"},
+    "neuron_pending": {"en": "Nothing computed for this unit yet in this iteration: its z comes "
+                             "at step Z[{l}].",
+                       "zh": "本次迭代中这个单元还没有计算:它的 z 在 Z[{l}] 这一步计算。"},
     "neuron_hint": {"en": "Click a neuron in the drawing to see its own arithmetic.",
                     "zh": "点击图中的神经元,查看它的具体计算。"},
     "timeline": {"en": "Steps of this iteration", "zh": "本次迭代的步骤"},

@@ -34,10 +34,10 @@ def neuron_view(stepper: Stepper, layer: int, index: int, example: int) -> dict 
         return {"layer": 0, "index": j, "example": i, "lines": lines, "input": True}
     params = stepper.params  # the pre-update weights: the ones this iteration's values used
     w, b = params[f"W{layer}"], params[f"b{layer}"]
-    a_prev = v[f"A{layer - 1}"][:, i]
     sub = rf"^{{[{layer}]}}_{{{j + 1}}}"
     g = spec.activations[layer - 1]
-    if f"Z{layer}" in v:
+    if f"Z{layer}" in v:  # (then the layer before has its A too)
+        a_prev = v[f"A{layer - 1}"][:, i]
         z = float(v[f"Z{layer}"][j, i])
         pairs = [(float(w[j, k]), float(a_prev[k])) for k in range(len(a_prev))]
         prev = "x" if layer == 1 else f"a^{{[{layer - 1}]}}"
@@ -49,7 +49,9 @@ def neuron_view(stepper: Stepper, layer: int, index: int, example: int) -> dict 
             lines.append(rf"a{sub} = {G_TEX[g]}({arg}) = {n(a)}")
     if f"dZ{layer}" in v:
         lines += _delta_lines(stepper, layer, j, i, sub, g)
-    return {"layer": layer, "index": j, "example": i, "lines": lines, "input": False}
+    # Nothing of this unit computed yet in this iteration (its z comes at step Z[layer]).
+    return {"layer": layer, "index": j, "example": i, "lines": lines, "input": False,
+            "pending": not lines}
 
 
 def _delta_lines(stepper: Stepper, layer: int, j: int, i: int, sub: str, g: str) -> list[str]:
