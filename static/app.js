@@ -296,7 +296,10 @@
     busy = false;
     while (queue.length && !busy) press(queue.shift());
   }
-  document.addEventListener("htmx:afterRequest", function () { setTimeout(drain, 0); });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (event.detail.successful) flash("");
+    setTimeout(drain, 0);
+  });
   // A refused request (a value out of range, the rate limit…) or an unreachable server is
   // said on the page, with the server's own message (it names the field and the limit);
   // the next request that goes through takes it away.
@@ -306,23 +309,22 @@
     box.querySelector(".flash-text").textContent = text;
     box.hidden = !text;
   }
+  function flashWord(key) {  // the page's own words for it (data-refused, data-unreachable)
+    var box = document.getElementById("flash");
+    return box ? box.dataset[key] : "";
+  }
+  // A failed request drops the presses queued behind it (afterRequest then frees the keys).
   document.addEventListener("htmx:responseError", function (event) {
-    busy = false;
     queue = [];
-    var xhr = event.detail.xhr, box = document.getElementById("flash");
+    var xhr = event.detail.xhr;
     refused = {status: xhr.status, retryAfter: Math.max(1, Number(xhr.getResponseHeader("Retry-After")) || 1)};
     var message = (xhr.responseText || "").slice(0, 400);
     try { message = JSON.parse(xhr.responseText).message || message; } catch (err) { /* text */ }
-    flash((box ? box.dataset.refused : "") + " (HTTP " + xhr.status + "): " + message);
+    flash(flashWord("refused") + " (HTTP " + xhr.status + "): " + message);
   });
   document.addEventListener("htmx:sendError", function () {
-    busy = false;
     queue = [];
-    var box = document.getElementById("flash");
-    flash(box ? box.dataset.unreachable : "");
-  });
-  document.addEventListener("htmx:afterRequest", function (event) {
-    if (event.detail.successful) flash("");
+    flash(flashWord("unreachable"));
   });
   // A field outside its own limits (the example number above m, say) stops htmx before the
   // request: say which field and which limit, in the browser's own words.

@@ -223,9 +223,9 @@ def translator(lang: str):
     return t
 
 
-# Names of the choices of the setup form (losses, initialisations, datasets): the value stays
-# (it is what the API and plain URLs take), a language may add its own word after it.
-CHOICE_WORDS: dict[str, dict[str, str]] = {
+# Terms kept in English in the code (the setup's choices, which the API and plain URLs take,
+# and the words inside the engine's formulas) and their words in other languages.
+TERMS: dict[str, dict[str, str]] = {
     "binary_cross_entropy": {"zh": "二元交叉熵"},
     "cross_entropy": {"zh": "交叉熵"},
     "squared_error": {"zh": "平方误差"},
@@ -240,20 +240,7 @@ CHOICE_WORDS: dict[str, dict[str, str]] = {
     "gaussians": {"zh": "高斯簇"},
     "sine": {"zh": "正弦"},
     "random": {"zh": "随机"},
-}
-
-
-def choices(values, lang: str) -> list[tuple[str, str]]:
-    """(value, label) for a <select>: "circles" or, in Chinese, "circles · 同心圆"."""
-    out = []
-    for value in values:
-        word = CHOICE_WORDS.get(value, {}).get(lang)
-        out.append((value, f"{value} · {word}" if word else value))
-    return out
-
-
-# Words inside \text{…} of the engine's formulas (which are written once, in English).
-TEX_WORDS: dict[str, dict[str, str]] = {
+    # inside \text{…}
     "columns": {"zh": "列"},
     "rows": {"zh": "行"},
     " if ": {"zh": " 若 "},
@@ -264,10 +251,21 @@ TEX_WORDS: dict[str, dict[str, str]] = {
 _TEX_TEXT = re.compile(r"\\text\{([^{}]*)\}")
 
 
+def term(word: str, lang: str) -> str | None:
+    """The word of TERMS in `lang`, None if it has none."""
+    return TERMS.get(word, {}).get(lang)
+
+
+def choices(values, lang: str) -> list[tuple[str, str]]:
+    """(value, label) for a <select>: "circles" or, in Chinese, "circles · 同心圆"."""
+    return [(value, f"{value} · {word}" if (word := term(value, lang)) else value)
+            for value in values]
+
+
 @functools.lru_cache(maxsize=4096)
 def tex_words(formula: str, lang: str) -> str:
     """The formula with the words of its \\text{…} in `lang` (unknown words stay)."""
     if lang == "en" or "\\text{" not in formula:
         return formula
-    return _TEX_TEXT.sub(lambda m: r"\text{" + TEX_WORDS.get(m.group(1), {}).get(
-        lang, m.group(1)) + "}", formula)
+    return _TEX_TEXT.sub(lambda m: r"\text{" + (term(m.group(1), lang) or m.group(1)) + "}",
+                         formula)
