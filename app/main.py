@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .api.json import FastJSONResponse
 from .api.routes import pages, sessions, share, tools
+from .messages import Refusal
 from .security import BodyTooLarge, SecurityMiddleware, body_limit_content
 from .settings import Settings, get_settings
 from .store import Store, StoreBusy, make_store
@@ -70,6 +71,10 @@ async def _store_busy(request: Request, exc: StoreBusy) -> JSONResponse:
                             headers={"Retry-After": "1"})
 
 
+async def _refusal(request: Request, exc: Refusal) -> JSONResponse:
+    return FastJSONResponse(exc.body(), status_code=exc.status, headers=exc.headers or None)
+
+
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
     """The app; `store` defaults to the one the settings ask for (make_store)."""
     settings = settings or get_settings()
@@ -96,6 +101,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(BodyTooLarge, _body_too_large)  # type: ignore[arg-type]
     app.add_exception_handler(StoreBusy, _store_busy)  # type: ignore[arg-type]
+    app.add_exception_handler(Refusal, _refusal)  # type: ignore[arg-type]
     app.state.templates = Jinja2Templates(directory=settings.templates_dir)
     app.state.templates.env.auto_reload = False  # templates ship with the app: no stat per render
     app.state.templates.env.globals["choice_labels"] = choices  # (value, label) for a <select>
