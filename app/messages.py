@@ -17,6 +17,14 @@ MESSAGES |= {
         "en": "no session {id!r}: it may have expired",
         "zh": "找不到会话 {id!r}:它可能已过期",
     },
+    "graph_needs_forward": {
+        "en": "the computation graph needs this iteration's forward pass: run it first",
+        "zh": "计算图需要本次迭代的前向传播结果:请先执行前向传播",
+    },
+    "example_out_of_range": {
+        "en": "example: between 0 and {last} (the batch has {m} examples), got {got}",
+        "zh": "example:应在 0 到 {last} 之间(本批有 {m} 个样本),收到 {got}",
+    },
 }
 
 # -- setup and validation ------------------------------------------------------------------------

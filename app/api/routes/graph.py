@@ -1,0 +1,44 @@
+"""The computation graph of one example's loss, scalar by scalar (app/engine/graph.py)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from ...engine.graph import example_graph
+from ...messages import Refusal
+from ..deps import StoreDep
+from ..json import FastJSONResponse
+
+router = APIRouter(tags=["tools"])
+
+
+@router.get("/api/sessions/{session_id}/graph", responses={
+    404: {"description": "No such session (unknown id, deleted or expired)"},
+    409: {"description": "The forward pass of the current iteration is not done yet"},
+    422: {"description": "`example` is not an example of the current batch"}})
+def graph(session_id: str, store: StoreDep,
+          example: Annotated[int, Query(ge=0, description="0-based column of the batch")] = 0,
+          ) -> Response:
+    """The scalar graph of example `example`'s own loss L(i) (no 1/m, no weight decay) for the
+    current iteration's parameters: every input, target, parameter entry, product w·a, sum z,
+    activation a and the loss as a node `{id, op, label, value, grad, inputs}`, where `grad` is
+    ∂L(i)/∂node; parameter nodes also carry `param` ("W1", "b1", …) and a 0-based `index` in
+    the column notation. Available once the current iteration's forward pass is done."""
+    with store.checkout(session_id) as session:
+        if session is None:
+            raise Refusal("session_not_found", status=404, id=session_id)
+        stepper = session.stepper
+        v, depth = stepper.values, stepper.spec.depth
+        if f"A{depth}" not in v:
+            raise Refusal("graph_needs_forward", status=409)
+        m = v["A0"].shape[1]
+        if example >= m:
+            raise Refusal("example_out_of_range", field="example", m=m, last=m - 1, got=example)
+        params = {k: v[k].copy() for l in range(1, depth + 1) for k in (f"W{l}", f"b{l}")}
+        x, y, spec = v["A0"][:, example].copy(), v["Y"][:, example].copy(), stepper.spec
+    g = example_graph(spec, params, x, y)  # outside the session: it holds no lock meanwhile
+    return FastJSONResponse({"example": example, "loss": g.nodes["L"].as_dict()["value"],
+                             "nodes": [node.as_dict() for node in g.nodes.values()]})
