@@ -63,6 +63,12 @@ class SessionConfig(Strict):
                               "test set (chosen by the seed); 0: no test set")
     data: DataIn | None = None
     parameters: ParametersIn | None = None
+    output_delta: Literal["fused", "chain"] = Field(
+        "fused", description="fused: dZ[L] = A[L] − Y where the output activation and the loss "
+        "pair up; chain: dA[L] = ∂L/∂A[L] first, then dZ[L] = dA[L] ⊙ g'(Z[L])")
+    backward_order: Literal["by_layer", "deltas_first"] = Field(
+        "by_layer", description="by_layer: dW[l], db[l] right after δ[l]; deltas_first: every "
+        "δ first, then every gradient (the UFLDL order)")
 
     @model_validator(mode="after")
     def _check_shapes(self) -> SessionConfig:

@@ -38,10 +38,15 @@ class Session:
     written: Any = field(default=None, repr=False)
 
 
+def network_spec(config: SessionConfig) -> NetworkSpec:
+    """The shape and the maths a config asks for (its data and parameters aside)."""
+    return NetworkSpec(tuple(config.layers), tuple(config.activations), config.loss,
+                       config.weight_decay, config.output_delta, config.backward_order)
+
+
 def build_stepper(config: SessionConfig) -> tuple[Stepper, Dataset | None]:
     """Make the data and parameters a config asks for, and the stepper over them."""
-    spec = NetworkSpec(tuple(config.layers), tuple(config.activations), config.loss,
-                       config.weight_decay)
+    spec = network_spec(config)
     dataset = None
     if config.data is not None:
         X = np.array(config.data.X, dtype=float).T

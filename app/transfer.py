@@ -462,17 +462,31 @@ def export_script(config: SessionConfig, stepper: Stepper) -> str:
     w("")
     w("# ---- Backward pass: dZ = dJ/dZ per example, then dW, db (averaged), layer by layer ----")
     out.extend(_output_delta_lines(spec))
-    for l in range(L, 0, -1):
+
+    def gradients(l: int) -> None:
         decay = f" + lam * W{l}" if lam else ""
         w(f"dW{l} = dZ{l} @ {a[l - 1]}.T / m{decay}  # ({n[l]}, {n[l - 1]})"
           + ("; weight decay adds lambda W" if lam else ""))
         w(f"db{l} = np.sum(dZ{l}, axis=1, keepdims=True) / m  # ({n[l]}, 1)")
+
+    def delta(l: int) -> None:
         if l > 1:
             code, note = _DERIVATIVE_CODE[acts[l - 2]]
             w(f"dA{l - 1} = W{l}.T @ dZ{l}  # ({n[l - 1]}, {m}): the error sent back to layer "
               f"{l - 1}")
             w(f"dZ{l - 1} = {code.format(da=f'dA{l - 1}', a=f'A{l - 1}', z=f'Z{l - 1}')}"
               f"  # {note}")
+
+    if spec.backward_order == "deltas_first":
+        w("# (every delta first, then every gradient: the order of the UFLDL derivation)")
+        for l in range(L, 0, -1):
+            delta(l)
+        for l in range(L, 0, -1):
+            gradients(l)
+    else:
+        for l in range(L, 0, -1):
+            gradients(l)
+            delta(l)
     w("")
     w("# ---- Update, after the whole backward pass: W := W - alpha dW, b := b - alpha db ----")
     for l in range(1, L + 1):
@@ -518,10 +532,20 @@ def _loss_lines(loss: str, L: int, lam: float) -> list[str]:
 def _output_delta_lines(spec: NetworkSpec) -> list[str]:
     L, act, loss = spec.depth, spec.activations[-1], spec.loss
     a, z = f"A{L}", f"Z{L}"
-    if LOSSES[loss].collapses(act):
+    if spec.collapses:
         return [f"dZ{L} = {a} - Y  # {_COLLAPSE_NOTE[act]}: dZ = A - Y"]
-    if loss != "squared_error":  # pragma: no cover - the others only pair with their output
-        raise ValueError(f"{loss} needs its own output activation")
     code, note = _DERIVATIVE_CODE[act]
-    return [f"dA{L} = {a} - Y  # d/da of 1/2 ||a - y||^2",
-            f"dZ{L} = {code.format(da=f'dA{L}', a=a, z=z)}  # {note}"]
+    lines = [_DA_CODE[loss].format(a=a, L=L), f"dZ{L} = {code.format(da=f'dA{L}', a=a, z=z)}"
+             f"  # {note}"]
+    if LOSSES[loss].collapses(act):
+        lines.append(f"# the chain rule, written out: dZ{L} equals {a} - Y "
+                     f"({_COLLAPSE_NOTE[act]})")
+    return lines
+
+
+_DA_CODE = {  # dA[L] = dL/dA[L] per example, as the loss step's own derivative
+    "squared_error": "dA{L} = {a} - Y  # d/da of 1/2 ||a - y||^2",
+    "binary_cross_entropy": "dA{L} = -Y / {a} + (1.0 - Y) / (1.0 - {a})  # d/da of "
+                            "-[y log a + (1 - y) log(1 - a)]",
+    "cross_entropy": "dA{L} = -Y / {a}  # d/da_k of -sum_k y_k log a_k",
+}

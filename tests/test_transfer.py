@@ -79,6 +79,13 @@ NETWORKS = [
      {"layers": [2, 6, 4, 4], "activations": ["tanh", "leaky_relu", "softmax"],
       "loss": "cross_entropy", "dataset": "gaussians", "samples": 40, "weight_decay": 0.05,
       "batch_size": 12, "seed": 9}, 7, 0),
+    ("xor-chain-deltas-first",  # the long way to the output δ, and every δ before any gradient
+     {"layers": [2, 3, 2, 1], "activations": ["tanh", "relu", "sigmoid"],
+      "loss": "binary_cross_entropy", "output_delta": "chain", "backward_order": "deltas_first",
+      "dataset": "xor", "seed": 1, "weight_decay": 0.01}, 2, 0),
+    ("spiral-softmax-ce-chain",
+     {"layers": [2, 5, 3], "activations": ["tanh", "softmax"], "loss": "cross_entropy",
+      "output_delta": "chain", "dataset": "spiral", "samples": 12, "seed": 7}, 1, 3),
 ]
 
 

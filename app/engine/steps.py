@@ -31,6 +31,12 @@ class NetworkSpec:
     activations: tuple[str, ...]  # g[1] .. g[L]
     loss: str
     weight_decay: float = 0.0
+    # "fused": dZ[L] = A[L] − Y where the output activation and the loss pair up; "chain": the
+    # long way of the lecture, dA[L] = ∂L/∂A[L] first, then dZ[L] = dA[L] ⊙ g'(Z[L]).
+    output_delta: str = "fused"
+    # "by_layer": dW[l], db[l] as soon as δ[l] is known (the course notes); "deltas_first":
+    # every δ first, then every gradient (the order of the UFLDL derivation).
+    backward_order: str = "by_layer"
 
     @property
     def depth(self) -> int:
@@ -38,8 +44,9 @@ class NetworkSpec:
 
     @property
     def collapses(self) -> bool:
-        """True when dZ[L] = A[L] − Y directly (sigmoid + BCE, softmax + CE, linear + ½‖·‖²)."""
-        return LOSSES[self.loss].collapses(self.activations[-1])
+        """True when dZ[L] = A[L] − Y directly (sigmoid + BCE, softmax + CE, linear + ½‖·‖²),
+        unless the long way through dA[L] was asked for."""
+        return self.output_delta == "fused" and LOSSES[self.loss].collapses(self.activations[-1])
 
 
 @dataclass(frozen=True)
@@ -184,7 +191,8 @@ def _output_delta_steps(spec: NetworkSpec) -> list[StepSpec]:
     ]
 
 
-def _layer_backward_steps(spec: NetworkSpec, l: int) -> list[StepSpec]:
+def _layer_gradient_steps(spec: NetworkSpec, l: int) -> list[StepSpec]:
+    """dW[l] and db[l] from δ[l] = dZ[l]."""
     lam = spec.weight_decay
     dz, a_prev, w, dw, db = f"dZ{l}", f"A{l-1}", f"W{l}", f"dW{l}", f"db{l}"
 
@@ -197,7 +205,7 @@ def _layer_backward_steps(spec: NetworkSpec, l: int) -> list[StepSpec]:
 
     dZ, W = f"dZ^{{[{l}]}}", f"W^{{[{l}]}}"
     decay = rf" + \lambda {W}" if lam else ""
-    steps = [
+    return [
         StepSpec(dw, "dW", "backward", l,
                  rf"dW^{{[{l}]}} = \frac{{1}}{{m}}\,{dZ}\,{_a_t(l-1)}{decay}",
                  rf"dW^{{[{l}]}} = \frac{{1}}{{m}}\,{_a_t(l-1)}\,{dZ}{decay}",
@@ -207,8 +215,13 @@ def _layer_backward_steps(spec: NetworkSpec, l: int) -> list[StepSpec]:
                  rf"db^{{[{l}]}} = \frac{{1}}{{m}}\sum_{{\text{{rows}}}} {dZ}",
                  (dz,), (db,), run_db, covers=(dz,)),
     ]
+
+
+def _layer_delta_steps(spec: NetworkSpec, l: int) -> list[StepSpec]:
+    """dA[l-1] = W[l]ᵀ·dZ[l] and δ[l-1] = dZ[l-1] = dA[l-1] ⊙ g'(Z[l-1]); none for l = 1."""
     if l == 1:
-        return steps  # x is fixed data: it needs no gradient
+        return []  # x is fixed data: it needs no gradient
+    dz, w, dZ = f"dZ{l}", f"W{l}", f"dZ^{{[{l}]}}"
     da, z, a = f"dA{l-1}", f"Z{l-1}", f"A{l-1}"
     act = ACTIVATIONS[spec.activations[l - 2]]
 
@@ -223,14 +236,13 @@ def _layer_backward_steps(spec: NetworkSpec, l: int) -> list[StepSpec]:
 
     dA = f"dA^{{[{l-1}]}}"
     dz_formula = rf"dZ^{{[{l-1}]}} = {dA} \odot {_g_prime(act.name, l - 1)}"
-    steps += [
+    return [
         StepSpec(da, "dA", "backward", l - 1,
                  rf"{dA} = W^{{[{l}]\top}} {dZ}", rf"{dA} = {dZ}\,W^{{[{l}]\top}}",
                  (w, dz), (da,), run_da),
         StepSpec(f"dZ{l-1}", "dZ", "backward", l - 1, dz_formula, dz_formula,
                  (da, z, a), (f"dZ{l-1}",), run_dz, covers=(da,)),
     ]
-    return steps
 
 
 def _update_step(spec: NetworkSpec) -> StepSpec:
@@ -250,10 +262,16 @@ def _update_step(spec: NetworkSpec) -> StepSpec:
 
 
 def build_plan(spec: NetworkSpec) -> list[StepSpec]:
-    """Z1, A1, …, ZL, AL, J, [dAL], dZL, then per layer L..1: dW, db, [dA(l-1), dZ(l-1)], update."""
+    """Z1, A1, …, ZL, AL, J, [dAL], dZL, then per layer L..1: dW, db, [dA(l-1), dZ(l-1)],
+    then the update; with backward_order "deltas_first", every dA, dZ first, then every dW, db."""
     steps = _forward_steps(spec) + [_loss_step(spec)] + _output_delta_steps(spec)
-    for l in range(spec.depth, 0, -1):
-        steps += _layer_backward_steps(spec, l)
+    layers = range(spec.depth, 0, -1)
+    if spec.backward_order == "deltas_first":
+        steps += [s for l in layers for s in _layer_delta_steps(spec, l)]
+        steps += [s for l in layers for s in _layer_gradient_steps(spec, l)]
+    else:
+        for l in layers:
+            steps += _layer_gradient_steps(spec, l) + _layer_delta_steps(spec, l)
     return steps + [_update_step(spec)]
 
 

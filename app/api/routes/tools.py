@@ -13,9 +13,9 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile as FormFile
 
 from ...actions import ActionLimitError, Diverged, StepOrderError, perform
-from ...engine import NetworkSpec, build_plan
+from ...engine import build_plan
 from ...schemas import SessionConfig
-from ...sessions import ConfigError, Session, session_state
+from ...sessions import ConfigError, Session, network_spec, session_state
 from ...transfer import (
     MAX_CSV_BYTES,
     MAX_JSON_BYTES,
@@ -131,9 +131,7 @@ def export_py(session_id: str, store: StoreDep) -> Response:
 def _build(store, settings, config: SessionConfig, step: int = 0) -> Session:
     """A new session from the config, moved `step` micro-steps into its first iteration.
     Raises ConfigError or TransferError."""
-    spec = NetworkSpec(tuple(config.layers), tuple(config.activations), config.loss,
-                       config.weight_decay)
-    n = len(build_plan(spec))
+    n = len(build_plan(network_spec(config)))
     if step > n:
         raise TransferError("position", f"position.step: between 0 and {n} for this network "
                                         f"(its micro-steps per iteration), got {step}")
