@@ -66,6 +66,13 @@ class SessionConfig(Strict):
     output_delta: Literal["fused", "chain"] = Field(
         "fused", description="fused: dZ[L] = A[L] − Y where the output activation and the loss "
         "pair up; chain: dA[L] = ∂L/∂A[L] first, then dZ[L] = dA[L] ⊙ g'(Z[L])")
+    gradient_mode: Literal["batch", "per_example"] = Field(
+        "batch", description="batch: every step over the whole batch; per_example: one example "
+        "at a time, ΔW and Δb accumulated, then dW = (1/m)·ΔW + λW (UFLDL's batch gradient "
+        "descent)")
+    examples_shown: int = Field(
+        3, ge=1, le=16, description="per_example: examples with steps of their own (at most the "
+        "smallest batch); the rest are done in one step")
     backward_order: Literal["by_layer", "deltas_first"] = Field(
         "by_layer", description="by_layer: dW[l], db[l] right after δ[l]; deltas_first: every "
         "δ first, then every gradient (the UFLDL order)")

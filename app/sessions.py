@@ -41,7 +41,8 @@ class Session:
 def network_spec(config: SessionConfig) -> NetworkSpec:
     """The shape and the maths a config asks for (its data and parameters aside)."""
     return NetworkSpec(tuple(config.layers), tuple(config.activations), config.loss,
-                       config.weight_decay, config.output_delta, config.backward_order)
+                       config.weight_decay, config.output_delta, config.backward_order,
+                       config.gradient_mode, config.examples_shown)
 
 
 def build_stepper(config: SessionConfig) -> tuple[Stepper, Dataset | None]:
@@ -117,6 +118,10 @@ def session_state(session: Session, with_steps: bool = True) -> dict:
     for layer in layers:
         if layer["db"] is not None:
             layer["db"] = layer["db"].ravel()
+    per_example = s.spec.gradient_mode == "per_example"
+    if per_example:
+        for layer in layers:  # ΔW, Δb accumulated so far (None before the first example)
+            layer["dW_sum"], layer["db_sum"] = _sums(s.values, layer["layer"])
     cols = s.batch_columns(s.t)
     return {
         "id": session.id,
@@ -132,8 +137,21 @@ def session_state(session: Session, with_steps: bool = True) -> dict:
         "learning_rate": s.learning_rate,
         "loss": s.loss,
         "batch": None if cols is None else cols.tolist(),
+        "example": s.plan[s.c - 1].example if per_example and s.c else None,
         "X": s.values["A0"],
         "Y": s.values["Y"],
         "layers": layers,
         "steps": s.records(arrays=True) if with_steps else None,
     }
+
+
+def _sums(values: dict, l: int) -> tuple:
+    """ΔW[l] and Δb[l] as accumulated so far: over the whole batch once the rest is done, else
+    after the last example shown (None before the first)."""
+    if f"SW{l}" in values:
+        return values[f"SW{l}"], values[f"Sb{l}"].ravel()
+    done = [int(k.split("@")[1]) for k in values if k.startswith(f"SW{l}@")]
+    if not done:
+        return None, None
+    i = max(done)
+    return values[f"SW{l}@{i}"], values[f"Sb{l}@{i}"].ravel()

@@ -10,6 +10,7 @@ intermediate of every step.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import math
 from collections.abc import Callable, Sequence
 
@@ -89,8 +90,12 @@ class Stepper:
         With `classification`, accuracy is recorded per iteration; with a test split
         (X_test, Y_test), its loss (and accuracy) too, for the same pre-update parameters.
         """
-        self.spec, self.X, self.Y = spec, X, Y
         self.batch_size = batch_size if batch_size and batch_size < X.shape[1] else None
+        if spec.gradient_mode == "per_example":  # every batch has its first examples shown
+            m = X.shape[1]
+            smallest = min(self.batch_size, m % self.batch_size or m) if self.batch_size else m
+            spec = dataclasses.replace(spec, examples_shown=min(spec.examples_shown, smallest))
+        self.spec, self.X, self.Y = spec, X, Y
         self.seed = seed
         self.plan: list[StepSpec] = build_plan(spec)
         self.step_index = {step.id: i for i, step in enumerate(self.plan)}
@@ -307,23 +312,43 @@ class Stepper:
         last = self.t - 1
         return last - max(k for k in self.checkpoints if k <= last) + 1
 
+    def _next_loss(self) -> int | None:
+        """Index of the next loss step from here: J (per example: the next L(i), then J)."""
+        return next((i for i in range(self.c, len(self.plan)) if self.plan[i].kind == "loss"),
+                    None)
+
+    def _backward_end(self) -> int:
+        """End of the backward steps that follow here: the batch's gradients (per example:
+        that example's δ, ∇W, ∇b and sums, or the averaging after J)."""
+        plan, stop = self.plan, self.c
+        example = plan[self.c - 1].example
+        while stop < len(plan) and plan[stop].phase == "backward" and \
+                plan[stop].example == example:
+            stop += 1
+        return stop
+
     def forward(self) -> None:
-        """Run the forward pass through the loss."""
+        """Run the forward pass through the loss (per example: through the next L(i); after the
+        shown examples, the rest and J)."""
         self._start_next_if_complete()
-        if self.c > self.loss_index:
+        stop = self._next_loss()
+        if stop is None:
             raise StepOrderError(
                 f"the forward pass of iteration {self.t + 1} is already done; "
                 f"the next step is {self.plan[self.c].id}")
-        self._run_to(self.loss_index + 1)
+        self._run_to(stop + 1)
 
     def backward(self) -> None:
-        """Compute every gradient (the forward pass must be done)."""
+        """Compute every gradient (the forward pass must be done; per example: that example's)."""
         n = len(self.plan)
-        if self.c <= self.loss_index or self.c == n:
+        if self.c == 0 or self.c == n or self.plan[self.c - 1].phase not in ("loss", "backward"):
             raise StepOrderError("run the forward pass first: the backward pass needs the loss")
         if self.c == n - 1:
             raise StepOrderError("the backward pass is already done: the next step is update")
-        self._run_to(n - 1)
+        stop = self._backward_end()
+        if stop == self.c:  # the last example's backward pass is done: the rest comes next
+            raise StepOrderError("run the forward pass first: the backward pass needs the loss")
+        self._run_to(stop)
 
     def update(self) -> None:
         """Apply the update (the backward pass must be complete)."""

@@ -37,6 +37,11 @@ class NetworkSpec:
     # "by_layer": dW[l], db[l] as soon as δ[l] is known (the course notes); "deltas_first":
     # every δ first, then every gradient (the order of the UFLDL derivation).
     backward_order: str = "by_layer"
+    # "batch": every step over the whole batch at once (one example per column); "per_example":
+    # UFLDL's batch gradient descent, one example at a time, ΔW accumulated, then averaged.
+    gradient_mode: str = "batch"
+    # per_example: how many examples get their own steps; the rest are done in one step.
+    examples_shown: int = 3
 
     @property
     def depth(self) -> int:
@@ -52,7 +57,8 @@ class NetworkSpec:
 @dataclass(frozen=True)
 class StepSpec:
     id: str
-    kind: str  # linear | activation | loss | dA_out | dZ | dW | db | dA | update
+    kind: str  # linear | activation | loss | dA_out | dZ | dW | db | dA | update, and
+    # per example: accumulate | rest | average
     phase: str  # one of PHASES
     layer: int | None
     formula: str  # LaTeX, column-per-example
@@ -66,18 +72,40 @@ class StepSpec:
     covers: tuple[str, ...] = ()
     # Outputs that are finite whenever the inputs are (activations: g maps finite to finite).
     bounded: bool = False
+    # per_example mode: the 0-based example (column of the batch) this step works on.
+    example: int | None = None
 
 
 def symbol(key: str) -> str:
-    """LaTeX symbol of a value key: 'dW2' -> 'dW^{[2]}', 'A0' -> 'X', 'new_W1' -> 'W^{[1]}'."""
+    """LaTeX symbol of a value key: 'dW2' -> 'dW^{[2]}', 'A0' -> 'X', 'new_W1' -> 'W^{[1]}';
+    one example's values: 'z1@0' -> 'z^{[1](1)}', 'SW2@0' -> 'ΔW^{[2]}', 'L@3' -> 'L^{(4)}'."""
     if key == "A0":
         return "X"
     if key in ("Y", "J"):
         return key
+    if key == "Lsum":
+        return r"\textstyle\sum_i L^{(i)}"
+    example = re.fullmatch(r"(L|x|y|[a-z]+|gW|gb|SW|Sb)(\d*)@(\d+)", key)
+    if example:
+        name, l, i = example.groups()
+        return _example_symbol(name, l, f"({int(i) + 1})")
+    match = re.fullmatch(r"(SW|Sb)(\d+)", key)
+    if match:
+        return _example_symbol(*match.groups(), "")
     match = re.fullmatch(r"(new_)?(d?[A-Za-z])(\d+)", key)
     if not match:
         return key
     return f"{match.group(2)}^{{[{match.group(3)}]}}"
+
+
+def _example_symbol(name: str, l: str, i: str) -> str:
+    layer = f"[{l}]" if l else ""
+    base = {"gW": "dW", "gb": "db", "SW": r"\Delta W", "Sb": r"\Delta b"}.get(name, name)
+    if name in ("SW", "Sb"):
+        return f"{base}^{{{layer}}}"
+    if name == "a" and l == "0":
+        return f"x^{{{i}}}"
+    return f"{base}^{{{layer}{i}}}"
 
 
 def _a(l: int) -> str:
@@ -261,9 +289,224 @@ def _update_step(spec: NetworkSpec) -> StepSpec:
                     tuple(new for _, _, new in names), run, covers=tuple(g for _, g, _ in names))
 
 
+def _example_steps(spec: NetworkSpec, i: int) -> list[StepSpec]:
+    """Example i alone (UFLDL's batch gradient descent, note 002): x(i), the forward pass,
+    L(i), δ of the output, then per layer L..1: ∇W(i) = δ·aᵀ, ∇b(i) = δ, ΔW += ∇W(i),
+    Δb += ∇b(i), and δ of the layer below. Values are columns (n[l], 1); keys end in @i."""
+    L, loss, lam = spec.depth, LOSSES[spec.loss], spec.weight_decay
+    del lam  # weight decay joins once, in the average: dW = (1/m)ΔW + λW
+    n = f"({i + 1})"
+    at = f"@{i}"
+
+    def sym(name: str, l: int | None = None) -> str:
+        layer = f"[{l}]" if l is not None else ""
+        return f"{name}^{{{layer}{n}}}"
+
+    def x_or_a(l: int) -> str:
+        return sym("x") if l == 0 else sym("a", l)
+
+    def run_pick(v: Values, lr: float) -> None:
+        v["a0" + at], v["y" + at] = v["A0"][:, i:i + 1], v["Y"][:, i:i + 1]
+
+    steps = [StepSpec("x" + at, "example", "forward", None,
+                      rf"{sym('x')} = X_{{:,{i + 1}}},\quad {sym('y')} = Y_{{:,{i + 1}}}",
+                      rf"{sym('x')} = X_{{{i + 1},:}},\quad {sym('y')} = Y_{{{i + 1},:}}",
+                      ("A0", "Y"), ("a0" + at, "y" + at), run_pick, example=i)]
+    for l in range(1, L + 1):
+        act = ACTIVATIONS[spec.activations[l - 1]]
+        w, b, a_prev, z, a = f"W{l}", f"b{l}", f"a{l-1}{at}", f"z{l}{at}", f"a{l}{at}"
+
+        def run_linear(v: Values, lr: float, w=w, b=b, a_prev=a_prev, z=z) -> None:
+            v[z] = v[w] @ v[a_prev] + v[b]
+
+        def run_activation(v: Values, lr: float, z=z, a=a, g=act.forward) -> None:
+            v[a] = g(v[z])
+
+        W, B = f"W^{{[{l}]}}", f"b^{{[{l}]}}"
+        steps += [
+            StepSpec(z, "linear", "forward", l, rf"{sym('z', l)} = {W}\,{x_or_a(l - 1)} + {B}",
+                     rf"{sym('z', l)} = {x_or_a(l - 1)}\,{W} + {B}", (w, a_prev, b), (z,),
+                     run_linear, example=i),
+            StepSpec(a, "activation", "forward", l, rf"{sym('a', l)} = {_g(act.name, sym('z', l))}",
+                     rf"{sym('a', l)} = {_g(act.name, sym('z', l))}", (z,), (a,), run_activation,
+                     bounded=True, example=i),
+        ]
+    z_out, a_out, y = f"z{L}{at}", f"a{L}{at}", f"y{at}"
+
+    def run_loss(v: Values, lr: float) -> None:
+        v["L" + at] = np.array(loss.value(v[z_out], v[a_out], v[y]))
+
+    per = loss.latex.replace("@a", sym("a", L)).replace("@y", sym("y"))
+    steps.append(StepSpec("L" + at, "loss", "loss", None, rf"L^{{{n}}} = {per}",
+                          rf"L^{{{n}}} = {per}", (z_out, a_out, y), ("L" + at,), run_loss,
+                          example=i))
+    out = ACTIVATIONS[spec.activations[-1]]
+    if spec.collapses:
+        def run_dz_out(v: Values, lr: float) -> None:
+            v[f"dz{L}{at}"] = v[a_out] - v[y]
+
+        f = rf"{sym('dz', L)} = {sym('a', L)} - {sym('y')}"
+        steps.append(StepSpec(f"dz{L}{at}", "dZ", "backward", L, f, f, (a_out, y),
+                              (f"dz{L}{at}",), run_dz_out, example=i))
+    else:
+        def run_da_out(v: Values, lr: float) -> None:
+            v[f"da{L}{at}"] = loss.grad_a(v[a_out], v[y])
+
+        def run_dz_out(v: Values, lr: float) -> None:
+            v[f"dz{L}{at}"] = out.backward(v[f"da{L}{at}"], v[z_out], v[a_out])
+
+        grad = loss.latex_grad.replace("A^{[L]}", sym("a", L)).replace("Y", sym("y"))
+        f_da = rf"{sym('da', L)} = {grad}"
+        f_dz = rf"{sym('dz', L)} = {sym('da', L)} \odot g'({sym('z', L)})"
+        steps += [
+            StepSpec(f"da{L}{at}", "dA_out", "backward", L, f_da, f_da, (a_out, y),
+                     (f"da{L}{at}",), run_da_out, example=i),
+            StepSpec(f"dz{L}{at}", "dZ", "backward", L, f_dz, f_dz,
+                     (f"da{L}{at}", z_out, a_out), (f"dz{L}{at}",), run_dz_out, example=i),
+        ]
+    for l in range(L, 0, -1):
+        steps += _example_layer_steps(spec, l, i, sym, x_or_a)
+    return steps
+
+
+def _example_layer_steps(spec: NetworkSpec, l: int, i: int, sym, x_or_a) -> list[StepSpec]:
+    """Layer l for example i: ∇W(i), ∇b(i), the accumulation into ΔW, Δb, and δ of layer l-1."""
+    at = f"@{i}"
+    dz, a_prev, gw, gb = f"dz{l}{at}", f"a{l-1}{at}", f"gW{l}{at}", f"gb{l}{at}"
+    sw, sb = f"SW{l}{at}", f"Sb{l}{at}"
+    sw_before = f"SW{l}@{i - 1}" if i else None
+    sb_before = f"Sb{l}@{i - 1}" if i else None
+
+    def run_grads(v: Values, lr: float) -> None:
+        v[gw] = v[dz] @ v[a_prev].T
+        v[gb] = v[dz].copy()
+
+    def run_accumulate(v: Values, lr: float) -> None:
+        v[sw] = v[sw_before] + v[gw] if sw_before else v[gw].copy()
+        v[sb] = v[sb_before] + v[gb] if sb_before else v[gb].copy()
+
+    dW, db, dZ = sym("dW", l), sym("db", l), sym("dz", l)
+    a_t = sym("x") + r"^\top" if l == 1 else rf"a^{{[{l - 1}]({i + 1})\top}}"
+    dW_sum, db_sum = rf"\Delta W^{{[{l}]}}", rf"\Delta b^{{[{l}]}}"
+    plus = "0 + " if not i else f"{dW_sum} + "
+    plus_b = "0 + " if not i else f"{db_sum} + "
+    steps = [
+        StepSpec(gw, "dW", "backward", l, rf"{dW} = {dZ}\,{a_t},\quad {db} = {dZ}",
+                 rf"{dW} = {a_t}\,{dZ},\quad {db} = {dZ}", (dz, a_prev), (gw, gb),
+                 run_grads, example=i),
+        StepSpec(sw, "accumulate", "backward", l,
+                 rf"{dW_sum} := {plus}{dW},\quad {db_sum} := {plus_b}{db}",
+                 rf"{dW_sum} := {plus}{dW},\quad {db_sum} := {plus_b}{db}",
+                 ((sw_before, sb_before) if i else ()) + (gw, gb), (sw, sb), run_accumulate,
+                 example=i),
+    ]
+    if l == 1:
+        return steps
+    act = ACTIVATIONS[spec.activations[l - 2]]
+    w, da, z, a = f"W{l}", f"da{l-1}{at}", f"z{l-1}{at}", f"a{l-1}{at}"
+
+    def run_da(v: Values, lr: float) -> None:
+        v[da] = v[w].T @ v[dz]
+
+    def run_dz(v: Values, lr: float) -> None:
+        v[f"dz{l-1}{at}"] = act.backward(v[da], v[z], v[a])
+
+    g_prime = _g_prime(act.name, l - 1).replace(f"A^{{[{l - 1}]}}", sym("a", l - 1)).replace(
+        f"Z^{{[{l - 1}]}}", sym("z", l - 1))
+    f_dz = rf"{sym('dz', l - 1)} = {sym('da', l - 1)} \odot {g_prime}"
+    return steps + [
+        StepSpec(da, "dA", "backward", l - 1, rf"{sym('da', l - 1)} = W^{{[{l}]\top}} {dZ}",
+                 rf"{sym('da', l - 1)} = {dZ}\,W^{{[{l}]\top}}", (w, dz), (da,), run_da,
+                 example=i),
+        StepSpec(f"dz{l-1}{at}", "dZ", "backward", l - 1, f_dz, f_dz, (da, z, a),
+                 (f"dz{l-1}{at}",), run_dz, example=i),
+    ]
+
+
+def _rest_step(spec: NetworkSpec, shown: int) -> StepSpec:
+    """Examples shown+1..m in one move: the same forward and backward pass for all of them at
+    once (the batch matrices Z, A, dA, dZ of every layer, for every example), their losses and
+    ∇W, ∇b added to the sums. Writes ΔW, Δb (keys SW{l}, Sb{l}) over the whole batch and Σ L(i)."""
+    L, loss = spec.depth, LOSSES[spec.loss]
+    batch = NetworkSpec(spec.layers, spec.activations, spec.loss, 0.0, spec.output_delta)
+    forward = _forward_steps(batch)
+    backward = _output_delta_steps(batch) + [
+        st for l in range(L, 0, -1) for st in _layer_delta_steps(batch, l)]
+    writes = tuple(k for st in forward + backward for k in st.writes)
+    writes += ("Lsum",) + tuple(f"S{p}{l}" for l in range(1, L + 1) for p in "Wb")
+
+    def run(v: Values, lr: float) -> None:
+        for st in forward:
+            st.run(v, lr)
+        rest = v["Y"].shape[1] - shown
+        total = sum(float(v[f"L@{i}"]) for i in range(shown))
+        if rest:  # the loss of the remaining examples: their mean times their count
+            total += rest * loss.value(v[f"Z{L}"][:, shown:], v[f"A{L}"][:, shown:],
+                                       v["Y"][:, shown:])
+        v["Lsum"] = np.array(total)
+        for st in backward:
+            st.run(v, lr)
+        for l in range(1, L + 1):
+            dz, a_prev = v[f"dZ{l}"][:, shown:], v[f"A{l-1}"][:, shown:]
+            v[f"SW{l}"] = v[f"SW{l}@{shown - 1}"] + dz @ a_prev.T
+            v[f"Sb{l}"] = v[f"Sb{l}@{shown - 1}"] + dz.sum(axis=1, keepdims=True)
+
+    f = (rf"i = {shown + 1}, \dots, m:\quad \Delta W^{{[l]}} := \Delta W^{{[l]}} + "
+         r"dz^{[l](i)}\,a^{[l-1](i)\top},\quad \Delta b^{[l]} := \Delta b^{[l]} + dz^{[l](i)}")
+    f_rows = (rf"i = {shown + 1}, \dots, m:\quad \Delta W^{{[l]}} := \Delta W^{{[l]}} + "
+              r"a^{[l-1](i)\top}\,dz^{[l](i)},\quad \Delta b^{[l]} := \Delta b^{[l]} + "
+              r"dz^{[l](i)}")
+    reads = ("A0", "Y") + tuple(f"W{l}" for l in range(1, L + 1)) + tuple(
+        f"S{p}{l}@{shown - 1}" for l in range(1, L + 1) for p in "Wb")
+    return StepSpec("rest", "rest", "backward", None, f, f_rows, reads, writes, run)
+
+
+def _average_steps(spec: NetworkSpec) -> list[StepSpec]:
+    """J = (1/m)·Σ L(i) (+ λ/2·Σ‖W‖²), then dW = (1/m)·ΔW + λW and db = (1/m)·Δb for every
+    layer: the batch's gradients, from the sums."""
+    L, lam = spec.depth, spec.weight_decay
+    weights = tuple(f"W{l}" for l in range(1, L + 1))
+
+    def run_loss(v: Values, lr: float) -> None:
+        j = float(v["Lsum"]) / v["Y"].shape[1]
+        if lam:
+            j += 0.5 * lam * sum(float(np.sum(v[w] * v[w])) for w in weights)
+        v["J"] = np.array(j)
+
+    def run_average(v: Values, lr: float) -> None:
+        m = v["Y"].shape[1]
+        for l in range(1, L + 1):
+            grad = v[f"SW{l}"] / m
+            v[f"dW{l}"] = grad + lam * v[f"W{l}"] if lam else grad
+            v[f"db{l}"] = v[f"Sb{l}"] / m
+
+    decay = r" + \frac{\lambda}{2}\sum_{l}\lVert W^{[l]}\rVert_F^2" if lam else ""
+    f_j = rf"J = \frac{{1}}{{m}}\sum_{{i=1}}^{{m}} L^{{(i)}}{decay}"
+    w_decay = r" + \lambda W^{[l]}" if lam else ""
+    f_avg = (rf"dW^{{[l]}} = \frac{{1}}{{m}}\Delta W^{{[l]}}{w_decay},\quad "
+             rf"db^{{[l]}} = \frac{{1}}{{m}}\Delta b^{{[l]}}\qquad (l = 1, \dots, {L})")
+    sums = tuple(f"S{p}{l}" for l in range(1, L + 1) for p in "Wb")
+    return [
+        StepSpec("J", "loss", "loss", None, f_j, f_j, ("Lsum", "Y") + (weights if lam else ()),
+                 ("J",), run_loss),
+        StepSpec("average", "average", "backward", None, f_avg, f_avg,
+                 sums + (weights if lam else ()),
+                 tuple(f"d{p}{l}" for l in range(1, L + 1) for p in "Wb"), run_average),
+    ]
+
+
+def _per_example_plan(spec: NetworkSpec) -> list[StepSpec]:
+    shown = spec.examples_shown
+    steps = [st for i in range(shown) for st in _example_steps(spec, i)]
+    return steps + [_rest_step(spec, shown)] + _average_steps(spec) + [_update_step(spec)]
+
+
 def build_plan(spec: NetworkSpec) -> list[StepSpec]:
     """Z1, A1, …, ZL, AL, J, [dAL], dZL, then per layer L..1: dW, db, [dA(l-1), dZ(l-1)],
-    then the update; with backward_order "deltas_first", every dA, dZ first, then every dW, db."""
+    then the update; with backward_order "deltas_first", every dA, dZ first, then every dW, db.
+    With gradient_mode "per_example", see _per_example_plan."""
+    if spec.gradient_mode == "per_example":
+        return _per_example_plan(spec)
     steps = _forward_steps(spec) + [_loss_step(spec)] + _output_delta_steps(spec)
     layers = range(spec.depth, 0, -1)
     if spec.backward_order == "deltas_first":
