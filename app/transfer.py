@@ -450,6 +450,9 @@ def export_script(config: SessionConfig, stepper: Stepper) -> str:
                 w(_HELPERS[name])
                 w("")
                 w("")
+    if spec.gradient_mode == "per_example":
+        out.extend(_per_example_lines(spec, m))
+        return _script_end(out, L)
     w("# ---- Forward pass, layer by layer ----")
     for l in range(1, L + 1):
         code, note = _ACTIVATION_CODE[acts[l - 1]]
@@ -487,6 +490,12 @@ def export_script(config: SessionConfig, stepper: Stepper) -> str:
         for l in range(L, 0, -1):
             gradients(l)
             delta(l)
+    return _script_end(out, L)
+
+
+def _script_end(out: list[str], L: int) -> str:
+    """The update, after the whole backward pass, and the printed result."""
+    w = out.append
     w("")
     w("# ---- Update, after the whole backward pass: W := W - alpha dW, b := b - alpha db ----")
     for l in range(1, L + 1):
@@ -506,6 +515,53 @@ def export_script(config: SessionConfig, stepper: Stepper) -> str:
     w("}")
     w("print(json.dumps(result))")
     return "\n".join(out) + "\n"
+
+
+def _one_example(line: str) -> str:
+    """A batch line for one example: its matrices become the example's columns (Z2 -> z2,
+    dA1 -> da1, A -> a, X -> x, Y -> y), in the code and in its comment."""
+    return re.sub(r"\b(d?)([ZAXY])(\d*)\b", lambda g: g[1] + g[2].lower() + g[3], line)
+
+
+def _per_example_lines(spec: NetworkSpec, m: int) -> list[str]:
+    """UFLDL's batch gradient descent: for each example its own forward pass, loss, δ and
+    ∇W(i) = δ·aᵀ, summed into DW, Db; then J = (1/m)·Σ L(i) and dW = (1/m)·DW + λW."""
+    L, acts, lam = spec.depth, spec.activations, spec.weight_decay
+    a = ["x"] + [f"a{l}" for l in range(1, L + 1)]
+    out = ["# ---- One example at a time (UFLDL's batch gradient descent): for each example,",
+           "# its forward pass, its loss L(i), the delta of every layer and",
+           "# dW(i) = dz a^T, db(i) = dz, summed into DW, Db.",
+           "# Only then: J = (1/m) sum L(i), dW = (1/m) DW + lam W. ----",
+           "L_sum = 0.0"]
+    for l in range(1, L + 1):
+        out += [f"DW{l} = np.zeros_like(W{l})", f"Db{l} = np.zeros_like(b{l})"]
+    body = ["x, y = X[:, i:i + 1], Y[:, i:i + 1]  # example i as a column"]
+    for l in range(1, L + 1):
+        code, note = _ACTIVATION_CODE[acts[l - 1]]
+        body += [f"z{l} = W{l} @ {a[l - 1]} + b{l}  # ({spec.layers[l]}, 1)",
+                 f"a{l} = {code.format(z=f'z{l}')}  # {note}"]
+    loss_lines = [_one_example(line) for line in _loss_lines(spec.loss, L, 0.0)]
+    body += [line.replace("J = ", "L_i = ").replace(" / m", "") for line in loss_lines]
+    body.append("L_sum += L_i")
+    body += [_one_example(line) for line in _output_delta_lines(spec)]
+    for l in range(L, 0, -1):
+        body += [f"DW{l} += dz{l} @ {a[l - 1]}.T  # dW(i) = dz a^T, ({spec.layers[l]}, "
+                 f"{spec.layers[l - 1]})", f"Db{l} += dz{l}  # db(i) = dz"]
+        if l > 1:
+            code, note = _DERIVATIVE_CODE[acts[l - 2]]
+            body += [f"da{l - 1} = W{l}.T @ dz{l}",
+                     f"dz{l - 1} = {code.format(da=f'da{l - 1}', a=f'a{l - 1}', z=f'z{l - 1}')}"
+                     f"  # {note}"]
+    out.append(f"for i in range(m):  # m = {m}")
+    out += ["    " + line for line in body]
+    out.append("J = L_sum / m")
+    if lam:
+        squares = " + ".join(f"np.sum(W{l} * W{l})" for l in range(1, L + 1))
+        out.append(f"J = J + 0.5 * lam * ({squares})  # weight decay (lambda/2) sum ||W||^2")
+    for l in range(L, 0, -1):
+        decay = f" + lam * W{l}" if lam else ""
+        out += [f"dW{l} = DW{l} / m{decay}", f"db{l} = Db{l} / m"]
+    return out
 
 
 def _loss_lines(loss: str, L: int, lam: float) -> list[str]:
