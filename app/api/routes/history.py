@@ -1,0 +1,30 @@
+"""What the training charts show, per iteration, as JSON (for a notebook to plot)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from ...messages import Refusal
+from ..deps import StoreDep
+from ..json import FastJSONResponse
+
+router = APIRouter(tags=["sessions"])
+
+
+@router.get("/api/sessions/{session_id}/history", responses={
+    404: {"description": "No such session (unknown id, deleted or expired)"}})
+def history(session_id: str, store: StoreDep) -> Response:
+    """One entry per completed iteration, in order (`iteration` 1 is the first): its loss J
+    and the learning rate α its update used, ‖dW[l]‖ per layer (`grad_norms`), and where the
+    session has them, accuracy, test loss and test accuracy (parameters before the update)."""
+    with store.checkout(session_id) as session:
+        if session is None:
+            raise Refusal("session_not_found", status=404, id=session_id)
+        s = session.stepper
+        body = {"completed": s.completed,
+                "iteration": list(range(1, s.completed + 1)),
+                "loss": list(s.losses),
+                "learning_rate": [s.lr_at(t) for t in range(s.completed)],
+                **{name: list(series) for name, series in s.metrics.items()}}
+    return FastJSONResponse(body)
