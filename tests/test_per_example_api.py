@@ -71,3 +71,11 @@ def test_examples_shown_is_bounded(client, shown):
     response = client.post(API, json=CONFIG | {"examples_shown": shown})
     assert response.status_code == 422
     assert "examples_shown" in response.text
+
+
+def test_gradient_check_of_a_per_example_session(client):
+    sid = client.post(API, json=CONFIG).json()["id"]
+    client.post(f"{API}/{sid}/forward")
+    report = client.post(f"{API}/{sid}/gradcheck")
+    assert report.status_code == 200, report.text
+    assert report.json()["verdict"] == "ok"

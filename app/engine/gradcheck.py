@@ -21,6 +21,7 @@ rounding noise, and their relative error is 1 although both are right.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -48,7 +49,10 @@ class _Plan:
 
     @classmethod
     def of(cls, spec: NetworkSpec) -> _Plan:
-        plan = build_plan(spec)
+        # The batch plan in the notes' order: per-example mode and the UFLDL order compute the
+        # same J and gradients, and the batch plan's forward steps come first, two per layer.
+        plan = build_plan(dataclasses.replace(spec, gradient_mode="batch",
+                                              backward_order="by_layer"))
         loss = next(i for i, step in enumerate(plan) if step.kind == "loss")
         return cls(plan[: loss + 1], plan[loss + 1 : -1])  # the update step is not needed
 
