@@ -66,6 +66,9 @@ class SessionConfig(Strict):
     output_delta: Literal["fused", "chain"] = Field(
         "fused", description="fused: dZ[L] = A[L] − Y where the output activation and the loss "
         "pair up; chain: dA[L] = ∂L/∂A[L] first, then dZ[L] = dA[L] ⊙ g'(Z[L])")
+    regularization: Literal["l2", "l1"] = Field(
+        "l2", description="the penalty weight_decay λ scales, on W only: l2 adds (λ/2)·Σ‖W‖² to "
+        "J and λW to dW; l1 adds λ·Σ|W| to J and λ·sign(W) to dW")
     gradient_mode: Literal["batch", "per_example"] = Field(
         "batch", description="batch: every step over the whole batch; per_example: one example "
         "at a time, ΔW and Δb accumulated, then dW = (1/m)·ΔW + λW (UFLDL's batch gradient "

@@ -42,7 +42,7 @@ def network_spec(config: SessionConfig) -> NetworkSpec:
     """The shape and the maths a config asks for (its data and parameters aside)."""
     return NetworkSpec(tuple(config.layers), tuple(config.activations), config.loss,
                        config.weight_decay, config.output_delta, config.backward_order,
-                       config.gradient_mode, config.examples_shown)
+                       config.gradient_mode, config.examples_shown, config.regularization)
 
 
 def build_stepper(config: SessionConfig) -> tuple[Stepper, Dataset | None]:

@@ -23,6 +23,7 @@ import numpy as np
 from pydantic import Field, ValidationError
 
 from .engine import LOSSES, NetworkSpec, Stepper
+from .engine.regularizers import REGULARIZERS, Regularizer
 from .schemas import MAX_ABS_VALUE, MAX_EXAMPLES, SessionConfig, Strict
 from .sessions import split
 
@@ -383,7 +384,7 @@ def export_script(config: SessionConfig, stepper: Stepper) -> str:
     spec, L = s.spec, s.spec.depth
     X, Y = s.values["A0"], s.values["Y"]
     m, full_m = X.shape[1], s.X.shape[1]
-    lam, alpha = spec.weight_decay, s.learning_rate
+    lam, alpha, reg = spec.weight_decay, s.learning_rate, spec.regularizer
     acts, loss = spec.activations, spec.loss
     a = ["X"] + [f"A{l}" for l in range(1, L + 1)]  # A[0] is X
     n = spec.layers
@@ -461,15 +462,15 @@ def export_script(config: SessionConfig, stepper: Stepper) -> str:
         w(f"A{l} = {code.format(z=f'Z{l}')}  # {note}")
     w("")
     w("# ---- Loss J (averaged over the m examples) ----")
-    out.extend(_loss_lines(loss, L, lam))
+    out.extend(_loss_lines(loss, L, lam, reg.name))
     w("")
     w("# ---- Backward pass: dZ = dJ/dZ per example, then dW, db (averaged), layer by layer ----")
     out.extend(_output_delta_lines(spec))
 
     def gradients(l: int) -> None:
-        decay = f" + lam * W{l}" if lam else ""
+        decay = " + " + reg.code_gradient.format(w=f"W{l}") if lam else ""
         w(f"dW{l} = dZ{l} @ {a[l - 1]}.T / m{decay}  # ({n[l]}, {n[l - 1]})"
-          + ("; weight decay adds lambda W" if lam else ""))
+          + (f"; {reg.note}" if lam else ""))
         w(f"db{l} = np.sum(dZ{l}, axis=1, keepdims=True) / m  # ({n[l]}, 1)")
 
     def delta(l: int) -> None:
@@ -556,15 +557,14 @@ def _per_example_lines(spec: NetworkSpec, m: int) -> list[str]:
     out += ["    " + line for line in body]
     out.append("J = L_sum / m")
     if lam:
-        squares = " + ".join(f"np.sum(W{l} * W{l})" for l in range(1, L + 1))
-        out.append(f"J = J + 0.5 * lam * ({squares})  # weight decay (lambda/2) sum ||W||^2")
+        out.append(_penalty_line(spec.regularizer, L))
     for l in range(L, 0, -1):
-        decay = f" + lam * W{l}" if lam else ""
+        decay = " + " + spec.regularizer.code_gradient.format(w=f"W{l}") if lam else ""
         out += [f"dW{l} = DW{l} / m{decay}", f"db{l} = Db{l} / m"]
     return out
 
 
-def _loss_lines(loss: str, L: int, lam: float) -> list[str]:
+def _loss_lines(loss: str, L: int, lam: float, regularization: str = "l2") -> list[str]:
     z, a = f"Z{L}", f"A{L}"
     if loss == "squared_error":
         lines = [f"J = 0.5 * np.sum(({a} - Y) ** 2) / m  # (1/m) sum of 1/2 ||a - y||^2"]
@@ -580,9 +580,13 @@ def _loss_lines(loss: str, L: int, lam: float) -> list[str]:
     else:  # pragma: no cover - the schema allows no other loss
         raise ValueError(f"unknown loss {loss!r}")
     if lam:
-        squares = " + ".join(f"np.sum(W{l} * W{l})" for l in range(1, L + 1))
-        lines.append(f"J = J + 0.5 * lam * ({squares})  # weight decay (lambda/2) sum ||W||^2")
+        lines.append(_penalty_line(REGULARIZERS[regularization], L))
     return lines
+
+
+def _penalty_line(reg: Regularizer, L: int) -> str:
+    terms = " + ".join(reg.code_penalty.format(w=f"W{l}") for l in range(1, L + 1))
+    return f"J = J + lam * ({terms})  # {reg.note}"
 
 
 def _output_delta_lines(spec: NetworkSpec) -> list[str]:

@@ -91,6 +91,13 @@ NETWORKS = [
      {"layers": [2, 5, 3], "activations": ["sigmoid", "softmax"], "loss": "cross_entropy",
       "gradient_mode": "per_example", "output_delta": "chain", "dataset": "spiral",
       "samples": 12, "seed": 2}, 1, 0),
+    ("circles-l1",  # the L1 penalty: λ·Σ|W| in J, λ·sign(W) in dW
+     {"layers": [2, 5, 1], "activations": ["tanh", "sigmoid"], "regularization": "l1",
+      "weight_decay": 0.05, "dataset": "circles", "samples": 16, "seed": 3}, 4, 0),
+    ("circles-l1-per-example",
+     {"layers": [2, 4, 1], "activations": ["relu", "sigmoid"], "regularization": "l1",
+      "weight_decay": 0.02, "gradient_mode": "per_example", "dataset": "circles",
+      "samples": 10, "seed": 4}, 2, 0),
     ("spiral-softmax-ce-chain",
      {"layers": [2, 5, 3], "activations": ["tanh", "softmax"], "loss": "cross_entropy",
       "output_delta": "chain", "dataset": "spiral", "samples": 12, "seed": 7}, 1, 3),

@@ -34,8 +34,8 @@ def loss(spec: NetworkSpec, params: Params, X: np.ndarray, Y: np.ndarray) -> flo
         a = ACTIVATIONS[spec.activations[-1]].forward(z)
         j = LOSSES[spec.loss].value(z, a, Y)
         if spec.weight_decay:
-            j += 0.5 * spec.weight_decay * sum(float(np.sum(params[f"W{l}"] ** 2))
-                                               for l in range(1, L + 1))
+            j += spec.weight_decay * sum(spec.regularizer.penalty(params[f"W{l}"])
+                                         for l in range(1, L + 1))
     return float(j)
 
 

@@ -116,16 +116,33 @@ def numeric_gradients(spec: NetworkSpec, params: Params, X: np.ndarray, Y: np.nd
         for key in (f"W{l}", f"b{l}"):
             theta = values[key]
             grad = np.zeros_like(theta)
+            kinked = _near_kink(spec, key, theta, h)
             for index in np.ndindex(theta.shape):
                 saved = theta[index]
-                theta[index] = saved + h
+                # |w| of the L1 penalty has its kink at 0: keep θ ± step on one side of it
+                step = abs(saved) / 2 if kinked[index] else h
+                theta[index] = saved + step
                 j_plus = j()
-                theta[index] = saved - h
+                theta[index] = saved - step
                 j_minus = j()
                 theta[index] = saved
-                grad[index] = (j_plus - j_minus) / (2.0 * h)
+                grad[index] = (j_plus - j_minus) / (2.0 * step)
             grads[key] = grad
     return grads
+
+
+def _near_kink(spec: NetworkSpec, key: str, theta: np.ndarray, h: float) -> np.ndarray:
+    """Entries of W whose ±h would cross the kink of the L1 penalty λ|w| at w = 0 (w = 0 itself
+    is fine: both sides give λh, the difference 0 is the subgradient backprop uses)."""
+    if spec.regularization != "l1" or not spec.weight_decay or not key.startswith("W"):
+        return np.zeros(theta.shape, dtype=bool)
+    return (np.abs(theta) < h) & (theta != 0)
+
+
+def kink_entries(spec: NetworkSpec, params: Params, h: float = H) -> int:
+    """How many entries the central difference took with a smaller step (see _near_kink)."""
+    return sum(int(_near_kink(spec, key, np.asarray(params[key]), h).sum())
+               for key in _param_keys(spec))
 
 
 def relative_error(a: np.ndarray, b: np.ndarray) -> float:
@@ -154,6 +171,9 @@ def gradient_check(spec: NetworkSpec, params: Params, X: np.ndarray, Y: np.ndarr
       resolution:      float: differences up to this are finite-difference noise (resolution())
       verdicts:        {key: "ok" | "check" | "wrong"}: per parameter (verdict())
       verdict:         the worst of the parameters' verdicts and that of relative_error
+
+      kink_entries:    int: entries of W within h of the L1 penalty's kink at 0, whose
+                       difference used the step |w|/2 instead, so as not to straddle it
 
     Backprop is right when relative_error is ~1e-7 or smaller; kinks (relu at z = 0) within h
     of an entry, or a large h, make it bigger.
@@ -189,6 +209,7 @@ def gradient_check(spec: NetworkSpec, params: Params, X: np.ndarray, Y: np.ndarr
         "resolution": tol,
         "verdicts": verdicts,
         "verdict": worst([verdict(overall, largest, tol), *verdicts.values()]),
+        "kink_entries": kink_entries(spec, params, h),
     }
 
 

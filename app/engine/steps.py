@@ -17,6 +17,7 @@ import numpy as np
 
 from .activations import ACTIVATIONS
 from .losses import LOSSES
+from .regularizers import REGULARIZERS, Regularizer
 
 Values = dict[str, np.ndarray]
 
@@ -42,6 +43,12 @@ class NetworkSpec:
     gradient_mode: str = "batch"
     # per_example: how many examples get their own steps; the rest are done in one step.
     examples_shown: int = 3
+    # The penalty λ applies to (app/engine/regularizers.py): "l2" weight decay or "l1".
+    regularization: str = "l2"
+
+    @property
+    def regularizer(self) -> Regularizer:
+        return REGULARIZERS[self.regularization]
 
     @property
     def depth(self) -> int:
@@ -175,11 +182,12 @@ def _loss_step(spec: NetworkSpec) -> StepSpec:
     def run(v: Values, lr: float) -> None:
         j = loss.value(v[z_out], v[a_out], v["Y"])
         if lam:
-            j += 0.5 * lam * sum(float(np.sum(v[w] * v[w])) for w in weights)
+            j += lam * sum(reg.penalty(v[w]) for w in weights)
         v["J"] = np.array(j)
 
+    reg = spec.regularizer
     per_example = loss.latex.replace("@a", f"a^{{[{L}](i)}}").replace("@y", "y^{(i)}")
-    decay = r" + \frac{\lambda}{2}\sum_{l}\lVert W^{[l]}\rVert_F^2" if lam else ""
+    decay = f" + {reg.latex_penalty}" if lam else ""
     formula = rf"J = \frac{{1}}{{m}}\sum_{{i=1}}^{{m}} {per_example}{decay}"
     reads = (z_out, a_out, "Y") + (weights if lam else ())
     return StepSpec("J", "loss", "loss", None, formula, formula, reads, ("J",), run)
@@ -224,15 +232,17 @@ def _layer_gradient_steps(spec: NetworkSpec, l: int) -> list[StepSpec]:
     lam = spec.weight_decay
     dz, a_prev, w, dw, db = f"dZ{l}", f"A{l-1}", f"W{l}", f"dW{l}", f"db{l}"
 
+    reg = spec.regularizer
+
     def run_dw(v: Values, lr: float) -> None:
         grad = v[dz] @ v[a_prev].T / v[dz].shape[1]
-        v[dw] = grad + lam * v[w] if lam else grad
+        v[dw] = grad + lam * reg.gradient(v[w]) if lam else grad
 
     def run_db(v: Values, lr: float) -> None:
         v[db] = v[dz].sum(axis=1, keepdims=True) / v[dz].shape[1]
 
     dZ, W = f"dZ^{{[{l}]}}", f"W^{{[{l}]}}"
-    decay = rf" + \lambda {W}" if lam else ""
+    decay = " + " + reg.latex_gradient.replace("@W", W) if lam else ""
     return [
         StepSpec(dw, "dW", "backward", l,
                  rf"dW^{{[{l}]}} = \frac{{1}}{{m}}\,{dZ}\,{_a_t(l-1)}{decay}",
@@ -470,19 +480,20 @@ def _average_steps(spec: NetworkSpec) -> list[StepSpec]:
     def run_loss(v: Values, lr: float) -> None:
         j = float(v["Lsum"]) / v["Y"].shape[1]
         if lam:
-            j += 0.5 * lam * sum(float(np.sum(v[w] * v[w])) for w in weights)
+            j += lam * sum(reg.penalty(v[w]) for w in weights)
         v["J"] = np.array(j)
 
     def run_average(v: Values, lr: float) -> None:
         m = v["Y"].shape[1]
         for l in range(1, L + 1):
             grad = v[f"SW{l}"] / m
-            v[f"dW{l}"] = grad + lam * v[f"W{l}"] if lam else grad
+            v[f"dW{l}"] = grad + lam * reg.gradient(v[f"W{l}"]) if lam else grad
             v[f"db{l}"] = v[f"Sb{l}"] / m
 
-    decay = r" + \frac{\lambda}{2}\sum_{l}\lVert W^{[l]}\rVert_F^2" if lam else ""
+    reg = spec.regularizer
+    decay = f" + {reg.latex_penalty}" if lam else ""
     f_j = rf"J = \frac{{1}}{{m}}\sum_{{i=1}}^{{m}} L^{{(i)}}{decay}"
-    w_decay = r" + \lambda W^{[l]}" if lam else ""
+    w_decay = " + " + reg.latex_gradient.replace("@W", "W^{[l]}") if lam else ""
     f_avg = (rf"dW^{{[l]}} = \frac{{1}}{{m}}\Delta W^{{[l]}}{w_decay},\quad "
              rf"db^{{[l]}} = \frac{{1}}{{m}}\Delta b^{{[l]}}\qquad (l = 1, \dots, {L})")
     sums = tuple(f"S{p}{l}" for l in range(1, L + 1) for p in "Wb")

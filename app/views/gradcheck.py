@@ -107,6 +107,7 @@ def report(inputs: Inputs) -> dict:
         "max_difference": max(p["max_difference"] for p in parameters.values()),
         "resolution": tolerance,
         "verdict": result["verdict"],
+        "kink_entries": result["kink_entries"],
         "thresholds": {"ok": OK, "check": CHECK},
         "estimated_seconds": estimate,
         "seconds": seconds,
