@@ -16,7 +16,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .api.json import FastJSONResponse
-from .api.routes import graph, history, pages, presets, sessions, share, tools
+from .api.routes import graph, history, pages, presets, quiz, sessions, share, tools
 from .messages import Refusal
 from .security import BodyTooLarge, SecurityMiddleware, body_limit_content
 from .settings import Settings, get_settings
@@ -115,6 +115,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(graph.router)
     app.include_router(presets.router)
     app.include_router(history.router)
+    app.include_router(quiz.router)
     app.include_router(sessions.router)
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
 
