@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .engine import ACTIVATIONS, DATASETS, INITIALIZERS, LOSSES
+from .engine.features import FEATURES
+from .engine.features import RAW as RAW_FEATURES
 
 MAX_INPUTS, MAX_HIDDEN_UNITS, MAX_OUTPUTS, MAX_HIDDEN_LAYERS = 64, 32, 16, 6
 MAX_EXAMPLES = 2000
@@ -15,6 +17,7 @@ MAX_ABS_VALUE = 1e6
 ActivationName = Literal["sigmoid", "tanh", "relu", "leaky_relu", "linear", "softmax"]
 LossName = Literal["squared_error", "binary_cross_entropy", "cross_entropy"]
 InitName = Literal["normal", "xavier", "he", "uniform", "zeros"]
+FeatureName = Literal["x1", "x2", "x1_squared", "x2_squared", "x1_x2", "sin_x1", "sin_x2"]
 DatasetName = Literal["xor", "and", "circles", "moons", "spiral", "gaussians", "sine", "random"]
 Number = Annotated[float, Field(ge=-MAX_ABS_VALUE, le=MAX_ABS_VALUE)]
 
@@ -22,6 +25,7 @@ assert set(ActivationName.__args__) == set(ACTIVATIONS)  # type: ignore[attr-def
 assert set(LossName.__args__) == set(LOSSES)  # type: ignore[attr-defined]
 assert set(InitName.__args__) == set(INITIALIZERS)  # type: ignore[attr-defined]
 assert set(DatasetName.__args__) == set(DATASETS)  # type: ignore[attr-defined]
+assert list(FeatureName.__args__) == list(FEATURES)  # type: ignore[attr-defined]
 
 
 class Strict(BaseModel):
@@ -76,9 +80,25 @@ class SessionConfig(Strict):
     examples_shown: int = Field(
         3, ge=1, le=16, description="per_example: examples with steps of their own (at most the "
         "smallest batch); the rest are done in one step")
+    features: list[FeatureName] = Field(
+        ["x1", "x2"], min_length=1, max_length=len(FEATURES),
+        description="inputs derived from a 2-D point (x1, x2), as in TensorFlow Playground: "
+        "x1, x2, x1_squared, x2_squared, x1_x2, sin_x1, sin_x2; layers[0] follows their count")
     backward_order: Literal["by_layer", "deltas_first"] = Field(
         "by_layer", description="by_layer: dW[l], db[l] right after δ[l]; deltas_first: every "
         "δ first, then every gradient (the UFLDL order)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _input_layer_follows_features(cls, data: object) -> object:
+        """Derived features set the input layer's size: one unit per feature."""
+        features = data.get("features") if isinstance(data, dict) else None
+        if isinstance(features, list) and tuple(features) != RAW_FEATURES:
+            assert isinstance(data, dict)
+            layers = data.get("layers", cls.model_fields["layers"].default)
+            if isinstance(layers, list) and layers:
+                data = {**data, "layers": [len(features), *layers[1:]]}
+        return data
 
     @model_validator(mode="after")
     def _check_shapes(self) -> SessionConfig:
@@ -100,6 +120,11 @@ class SessionConfig(Strict):
         if needed and self.activations[-1] not in needed:
             raise ValueError(f"loss: {self.loss} needs a {'/'.join(sorted(needed))} output "
                              f"activation, got {self.activations[-1]}")
+        if len(set(self.features)) != len(self.features):
+            raise ValueError("features: each feature at most once")
+        if self.derives and self.data is None and self.dataset in ("sine", "random"):
+            raise ValueError(f"features: derived features need 2-D points; dataset "
+                             f"{self.dataset!r} is not 2-D")
         if self.data is not None:
             if "dataset" in self.model_fields_set and self.dataset is not None:
                 raise ValueError("dataset: give either dataset or data, not both")
@@ -111,8 +136,13 @@ class SessionConfig(Strict):
             self._check_parameters(self.parameters)
         return self
 
+    @property
+    def derives(self) -> bool:
+        """Whether the inputs are derived features rather than the raw inputs."""
+        return tuple(self.features) != RAW_FEATURES
+
     def _check_data(self, data: DataIn) -> None:
-        n0, nl = self.layers[0], self.layers[-1]
+        n0, nl = 2 if self.derives else self.layers[0], self.layers[-1]
         if len(data.X) != len(data.Y):
             raise ValueError(f"data: X has {len(data.X)} rows but Y has {len(data.Y)}: "
                              "one row per example in both")

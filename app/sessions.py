@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from .engine import Dataset, DatasetError, NetworkSpec, Stepper, init_weights, make_dataset
+from .engine.features import derive
 from .schemas import SessionConfig
 from .views.cache import RenderCache
 from .views.network import ViewSettings
@@ -45,24 +46,32 @@ def network_spec(config: SessionConfig) -> NetworkSpec:
                        config.gradient_mode, config.examples_shown, config.regularization)
 
 
-def build_stepper(config: SessionConfig) -> tuple[Stepper, Dataset | None]:
-    """Make the data and parameters a config asks for, and the stepper over them."""
-    spec = network_spec(config)
-    dataset = None
+def raw_data(config: SessionConfig) -> tuple[np.ndarray, np.ndarray, Dataset | None]:
+    """The examples a config asks for, one per column, before any derived features: X is
+    (n[0], m) (2 rows when features are derived), Y is (n[L], m)."""
     if config.data is not None:
         X = np.array(config.data.X, dtype=float).T
         Y = np.array(config.data.Y, dtype=float).T
-    else:
-        assert config.dataset is not None
-        try:
-            dataset = make_dataset(config.dataset, config.layers[0], config.layers[-1],
-                                   config.seed, config.samples, config.noise)
-        except DatasetError as err:
-            raise ConfigError(err.field, str(err)) from None
-        X, Y = dataset.X, dataset.Y
-        if config.loss == "cross_entropy" and dataset.classes == 0:
-            raise ConfigError("loss", f"dataset {config.dataset!r} is a regression: "
-                                      "use squared_error")
+        return X, Y, None
+    assert config.dataset is not None
+    n_in = 2 if config.derives else config.layers[0]
+    try:
+        dataset = make_dataset(config.dataset, n_in, config.layers[-1], config.seed,
+                               config.samples, config.noise)
+    except DatasetError as err:
+        raise ConfigError(err.field, str(err)) from None
+    if config.loss == "cross_entropy" and dataset.classes == 0:
+        raise ConfigError("loss", f"dataset {config.dataset!r} is a regression: "
+                                  "use squared_error")
+    return dataset.X, dataset.Y, dataset
+
+
+def build_stepper(config: SessionConfig) -> tuple[Stepper, Dataset | None]:
+    """Make the data and parameters a config asks for, and the stepper over them."""
+    spec = network_spec(config)
+    X, Y, dataset = raw_data(config)
+    if config.derives:  # the input layer sees the derived features of each 2-D point
+        X = derive(config.features, X)
     if config.parameters is not None:
         weights = [np.array(w, dtype=float) for w in config.parameters.W]
         biases = [np.array(b, dtype=float).reshape(-1, 1) for b in config.parameters.b]

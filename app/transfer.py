@@ -25,7 +25,7 @@ from pydantic import Field, ValidationError
 from .engine import LOSSES, NetworkSpec, Stepper
 from .engine.regularizers import REGULARIZERS, Regularizer
 from .schemas import MAX_ABS_VALUE, MAX_EXAMPLES, SessionConfig, Strict
-from .sessions import split
+from .sessions import raw_data, split
 
 FORMAT = "backprop-stepper/1"
 MAX_CSV_BYTES = 1_000_000  # 1 MB
@@ -61,6 +61,10 @@ def export_document(config: SessionConfig, stepper: Stepper) -> dict:
     """The session as an importable document (arrays stay NumPy arrays; orjson writes them)."""
     s = stepper
     X, Y = s.X, s.Y  # the training examples, (n0, m) and (nL, m): one example per column
+    X_test, Y_test = getattr(s, "X_test", None), getattr(s, "Y_test", None)
+    if config.derives:  # export the raw 2-D points: the import derives the features again
+        raw_X, raw_Y, _ = raw_data(config)
+        X, Y, X_test, Y_test = split(raw_X, raw_Y, config.test_ratio, config.seed)
     t = s.t
     notes = [f"parameters: as at the start of iteration {t + 1}, before its update",
              "data: every example, one per row (X: inputs, Y: targets)"]
@@ -75,7 +79,6 @@ def export_document(config: SessionConfig, stepper: Stepper) -> dict:
         X, Y = X[:, order], Y[:, order]
         notes.append(f"data: rows reordered so that the first mini-batch after import is "
                      f"iteration {t + 1}'s batch of {len(cols)} examples, in the same order")
-    X_test, Y_test = getattr(s, "X_test", None), getattr(s, "Y_test", None)
     if X_test is not None and Y_test is not None:
         X, Y = _with_test_split(X, Y, X_test, Y_test, config.test_ratio, config.seed)
         notes.append(f"data: the {X_test.shape[1]} held-out test examples sit where the "

@@ -147,10 +147,11 @@ def test_a_second_visitor_never_sees_or_changes_the_first(client, visitor):
 
 
 def test_no_route_lists_sessions_or_snapshots(client):
-    client.post("/api/sessions", json={})
+    sid = client.post("/api/sessions", json={}).json()["id"]
     assert client.get("/api/sessions").status_code == 405
     assert client.get("/api/snapshots").status_code == 404
     paths = orjson.loads(client.get("/openapi.json").content)["paths"]
     assert "get" not in paths["/api/sessions"]
     listing = [p for p, ops in paths.items() if "get" in ops and "{" not in p]
-    assert listing == ["/healthz"], listing
+    assert listing == ["/api/presets", "/healthz"], listing  # presets are the app's constants
+    assert sid not in client.get("/api/presets").text

@@ -98,6 +98,10 @@ NETWORKS = [
      {"layers": [2, 4, 1], "activations": ["relu", "sigmoid"], "regularization": "l1",
       "weight_decay": 0.02, "gradient_mode": "per_example", "dataset": "circles",
       "samples": 10, "seed": 4}, 2, 0),
+    ("circles-features-minibatch-test",  # derived inputs x1², x2², x1·x2, sin x1
+     {"layers": [2, 3, 1], "activations": ["tanh", "sigmoid"], "dataset": "circles",
+      "features": ["x1_squared", "x2_squared", "x1_x2", "sin_x1"], "samples": 30,
+      "batch_size": 8, "test_ratio": 0.2, "seed": 6}, 3, 4),
     ("spiral-softmax-ce-chain",
      {"layers": [2, 5, 3], "activations": ["tanh", "softmax"], "loss": "cross_entropy",
       "output_delta": "chain", "dataset": "spiral", "samples": 12, "seed": 7}, 1, 3),

@@ -9,14 +9,14 @@ from markupsafe import Markup
 
 from ..engine import DATASETS, INITIALIZERS, LOSSES
 from ..presets import PRESETS
-from ..sessions import Session
+from ..sessions import Session, raw_data, split
 from .equation import html_symbol, matrix_html, matrix_view, step_view, timeline_view
 from .fmt import num
 from .i18n import LANGUAGES, choices, strings, tex_words, translator
 from .network import network_view
 from .neuron import neuron_view
 from .palette import Scale
-from .training import training_view
+from .training import Inputs, training_view
 
 Render = Callable[..., Markup]  # renders a partial template to markup
 
@@ -54,8 +54,23 @@ def training_panel(session: Session, lang: str, t, T: dict, render: Render) -> M
     version = training_version(session, lang)
     return session.cache.get(("training", version), tuple(params[k] for k in sorted(params)),
                              lambda: render("_training.html", training=training_view(
-                                 s, session.cache, (T["train_loss"], T["test_loss"])),
+                                 s, session.cache, (T["train_loss"], T["test_loss"]),
+                                 raw_inputs(session)),
                                  sid=session.id, T=T, t=t, version=version))
+
+
+def raw_inputs(session: Session) -> Inputs | None:
+    """The raw 2-D points behind derived input features (None without them), made once."""
+    config = session.config
+    if not config.derives:
+        return None
+
+    def make() -> Inputs:
+        X, Y, _ = raw_data(config)
+        X, _, X_test, _ = split(X, Y, config.test_ratio, config.seed)
+        return Inputs(X, X_test, tuple(config.features))
+
+    return session.cache.get(("raw-inputs",), (), make)
 
 
 MAX_KEPT = 32  # versions a page may name in X-Have (one per layer of edges)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 
 import numpy as np
 
 from ..engine import Stepper
 from ..engine.evaluate import predicted_classes
+from ..engine.features import derive
 from .cache import RenderCache
 from .charts import boundary_data, boundary_plot, line_chart, regression_view
 from .fmt import num
@@ -59,11 +61,23 @@ def _grad_series(grad_norms: list, depth: int) -> dict:
     return {f"dW[{l}]": norms[:, l - 1] for l in range(1, depth + 1)}
 
 
+@dataclass(frozen=True)
+class Inputs:
+    """Raw 2-D points (2, m) of the training and test sets, and the features derived from
+    them that the input layer sees."""
+
+    X: np.ndarray
+    X_test: np.ndarray | None
+    features: tuple[str, ...]
+
+
 def training_view(stepper: Stepper, cache: RenderCache,
-                  loss_names: tuple[str, str] = ("train", "test")) -> dict:
+                  loss_names: tuple[str, str] = ("train", "test"),
+                  inputs: Inputs | None = None) -> dict:
     """Counters, the charts (cached per parameters: stepping inside an iteration is free).
     `loss_names` name the train and test loss series (hover and tooltips) in the page's
-    language."""
+    language; `inputs` gives the raw 2-D points and the features derived from them, when the
+    input layer sees derived features (the plane is drawn over the raw points)."""
     s = stepper
     params = s.current_params()
     metrics = s.metrics
@@ -73,16 +87,21 @@ def training_view(stepper: Stepper, cache: RenderCache,
     grads = line_chart(_grad_series(metrics["grad_norms"], s.spec.depth), log=True)
     classification = s.classification
 
+    X, X_test = (inputs.X, inputs.X_test) if inputs else (s.X, s.X_test)
+
     def make_data():  # the grid, the box and the drawn data points: the same at every update
         train_labels = predicted_classes(s.Y)
         test_labels = predicted_classes(s.Y_test) if s.Y_test is not None else None
-        return boundary_data(s.X, train_labels, test_X=s.X_test, test_labels=test_labels)
+        data = boundary_data(X, train_labels, test_X=X_test, test_labels=test_labels)
+        if inputs:  # the network reads the features of each grid point
+            data["grid"] = derive(inputs.features, data["grid"])
+        return data
 
     def make_plot():
         if classification:
-            if s.spec.layers[0] != 2:
+            if X.shape[0] != 2:
                 return None
-            data = cache.get(("plot-data",), (s.X, s.Y, s.X_test, s.Y_test), make_data)
+            data = cache.get(("plot-data",), (X, s.Y, X_test, s.Y_test), make_data)
             return boundary_plot(s, params, data)
         return regression_view(s, params, s.X, s.Y, s.X_test, s.Y_test)
 
