@@ -11,17 +11,17 @@ from typing import Any
 import numpy as np
 
 from .engine import Dataset, DatasetError, NetworkSpec, Stepper, init_weights, make_dataset
+from .messages import Refusal
 from .schemas import SessionConfig
 from .views.cache import RenderCache
 from .views.network import ViewSettings
 
 
-class ConfigError(ValueError):
+class ConfigError(Refusal):
     """A config that passed the schema but cannot be built; `field` names the culprit."""
 
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
+    def __init__(self, code: str, field: str, **params: object):
+        super().__init__(code, status=422, field=field, **params)
 
 
 @dataclass
@@ -52,11 +52,10 @@ def build_stepper(config: SessionConfig) -> tuple[Stepper, Dataset | None]:
             dataset = make_dataset(config.dataset, config.layers[0], config.layers[-1],
                                    config.seed, config.samples, config.noise)
         except DatasetError as err:
-            raise ConfigError(err.field, str(err)) from None
+            raise ConfigError(err.code, err.field, **err.params) from None
         X, Y = dataset.X, dataset.Y
         if config.loss == "cross_entropy" and dataset.classes == 0:
-            raise ConfigError("loss", f"dataset {config.dataset!r} is a regression: "
-                                      "use squared_error")
+            raise ConfigError("config.regression_dataset", "loss", dataset=config.dataset)
     if config.parameters is not None:
         weights = [np.array(w, dtype=float) for w in config.parameters.W]
         biases = [np.array(b, dtype=float).reshape(-1, 1) for b in config.parameters.b]
