@@ -541,7 +541,12 @@ class Invalid(Refusal):
         ctx = dict(error.get("ctx") or {})
         inner = ctx.pop("field", None)
         kind = str(error.get("type", ""))
-        field = ".".join(p for p in (prefix, field_name(error.get("loc", ())), inner) if p)
+        loc = tuple(error.get("loc", ()))
+        if kind == "json_invalid":  # its loc ends with a character position, not a field
+            loc = loc[:1]
+        # The whole body (or query…) at fault: say so rather than name no field.
+        field = (".".join(p for p in (prefix, field_name(loc), inner) if p)
+                 or (str(loc[0]) if loc and loc[0] in _OUTER else ""))
         code = kind if kind in MESSAGES else f"pydantic.{kind}"
         if code not in MESSAGES:
             code, ctx = "pydantic.other", {"type": kind}

@@ -213,7 +213,8 @@
     var cx = data.x0 + (best[0] - 1) / Math.max(data.n - 1, 1) * data.xw;
     cursor.setAttribute("x1", cx); cursor.setAttribute("x2", cx);
     cursor.setAttribute("visibility", "visible");
-    var text = "iteration " + best[0];
+    var holder = svg.closest("[data-tip]");  // the page's words: "iteration {n}", "第 {n} 次迭代"
+    var text = holder ? holder.dataset.tip.replace("{n}", best[0]) : String(best[0]);
     data.names.forEach(function (name, k) {
       if (best[k + 1] !== null) text += " \u00b7 " + name + " " + fmt(best[k + 1]);
     });

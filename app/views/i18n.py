@@ -182,6 +182,7 @@ TEXT: dict[str, dict[str, str]] = {
     "hidden_maps": {"en": "Hidden units over the input plane", "zh": "隐藏单元在输入平面上的输出"},
     "grad_norms": {"en": "Gradient size ‖dW[l]‖ per layer (log scale)",
                    "zh": "各层梯度大小 ‖dW[l]‖(对数刻度)"},
+    "chart_tip": {"en": "iteration {n}", "zh": "第 {n} 次迭代"},  # a chart's hover, in app.js
     "no_history": {"en": "Train a few iterations to see the curves.",
                    "zh": "先训练几次迭代,再看曲线。"},
     "symmetry": {"en": "Symmetry: the {n} units of layer {l} have identical weights and biases "
