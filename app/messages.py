@@ -338,8 +338,8 @@ MESSAGES |= {
         "zh": "position.step:对这个网络应在 0 到 {steps} 之间(每次迭代的微步数),实际为 {step}",
     },
     "import.step_refused": {
-        "en": "position.step: {reason}",
-        "zh": "position.step:{reason}",
+        "en": "position.step: cannot go there: {reason}",
+        "zh": "position.step:无法走到这一步:{reason}",
     },
     "import.evicted": {
         "en": "the new session was evicted at once: retry",
