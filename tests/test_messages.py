@@ -284,7 +284,8 @@ def test_tools(client):
     assert "over the limit of 2 s" in refused(client.post(f"{API}/{sid}/gradcheck"), 422,
                                               "gradcheck.too_costly", "batch_size")
     text = alert(zh_page(client).post(f"/ui/{sid}/gradcheck"))
-    assert chinese(text).startswith("梯度检验:此处代价太高:对 7,888 个参数中的每一个在 200 个样本上")
+    assert chinese(text).startswith("梯度检验:此处代价太高:对 7,888 个参数中的每一个"
+                                    "在 200 个样本上")
     client.cookies.clear()
     sid = client.post(API, json={**DIVERGING, "layers": [1, 16, 16, 1]}).json()["id"]
     client.post(f"{API}/{sid}/train", json={"iterations": 200})
@@ -308,7 +309,8 @@ def test_tools(client):
     assert chinese(alert(page.post("/ui/import", data=fields, files=bad_csv))) == (
         "第 2 行,第 2 列(x2):'abc' 不是数字")
     assert chinese(alert(page.post("/ui/import", data=fields, files=short_csv))) == (
-        "第 1 行(表头):有 2 列,但各层大小需要 3 列:n[0] = 2 个输入,然后 n[L] = 1 个目标值(最后 1 列)")
+        "第 1 行(表头):有 2 列,但各层大小需要 3 列:n[0] = 2 个输入,"
+        "然后 n[L] = 1 个目标值(最后 1 列)")
     assert chinese(alert(page.post("/ui/import", data=fields, files={
         "file": ("a.json", b"{not json", "application/json")}))) == (
         "file:不是有效的 JSON(第 1 行,第 2 列)")
@@ -328,7 +330,8 @@ def test_the_request_itself(tmp_path):
         assert refused(r, 413, "body_too_large") == (
             "request body too large: at most 1024 bytes (BACKPROP_MAX_BODY_BYTES = 1024)")
         assert r.json()["limit"] == 1024
-        r = client.post("/ui/new", content=b"layers=" + b"2" * 2000, cookies={"bs_lang": "zh"},
+        client.cookies.set("bs_lang", "zh")  # the page's own requests carry its language
+        r = client.post("/ui/new", content=b"layers=" + b"2" * 2000,
                         headers={"content-type": "application/x-www-form-urlencoded"})
         assert chinese(refused(r, 413, "body_too_large")) == (
             "请求体太大:最多 1024 字节(BACKPROP_MAX_BODY_BYTES = 1024)")
@@ -339,7 +342,7 @@ def test_the_request_itself(tmp_path):
             "no such page or API route")
         r = client.get("/api/sessions/x", headers={"accept-language": "zh-CN"})  # API: English
         assert refused(r, 429, "rate_limited").startswith("rate limit: at most 4 requests")
-        r = client.post("/ui/new", cookies={"bs_lang": "zh"})
+        r = client.post("/ui/new")
         assert chinese(refused(r, 429, "rate_limited")).startswith(
             "请求过于频繁:每个客户端每分钟最多 4 个请求")
         assert r.json()["retry_after"] == int(r.headers["retry-after"]) >= 1
