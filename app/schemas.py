@@ -46,7 +46,24 @@ class ParametersIn(Strict):
     b: list[list[Number]]
 
 
+# The worked example: XOR's four points and given starting weights (a 2-2-1 network).
+XOR_DATA = {"X": [[0, 0], [0, 1], [1, 0], [1, 1]], "Y": [[0], [1], [1], [0]]}
+GIVEN_PARAMETERS = {"W": [[[0.15, 0.2], [0.25, 0.3]], [[0.4, 0.45]]], "b": [[0.35, 0.35], [0.6]]}
+
+
 class SessionConfig(Strict):
+    # Examples for /docs "Try it out": each one a request that succeeds (tests/
+    # test_openapi_examples.py sends them).
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"layers": [2, 2, 1], "activations": ["tanh", "sigmoid"],
+         "loss": "binary_cross_entropy", "learning_rate": 0.5, "dataset": "xor", "seed": 0},
+        {"layers": [2, 2, 1], "activations": ["sigmoid", "sigmoid"], "loss": "squared_error",
+         "learning_rate": 0.5, "dataset": None, "data": XOR_DATA,
+         "parameters": GIVEN_PARAMETERS},
+        {"layers": [2, 8, 3], "activations": ["relu", "softmax"], "loss": "cross_entropy",
+         "dataset": "spiral", "samples": 150, "batch_size": 32, "test_ratio": 0.2, "seed": 1},
+    ]})
+
     layers: list[int] = Field(
         [2, 2, 1], min_length=2, max_length=MAX_HIDDEN_LAYERS + 2,
         description="sizes n[0]..n[L]: input 1–64, 0–6 hidden layers of 1–32, output 1–16")
@@ -135,12 +152,18 @@ class SessionConfig(Strict):
 
 
 class TrainRequest(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"iterations": 100}]})
+
     iterations: int = Field(ge=1, le=100_000, description="whole iterations to run")
 
 
 class GotoRequest(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"iteration": 0}]})
+
     iteration: int = Field(ge=0, description="the state after this many updates (0: the start)")
 
 
 class LearningRateRequest(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"learning_rate": 0.1}]})
+
     learning_rate: float = Field(gt=0, le=100)

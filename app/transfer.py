@@ -19,11 +19,18 @@ from collections.abc import Mapping, Sequence
 from typing import Literal
 
 import numpy as np
-from pydantic import Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
 from .engine import LOSSES, NetworkSpec, Stepper
 from .messages import Invalid, Refusal
-from .schemas import MAX_ABS_VALUE, MAX_EXAMPLES, SessionConfig, Strict
+from .schemas import (
+    GIVEN_PARAMETERS,
+    MAX_ABS_VALUE,
+    MAX_EXAMPLES,
+    XOR_DATA,
+    SessionConfig,
+    Strict,
+)
 from .sessions import split
 
 FORMAT = "backprop-stepper/1"
@@ -47,6 +54,15 @@ class Position(Strict):
 
 class ExportDocument(Strict):
     """What GET /api/sessions/{id}/export writes and POST /api/sessions/import reads."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "format": FORMAT,
+        "config": {"layers": [2, 2, 1], "activations": ["sigmoid", "sigmoid"],
+                   "loss": "squared_error", "learning_rate": 0.5, "dataset": None,
+                   "data": XOR_DATA, "parameters": GIVEN_PARAMETERS},
+        "position": {"iteration": 0, "step": 5},
+        "learning_rate": 0.5,
+    }]})
 
     format: Literal["backprop-stepper/1"]
     config: SessionConfig

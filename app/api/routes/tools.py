@@ -165,16 +165,19 @@ async def import_csv(
     store: StoreDep, settings: SettingsDep,
     file: Annotated[UploadFile, File(description="CSV: a header row, one example per row, the "
                                                  "last layers[-1] columns the targets")],
-    layers: Annotated[str, Form(max_length=200, description="e.g. 2,3,1")],
-    activations: Annotated[str, Form(max_length=400, description="e.g. tanh,sigmoid")],
-    loss: Annotated[str, Form(max_length=40)],
-    learning_rate: Annotated[str | None, Form(max_length=40)] = None,
-    weight_decay: Annotated[str | None, Form(max_length=40)] = None,
-    init: Annotated[str | None, Form(max_length=40)] = None,
-    init_scale: Annotated[str | None, Form(max_length=40)] = None,
-    seed: Annotated[str | None, Form(max_length=40)] = None,
-    batch_size: Annotated[str | None, Form(max_length=40)] = None,
-    test_ratio: Annotated[str | None, Form(max_length=40)] = None,
+    layers: Annotated[str, Form(max_length=200, description="e.g. 2,3,1",
+                                examples=["2,3,1"])],
+    activations: Annotated[str, Form(max_length=400, description="e.g. tanh,sigmoid",
+                                     examples=["tanh,sigmoid"])],
+    loss: Annotated[str, Form(max_length=40, examples=["binary_cross_entropy"])],
+    learning_rate: Annotated[str | None, Form(max_length=40, examples=["0.5"])] = None,
+    # Every field has an example: /docs would otherwise send the word "string" in it.
+    weight_decay: Annotated[str | None, Form(max_length=40, examples=["0"])] = None,
+    init: Annotated[str | None, Form(max_length=40, examples=["xavier"])] = None,
+    init_scale: Annotated[str | None, Form(max_length=40, examples=["0.01"])] = None,
+    seed: Annotated[str | None, Form(max_length=40, examples=["0"])] = None,
+    batch_size: Annotated[str | None, Form(max_length=40, examples=["2"])] = None,
+    test_ratio: Annotated[str | None, Form(max_length=40, examples=["0"])] = None,
 ) -> Response:
     """A session over the examples of a CSV file (multipart: `file` and the network's fields).
     Bad input is a 422 whose `message` names the row and column, or the limit (1 MB, 2,000
