@@ -167,3 +167,13 @@ class LearningRateRequest(Strict):
     model_config = ConfigDict(json_schema_extra={"examples": [{"learning_rate": 0.1}]})
 
     learning_rate: float = Field(gt=0, le=100)
+
+
+class RefusalOut(BaseModel):
+    """Every 4xx of the API: a stable code, English text, the field at fault (codes and texts:
+    app/messages.py). A validation error adds `errors` (one per failure: field, error, message)
+    and pydantic's `detail`; a divergence the last finite `state`."""
+
+    error: str = Field(description="stable code, e.g. session_not_found, validation, diverged")
+    message: str = Field(description="what was refused, naming the field and the limit")
+    field: str | None = Field(None, description="the input at fault, where there is one")

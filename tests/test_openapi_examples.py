@@ -67,6 +67,21 @@ def test_every_operations_example_succeeds(client):
     assert sent == 17  # 15 operations; POST /api/sessions has three examples
 
 
+def test_every_refusal_in_the_schema_has_the_one_shape(client):
+    """Each 4xx an operation documents is {"error", "message", "field"?} (RefusalOut), not
+    FastAPI's default {"detail"}."""
+    spec = client.get("/openapi.json").json()
+    refusals = [(path, status, answer) for path, ops in spec["paths"].items()
+                for op in ops.values() for status, answer in op["responses"].items()
+                if status.startswith("4")]
+    assert len(refusals) >= 30
+    for path, status, answer in refusals:
+        schema = answer["content"]["application/json"]["schema"]
+        assert schema == {"$ref": "#/components/schemas/RefusalOut"}, (path, status)
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+    assert set(spec["components"]["schemas"]["RefusalOut"]["required"]) == {"error", "message"}
+
+
 def test_the_examples_build_what_they_say(client):
     """The worked example (given weights on XOR) imports at its step with its numbers."""
     spec = client.get("/openapi.json").json()

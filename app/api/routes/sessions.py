@@ -11,7 +11,13 @@ from fastapi.responses import Response
 
 from ...actions import perform
 from ...messages import Refusal
-from ...schemas import GotoRequest, LearningRateRequest, SessionConfig, TrainRequest
+from ...schemas import (
+    GotoRequest,
+    LearningRateRequest,
+    RefusalOut,
+    SessionConfig,
+    TrainRequest,
+)
 from ...sessions import Session, session_state
 from ...store import WouldBlock
 from ..deps import SettingsDep, StoreDep
@@ -21,13 +27,14 @@ from ..json import FastJSONResponse
 router = APIRouter(prefix="/api/sessions", tags=["sessions"])
 
 ERRORS = {
-    404: {"description": "No such session (unknown id, deleted or expired): "
-                         "`{\"error\": \"session_not_found\", \"message\"}`"},
-    409: {"description": "The move does not fit the current step (e.g. backward before "
-                         "forward): `error` names the rule (e.g. `backward_needs_forward`)"},
-    422: {"description": "Invalid input (`error`: `validation`, with `field` and `errors`), or "
-                         "a step that diverged (`error`: `diverged`, with the last finite "
-                         "`state`)"},
+    404: {"model": RefusalOut, "description": "No such session (unknown id, deleted or "
+                                              "expired): `session_not_found`"},
+    409: {"model": RefusalOut, "description": "The move does not fit the current step (e.g. "
+                                              "backward before forward): `error` names the "
+                                              "rule (e.g. `backward_needs_forward`)"},
+    422: {"model": RefusalOut, "description": "Invalid input (`validation`, with `field` and "
+                                              "`errors`), or a step that diverged "
+                                              "(`diverged`, with the last finite `state`)"},
 }
 
 

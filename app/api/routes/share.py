@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from ...messages import Refusal
+from ...schemas import RefusalOut
 from ...sessions import session_state
 from ...store import SNAPSHOT_ID
 from ..deps import StoreDep
@@ -89,7 +90,8 @@ def open_shared(request: Request, snapshot_id: str, store: StoreDep,
     return response
 
 
-ERRORS = {404: {"description": "No such session or snapshot"}}
+ERRORS = {404: {"model": RefusalOut, "description": "No such session or snapshot"},
+          422: {"model": RefusalOut, "description": "An id that is not a string of the path"}}
 
 
 @router.post("/api/sessions/{session_id}/snapshots", status_code=201, tags=["snapshots"],

@@ -15,7 +15,7 @@ from starlette.datastructures import UploadFile as FormFile
 from ...actions import perform
 from ...engine import NetworkSpec, build_plan
 from ...messages import Refusal
-from ...schemas import SessionConfig
+from ...schemas import RefusalOut, SessionConfig
 from ...sessions import Session, session_state
 from ...transfer import (
     MAX_CSV_BYTES,
@@ -38,9 +38,11 @@ from .pages import LANG_COOKIE, _cookie_age, _expired, _lang, _set_cookies
 router = APIRouter()
 LangCookie = Annotated[str | None, Cookie(alias=LANG_COOKIE)]
 ERRORS = {
-    404: {"description": "No such session (unknown id, deleted or expired)"},
-    422: {"description": "Invalid input, or a request over a limit: `error` is its code, "
-                         "`message` says which, `field` names it"},
+    404: {"model": RefusalOut, "description": "No such session (unknown id, deleted or "
+                                              "expired): `session_not_found`"},
+    422: {"model": RefusalOut, "description": "Invalid input, or a request over a limit: "
+                                              "`error` is its code, `message` says which, "
+                                              "`field` names it"},
 }
 
 
@@ -50,8 +52,9 @@ def _missing(session_id: str) -> Refusal:
 
 # -- gradient check ----------------------------------------------------------------------------
 @router.post("/api/sessions/{session_id}/gradcheck", tags=["tools"], responses={
-    **ERRORS, 409: {"description": "The loss or a gradient is not finite here (a network that "
-                                   "blew up): nothing to compare"}})
+    **ERRORS, 409: {"model": RefusalOut, "description": "The loss or a gradient is not finite "
+                                                        "here (a network that blew up): "
+                                                        "nothing to compare"}})
 def gradcheck_api(session_id: str, store: StoreDep) -> Response:
     """Backprop's gradients against central differences (J(θ+h) − J(θ−h)) / 2h, for the current
     iteration's parameters (before its update) on its batch: per parameter its shape, both
