@@ -97,6 +97,17 @@ def test_every_code_is_used_by_the_app():
     assert unused == []
 
 
+def test_every_code_the_app_raises_has_a_message():
+    """The other way round: each code in a raise (the engine's included) is in the catalog, so
+    no refusal turns into a 500 for want of its text."""
+    source = "\n".join(p.read_text() for p in APP.rglob("*.py"))
+    raised = set(re.findall(r"(?:Refusal|StepOrderError|TransferError|ConfigError|"
+                            r"ActionLimitError|custom_error|Phrase)\(\s*\"([\w.]+)\"", source))
+    raised |= set(re.findall(r"\"(dataset\.\w+)\"", source))
+    assert len(raised) >= 50
+    assert sorted(raised - set(MESSAGES)) == []
+
+
 def test_plurals_whole_floats_and_phrases():
     assert render("csv.row_width", "en", {"row": 3, "width": 1, "header_row": 1,
                                           "header_width": 3}).startswith("row 3: 1 column, ")
