@@ -21,6 +21,9 @@ def api(client):
     def no_server_error(response) -> None:
         seen.append((str(response.request.url), response.status_code))
         assert response.status_code < 500, f"{response.request.url} gave {response.status_code}"
+        if response.status_code >= 400:  # every refusal in the one shape
+            response.read()
+            message(response.json())
 
     client.event_hooks = {"request": [], "response": [no_server_error]}
     client.seen = seen
