@@ -550,13 +550,17 @@ class Invalid(Refusal):
         code = kind if kind in MESSAGES else f"pydantic.{kind}"
         if code not in MESSAGES:
             code, ctx = "pydantic.other", {"type": kind}
-        return {"field": field.replace(".[", "["), "error": code, "ctx": ctx}
+        return {"field": field.replace(".[", "["), "error": code, "ctx": ctx, "type": kind,
+                "msg": str(error.get("msg", ""))}
 
     def _text(self, item: dict, lang: str) -> str:
         ctx = item["ctx"]
         if lang != "en" and "expected" in ctx:  # "'a', 'b' or 'c'": no English "or"
             ctx = {**ctx, "expected": str(ctx["expected"]).replace(" or ", ", ")}
-        text = render(item["error"], lang, ctx)
+        try:
+            text = render(item["error"], lang, ctx)
+        except (KeyError, IndexError, ValueError):  # a pydantic whose ctx differs: never a 500
+            text = item["msg"] if lang == "en" else render("pydantic.other", lang, item)
         return f"{item['field']}: {text}" if item["field"] else text
 
     def text(self, lang: str = "en") -> str:

@@ -172,6 +172,15 @@ def test_pydantic_english_is_the_catalog_english():
     assert by_field["choice"] == "choice: 应为 'x', 'y', 'z' 之一"  # no English "or"
 
 
+def test_an_error_whose_parameters_differ_still_says_something():
+    """A pydantic error whose ctx lacks what the catalog's text needs is said with pydantic's
+    own English, and as "invalid input" in Chinese: a refusal never becomes a 500."""
+    refusal = Invalid([{"type": "greater_than", "loc": ("body", "x"), "msg": "Input is small",
+                        "ctx": {"bound": 1}}])
+    assert refusal.text("en") == "x: Input is small"
+    assert refusal.text("zh") == "x: 此处的输入无效(greater_than)"
+
+
 # -- through HTTP: the API's code and English, the page's Chinese -------------------------------
 
 DIVERGING = {"layers": [1, 8, 8, 1], "activations": ["relu", "relu", "linear"],
