@@ -62,3 +62,24 @@ def test_the_loss_charts_hover_is_chinese(zh_page):
     assert re.fullmatch(r"第 \d+ 次迭代 · 训练集 [0-9.e−]+", text), text
     assert not ENGLISH.search(text)
     pg.screenshot(path="/tmp/zh-chart-tip.png")
+
+
+def test_a_field_out_of_its_range_is_said_in_the_pages_language(browser, server):
+    """The browser speaks English here; the page is Chinese: the flash line uses the page's
+    words for a number out of its limits, not the browser's."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    pg = context.new_page()
+    pg.goto(f"{server}/?lang=zh")
+    pg.fill("#example-input", "99")
+    pg.locator("#example-input").dispatch_event("change")
+    pg.wait_for_selector("#flash:not([hidden])")
+    assert pg.inner_text("#flash .flash-text") == "样本: 应在 1 到 4 之间"
+    pg.fill("#train-custom", "1.5")
+    pg.click("button[data-train-custom]")
+    assert pg.inner_text("#flash .flash-text") == "次迭代: 应为整数"
+    pg.fill("#train-custom", "0")
+    pg.click("button[data-train-custom]")
+    assert pg.inner_text("#flash .flash-text") == "次迭代: 应在 1 到 100000 之间"
+    assert not ENGLISH.search(pg.inner_text("#flash .flash-text"))
+    pg.screenshot(path="/tmp/zh-field-range.png")
+    context.close()
