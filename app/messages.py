@@ -524,20 +524,18 @@ def field_name(loc: Iterable) -> str:
 
 class Invalid(Refusal):
     """Input that fails validation (pydantic's errors, in order): each error says its field,
-    its code (`config.*` or `pydantic.<type>`) and its text in either language.
+    its code (`config.*` or `pydantic.<type>`) and its text in either language."""
 
-    `prefix` is the field the validated data came from (e.g. "config" in an import)."""
-
-    def __init__(self, errors: Iterable[Mapping], prefix: str = "", status: int = 422):
-        self.items = [self._item(e, prefix) for e in errors]
+    def __init__(self, errors: Iterable[Mapping], status: int = 422):
+        errors = list(errors)
+        self.items = [self._item(e) for e in errors]
         first = next((item["field"] for item in self.items if item["field"]), None)
-        super().__init__("validation", status=status, field=first or prefix or None,
-                         details="")
+        super().__init__("validation", status=status, field=first, details="")
         self.raw = [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")),
                      "type": e.get("type")} for e in errors]
 
     @staticmethod
-    def _item(error: Mapping, prefix: str) -> dict:
+    def _item(error: Mapping) -> dict:
         ctx = dict(error.get("ctx") or {})
         inner = ctx.pop("field", None)
         kind = str(error.get("type", ""))
@@ -545,7 +543,7 @@ class Invalid(Refusal):
         if kind == "json_invalid":  # its loc ends with a character position, not a field
             loc = loc[:1]
         # The whole body (or query…) at fault: say so rather than name no field.
-        field = (".".join(p for p in (prefix, field_name(loc), inner) if p)
+        field = (".".join(p for p in (field_name(loc), inner) if p)
                  or (str(loc[0]) if loc and loc[0] in _OUTER else ""))
         code = kind if kind in MESSAGES else f"pydantic.{kind}"
         if code not in MESSAGES:
