@@ -119,6 +119,9 @@ def test_plurals_whole_floats_and_phrases():
     assert refusal.text("en").startswith("loss diverged after 12 iterations: step Z2 of "
                                          "iteration 13 is not finite")
     assert refusal.text("zh").startswith("损失发散(已完成 12 次迭代):第 13 次迭代的步骤 Z2")
+    nested = Refusal("import.step_refused", field="position", reason=refusal)
+    assert nested.text("en").startswith("position.step: cannot go there: loss diverged after 12 ")
+    assert nested.text("zh").startswith("position.step:无法走到这一步:损失发散(已完成 12 次迭代)")
     with pytest.raises(KeyError):
         Refusal("no_such_code")
 
