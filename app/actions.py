@@ -6,18 +6,29 @@ import time
 from collections.abc import Callable
 
 from .engine import Diverged, StepOrderError, Stepper
+from .messages import Phrase, Refusal
 from .sessions import Session
 from .settings import Settings
 
-__all__ = ["ACTIONS", "ActionLimitError", "Diverged", "StepOrderError", "perform"]
+__all__ = ["ACTIONS", "ActionLimitError", "Diverged", "StepOrderError", "perform", "refusal"]
 
 
-class ActionLimitError(ValueError):
+class ActionLimitError(Refusal):
     """A request over a configured limit; `field` names the culprit."""
 
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
+    def __init__(self, code: str, field: str, **params: object):
+        super().__init__(code, status=422, field=field, **params)
+
+
+def refusal(err: StepOrderError | Diverged) -> Refusal:
+    """The one map from the engine's errors to refusals: a move out of order is a 409, a step
+    that is not finite a 422 that blames the learning rate."""
+    if isinstance(err, StepOrderError):
+        return Refusal(err.code, status=409, **err.params)
+    trained = (Phrase("diverged_after", completed=err.completed) if err.completed
+               else Phrase("diverged_at_once"))
+    return Refusal("diverged", status=422, field="learning_rate", step=err.step_id,
+                   iteration=err.iteration + 1, trained=trained)
 
 
 ACTIONS: dict[str, Callable[[Stepper], object]] = {
@@ -34,7 +45,7 @@ ACTIONS: dict[str, Callable[[Stepper], object]] = {
 def seek(stepper: Stepper, index: int) -> None:
     """Move within the current iteration to the point where `index` steps are done."""
     if not 0 <= index <= stepper.steps_per_iteration:
-        raise ActionLimitError("index", f"index: between 0 and {stepper.steps_per_iteration}")
+        raise ActionLimitError("index_out_of_range", "index", high=stepper.steps_per_iteration)
     while stepper.c > index:
         stepper.prev()
     while stepper.c < index:
@@ -42,17 +53,23 @@ def seek(stepper: Stepper, index: int) -> None:
 
 
 def perform(session: Session, action: str, settings: Settings, **args: float) -> None:
-    """Run one move on a checked-out session. Raises StepOrderError, Diverged or
-    ActionLimitError; on any error the stepper is left at its last consistent, finite state.
-    """
-    stepper = session.stepper
+    """Run one move on a checked-out session. Raises a Refusal (a move out of order, a step
+    that diverged, a request over a limit); the stepper is then left at its last consistent,
+    finite state."""
+    try:
+        _perform(session.stepper, action, settings, **args)
+    except (StepOrderError, Diverged) as err:
+        raise refusal(err) from None
+
+
+def _perform(stepper: Stepper, action: str, settings: Settings, **args: float) -> None:
     if action in ACTIONS:
         ACTIONS[action](stepper)
     elif action == "train":
         iterations = int(args["iterations"])
         if iterations > settings.max_train_iterations:
-            raise ActionLimitError("iterations", "iterations: at most "
-                                   f"{settings.max_train_iterations} per request")
+            raise ActionLimitError("too_many_iterations", "iterations",
+                                   limit=settings.max_train_iterations)
         deadline = time.monotonic() + settings.request_time_budget
         stepper.train(iterations, lambda: time.monotonic() > deadline)
     elif action == "goto":

@@ -7,44 +7,36 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .api.json import FastJSONResponse
 from .api.routes import graph, history, pages, presets, quiz, sessions, share, tools
-from .messages import Refusal
-from .security import BodyTooLarge, SecurityMiddleware, body_limit_content
+from .messages import Invalid, Refusal, answer_lang
+from .security import BodyTooLarge, SecurityMiddleware, body_too_large
 from .settings import Settings, get_settings
 from .store import Store, StoreBusy, make_store
 from .views.i18n import choices
 from .views.page import partial_renderer
 
 
-def _field(loc: tuple) -> str:
-    # ('body', 'layers', 0) -> 'layers[0]'
-    parts = [p for p in loc if p not in ("body", "query", "path")]
-    out = ""
-    for p in parts:
-        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
-    return out or "body"
+def refused(request: Request, refusal: Refusal) -> Response:
+    """Every refusal's answer: `{"error": code, "message": text, "field"?: field, …}`, the
+    text in English for the API and in the page's language for the page's own requests."""
+    return FastJSONResponse(refusal.body(answer_lang(request)), status_code=refusal.status,
+                            headers=refusal.headers or None)
 
 
-async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-    errors = exc.errors()
-    messages = []
-    for e in errors:
-        msg = str(e.get("msg", "")).removeprefix("Value error, ")
-        field = _field(tuple(e.get("loc", ())))
-        # Model-level checks already start with the field they blame ("layers[1]: ...").
-        messages.append(msg if field == "body" else f"{field}: {msg}")
-    detail = [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg")), "type": e.get("type")}
-              for e in errors]
-    return JSONResponse({"detail": detail, "message": "; ".join(messages)}, status_code=422)
+async def _refusal(request: Request, exc: Refusal) -> Response:
+    return refused(request, exc)
+
+
+async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+    return refused(request, Invalid(exc.errors()))
 
 
 # FastAPI's own 400 for a body it cannot decode (e.g. bytes that are not UTF-8). A JSON body
@@ -53,26 +45,26 @@ _UNREADABLE_BODY = "There was an error parsing the body"
 
 
 async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
-    if exc.status_code == 400 and exc.detail == _UNREADABLE_BODY:
-        message = "body: not readable as JSON (is it UTF-8?)"
-        return FastJSONResponse({"detail": [{"loc": ["body"], "msg": message,
-                                             "type": "json_invalid"}], "message": message},
-                                status_code=422)
-    return await http_exception_handler(request, exc)
+    status, path = exc.status_code, request.url.path
+    if status == 400 and exc.detail == _UNREADABLE_BODY:
+        refusal = Refusal("body_unreadable", status=422, field="body")
+    elif status == 404:
+        refusal = Refusal("not_found", status=404)
+    elif status == 405:
+        refusal = Refusal("method_not_allowed", status=405, headers=exc.headers,
+                          method=request.method, path=path)
+    else:
+        refusal = Refusal("http_error", status=status, headers=exc.headers, status_code=status)
+    return refused(request, refusal)
 
 
-async def _body_too_large(request: Request, exc: BodyTooLarge) -> JSONResponse:
-    return FastJSONResponse(body_limit_content(exc.limit), status_code=413)
+async def _body_too_large(request: Request, exc: BodyTooLarge) -> Response:
+    return refused(request, body_too_large(exc.limit))
 
 
-async def _store_busy(request: Request, exc: StoreBusy) -> JSONResponse:
-    message = f"the session is busy with another request: {exc}"
-    return FastJSONResponse({"detail": message, "message": message}, status_code=503,
-                            headers={"Retry-After": "1"})
-
-
-async def _refusal(request: Request, exc: Refusal) -> JSONResponse:
-    return FastJSONResponse(exc.body(), status_code=exc.status, headers=exc.headers or None)
+async def _store_busy(request: Request, exc: StoreBusy) -> Response:
+    return refused(request, Refusal("store_busy", status=503, headers={"Retry-After": "1"},
+                                    retry=1))
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:

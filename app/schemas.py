@@ -1,4 +1,6 @@
-"""Request and response models of the JSON API. Every limit here is named in its error message."""
+"""Request and response models of the JSON API. Every limit here is named in its error message;
+the model's own checks fail with a code of app/messages.py (the error's `type`) and its
+parameters (`ctx`, with `field`: the part of the model at fault)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from .engine import ACTIVATIONS, DATASETS, INITIALIZERS, LOSSES
 from .engine.features import FEATURES
 from .engine.features import RAW as RAW_FEATURES
+from .messages import custom_error
 
 MAX_INPUTS, MAX_HIDDEN_UNITS, MAX_OUTPUTS, MAX_HIDDEN_LAYERS = 64, 32, 16, 6
 MAX_EXAMPLES = 2000
@@ -47,7 +50,24 @@ class ParametersIn(Strict):
     b: list[list[Number]]
 
 
+# The worked example: XOR's four points and given starting weights (a 2-2-1 network).
+XOR_DATA = {"X": [[0, 0], [0, 1], [1, 0], [1, 1]], "Y": [[0], [1], [1], [0]]}
+GIVEN_PARAMETERS = {"W": [[[0.15, 0.2], [0.25, 0.3]], [[0.4, 0.45]]], "b": [[0.35, 0.35], [0.6]]}
+
+
 class SessionConfig(Strict):
+    # Examples for /docs "Try it out": each one a request that succeeds (tests/
+    # test_openapi_examples.py sends them).
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"layers": [2, 2, 1], "activations": ["tanh", "sigmoid"],
+         "loss": "binary_cross_entropy", "learning_rate": 0.5, "dataset": "xor", "seed": 0},
+        {"layers": [2, 2, 1], "activations": ["sigmoid", "sigmoid"], "loss": "squared_error",
+         "learning_rate": 0.5, "dataset": None, "data": XOR_DATA,
+         "parameters": GIVEN_PARAMETERS},
+        {"layers": [2, 8, 3], "activations": ["relu", "softmax"], "loss": "cross_entropy",
+         "dataset": "spiral", "samples": 150, "batch_size": 32, "test_ratio": 0.2, "seed": 1},
+    ]})
+
     layers: list[int] = Field(
         [2, 2, 1], min_length=2, max_length=MAX_HIDDEN_LAYERS + 2,
         description="sizes n[0]..n[L]: input 1–64, 0–6 hidden layers of 1–32, output 1–16")
@@ -107,31 +127,30 @@ class SessionConfig(Strict):
         for i, (size, (kind, low, high)) in enumerate(zip(n, limits + [("output", 1, MAX_OUTPUTS)],
                                                           strict=True)):
             if not low <= size <= high:
-                raise ValueError(f"layers[{i}]: the {kind} layer has {low} to {high} units, "
-                                 f"got {size}")
+                raise custom_error(f"config.{kind}_layer_size", f"layers[{i}]", low=low,
+                                   high=high, size=size)
         if len(self.activations) != depth:
-            raise ValueError(f"activations: give one per non-input layer ({depth}), "
-                             f"got {len(self.activations)}")
+            raise custom_error("config.activation_count", "activations", depth=depth,
+                               count=len(self.activations))
         if "softmax" in self.activations[:-1]:
-            raise ValueError("activations: softmax is allowed on the output layer only")
+            raise custom_error("config.softmax_not_last", "activations")
         if self.activations[-1] == "softmax" and n[-1] < 2:
-            raise ValueError("activations: a softmax output needs at least 2 units in layers[-1]")
+            raise custom_error("config.softmax_units", "activations")
         needed = LOSSES[self.loss].requires
         if needed and self.activations[-1] not in needed:
-            raise ValueError(f"loss: {self.loss} needs a {'/'.join(sorted(needed))} output "
-                             f"activation, got {self.activations[-1]}")
+            raise custom_error("config.loss_activation", "loss", loss=self.loss,
+                               needed="/".join(sorted(needed)), got=self.activations[-1])
         if len(set(self.features)) != len(self.features):
-            raise ValueError("features: each feature at most once")
+            raise custom_error("config.duplicate_feature", "features")
         if self.derives and self.data is None and self.dataset in ("sine", "random"):
-            raise ValueError(f"features: derived features need 2-D points; dataset "
-                             f"{self.dataset!r} is not 2-D")
+            raise custom_error("config.features_need_2d", "features", dataset=self.dataset)
         if self.data is not None:
             if "dataset" in self.model_fields_set and self.dataset is not None:
-                raise ValueError("dataset: give either dataset or data, not both")
+                raise custom_error("config.data_and_dataset", "dataset")
             self.dataset = None
             self._check_data(self.data)
         elif self.dataset is None:
-            raise ValueError("dataset: give a dataset name or data")
+            raise custom_error("config.no_data", "dataset")
         if self.parameters is not None:
             self._check_parameters(self.parameters)
         return self
@@ -144,45 +163,62 @@ class SessionConfig(Strict):
     def _check_data(self, data: DataIn) -> None:
         n0, nl = 2 if self.derives else self.layers[0], self.layers[-1]
         if len(data.X) != len(data.Y):
-            raise ValueError(f"data: X has {len(data.X)} rows but Y has {len(data.Y)}: "
-                             "one row per example in both")
+            raise custom_error("config.row_counts", "data", x_rows=len(data.X),
+                               y_rows=len(data.Y))
         for name, rows, width in (("X", data.X, n0), ("Y", data.Y, nl)):
             for i, row in enumerate(rows):
                 if len(row) != width:
-                    raise ValueError(f"data.{name}[{i}]: expected {width} values "
-                                     f"(layers[{0 if name == 'X' else -1}]), got {len(row)}")
+                    raise custom_error("config.row_width", f"data.{name}[{i}]", width=width,
+                                       layer=f"layers[{0 if name == 'X' else -1}]",
+                                       count=len(row))
         if self.loss in ("binary_cross_entropy", "cross_entropy"):
             for i, row in enumerate(data.Y):
                 if any(not 0 <= v <= 1 for v in row):
-                    raise ValueError(f"data.Y[{i}]: {self.loss} targets must lie in [0, 1]")
+                    raise custom_error("config.targets_in_unit", f"data.Y[{i}]", loss=self.loss)
         if self.loss == "cross_entropy":
             for i, row in enumerate(data.Y):
                 if abs(sum(row) - 1) > 1e-6:
-                    raise ValueError(f"data.Y[{i}]: cross_entropy targets must sum to 1 "
-                                     "(one-hot or probabilities)")
+                    raise custom_error("config.targets_sum", f"data.Y[{i}]")
 
     def _check_parameters(self, params: ParametersIn) -> None:
         depth = len(self.layers) - 1
         if len(params.W) != depth or len(params.b) != depth:
-            raise ValueError(f"parameters: give {depth} matrices W and {depth} vectors b "
-                             f"(got {len(params.W)} and {len(params.b)})")
+            raise custom_error("config.parameter_count", "parameters", depth=depth,
+                               w_count=len(params.W), b_count=len(params.b))
         for l in range(1, depth + 1):
             rows, cols = self.layers[l], self.layers[l - 1]
             w = params.W[l - 1]
             if len(w) != rows or any(len(r) != cols for r in w):
-                raise ValueError(f"parameters.W[{l - 1}]: W[{l}] must be {rows}×{cols} "
-                                 "(n[l] rows, n[l-1] columns)")
+                raise custom_error("config.weight_shape", f"parameters.W[{l - 1}]", layer=l,
+                                   rows=rows, cols=cols)
             if len(params.b[l - 1]) != rows:
-                raise ValueError(f"parameters.b[{l - 1}]: b[{l}] must have {rows} entries")
+                raise custom_error("config.bias_length", f"parameters.b[{l - 1}]", layer=l,
+                                   rows=rows)
 
 
 class TrainRequest(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"iterations": 100}]})
+
     iterations: int = Field(ge=1, le=100_000, description="whole iterations to run")
 
 
 class GotoRequest(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"iteration": 0}]})
+
     iteration: int = Field(ge=0, description="the state after this many updates (0: the start)")
 
 
 class LearningRateRequest(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"learning_rate": 0.1}]})
+
     learning_rate: float = Field(gt=0, le=100)
+
+
+class RefusalOut(BaseModel):
+    """Every 4xx of the API: a stable code, English text, the field at fault (codes and texts:
+    app/messages.py). A validation error adds `errors` (one per failure: field, error, message)
+    and pydantic's `detail`; a divergence the last finite `state`."""
+
+    error: str = Field(description="stable code, e.g. session_not_found, validation, diverged")
+    message: str = Field(description="what was refused, naming the field and the limit")
+    field: str | None = Field(None, description="the input at fault, where there is one")

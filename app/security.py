@@ -27,7 +27,10 @@ from contextvars import ContextVar
 
 import orjson
 from fastapi import HTTPException
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .messages import Refusal, answer_lang
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
        "img-src 'self' data:; font-src 'self'; connect-src 'self'; frame-ancestors 'none'; "
@@ -54,18 +57,12 @@ class BodyTooLarge(HTTPException):
     parsing passes it on instead of calling it a malformed body; main.py renders it."""
 
     def __init__(self, limit: int):
-        super().__init__(413, body_limit_message(limit))
+        super().__init__(413, body_too_large(limit).text())
         self.limit = limit
 
 
-def body_limit_message(limit: int) -> str:
-    return (f"request body too large: at most {limit} bytes (BACKPROP_MAX_BODY_BYTES = "
-            f"{limit})")
-
-
-def body_limit_content(limit: int) -> dict:
-    message = body_limit_message(limit)
-    return {"detail": message, "message": message, "error": "body_too_large", "limit": limit}
+def body_too_large(limit: int) -> Refusal:
+    return Refusal("body_too_large", status=413, extra={"limit": limit}, limit=limit)
 
 
 class RateLimiter:
@@ -154,22 +151,19 @@ class SecurityMiddleware:
             wait = self.limiter.hit(client[0] if client else "?")
             if wait > 0:
                 retry = max(1, math.ceil(wait))
-                message = (f"rate limit: at most {self.limiter.per_minute} requests a minute "
-                           f"per client (BACKPROP_RATE_LIMIT); retry in {retry} s")
-                await _json(send_secured, 429, {"detail": message, "message": message,
-                                                "error": "rate_limited", "retry_after": retry},
-                            [(b"retry-after", str(retry).encode())])
+                await _refuse(send_secured, scope, Refusal(
+                    "rate_limited", status=429, headers={"Retry-After": str(retry)},
+                    extra={"retry_after": retry}, limit=self.limiter.per_minute, retry=retry))
                 return
 
         limit = self.max_body_bytes
         declared = _header(scope, b"content-length")
         if declared is not None:
             if not declared.isdigit():
-                await _json(send_secured, 400, {"detail": "invalid Content-Length",
-                                                "message": "invalid Content-Length"})
+                await _refuse(send_secured, scope, Refusal("bad_content_length", status=400))
                 return
             if int(declared) > limit:
-                await _json(send_secured, 413, body_limit_content(limit))
+                await _refuse(send_secured, scope, body_too_large(limit))
                 return
         received = 0
 
@@ -187,7 +181,7 @@ class SecurityMiddleware:
         except BodyTooLarge:
             if started:
                 raise
-            await _json(send_secured, 413, body_limit_content(limit))
+            await _refuse(send_secured, scope, body_too_large(limit))
 
 
 class _DocsSend:
@@ -222,10 +216,11 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-async def _json(send: Send, status: int, content: dict,
-                headers: list[tuple[bytes, bytes]] | None = None) -> None:
-    body = orjson.dumps(content)
-    await send({"type": "http.response.start", "status": status, "headers": [
+async def _refuse(send: Send, scope: Scope, refusal: Refusal) -> None:
+    """The refusal as app/main.py writes it (in the page's language for the page's requests),
+    before the app sees the request."""
+    body = orjson.dumps(refusal.body(answer_lang(Request(scope))))
+    await send({"type": "http.response.start", "status": refusal.status, "headers": [
         (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-        *(headers or [])]})
+        *((k.lower().encode(), v.encode()) for k, v in refusal.headers.items())]})
     await send({"type": "http.response.body", "body": body})

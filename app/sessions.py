@@ -12,17 +12,17 @@ import numpy as np
 
 from .engine import Dataset, DatasetError, NetworkSpec, Stepper, init_weights, make_dataset
 from .engine.features import derive
+from .messages import Refusal
 from .schemas import SessionConfig
 from .views.cache import RenderCache
 from .views.network import ViewSettings
 
 
-class ConfigError(ValueError):
+class ConfigError(Refusal):
     """A config that passed the schema but cannot be built; `field` names the culprit."""
 
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
+    def __init__(self, code: str, field: str, **params: object):
+        super().__init__(code, status=422, field=field, **params)
 
 
 @dataclass
@@ -59,10 +59,9 @@ def raw_data(config: SessionConfig) -> tuple[np.ndarray, np.ndarray, Dataset | N
         dataset = make_dataset(config.dataset, n_in, config.layers[-1], config.seed,
                                config.samples, config.noise)
     except DatasetError as err:
-        raise ConfigError(err.field, str(err)) from None
+        raise ConfigError(err.code, err.field, **err.params) from None
     if config.loss == "cross_entropy" and dataset.classes == 0:
-        raise ConfigError("loss", f"dataset {config.dataset!r} is a regression: "
-                                  "use squared_error")
+        raise ConfigError("config.regression_dataset", "loss", dataset=config.dataset)
     return dataset.X, dataset.Y, dataset
 
 

@@ -20,11 +20,19 @@ from collections.abc import Mapping, Sequence
 from typing import Literal
 
 import numpy as np
-from pydantic import Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
 from .engine import LOSSES, NetworkSpec, Stepper
 from .engine.regularizers import REGULARIZERS, Regularizer
-from .schemas import MAX_ABS_VALUE, MAX_EXAMPLES, SessionConfig, Strict
+from .messages import Invalid, Refusal
+from .schemas import (
+    GIVEN_PARAMETERS,
+    MAX_ABS_VALUE,
+    MAX_EXAMPLES,
+    XOR_DATA,
+    SessionConfig,
+    Strict,
+)
 from .sessions import raw_data, split
 
 FORMAT = "backprop-stepper/1"
@@ -32,12 +40,12 @@ MAX_CSV_BYTES = 1_000_000  # 1 MB
 MAX_JSON_BYTES = 8_000_000  # an export of 2,000 examples × (64 inputs + 16 targets) is ~3.5 MB
 
 
-class TransferError(ValueError):
-    """Input that cannot be imported; `field` names the culprit, the message the row/column."""
+class TransferError(Refusal):
+    """Input that cannot be imported (422); `field` names the culprit, the message (code of
+    app/messages.py and its parameters) the row and column."""
 
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
+    def __init__(self, code: str, field: str, **params: object):
+        super().__init__(code, status=422, field=field, **params)
 
 
 # -- the document ------------------------------------------------------------------------------
@@ -48,6 +56,15 @@ class Position(Strict):
 
 class ExportDocument(Strict):
     """What GET /api/sessions/{id}/export writes and POST /api/sessions/import reads."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "format": FORMAT,
+        "config": {"layers": [2, 2, 1], "activations": ["sigmoid", "sigmoid"],
+                   "loss": "squared_error", "learning_rate": 0.5, "dataset": None,
+                   "data": XOR_DATA, "parameters": GIVEN_PARAMETERS},
+        "position": {"iteration": 0, "step": 5},
+        "learning_rate": 0.5,
+    }]})
 
     format: Literal["backprop-stepper/1"]
     config: SessionConfig
@@ -138,41 +155,24 @@ def imported_config(doc: ExportDocument) -> SessionConfig:
     return doc.config.model_copy(update={"learning_rate": doc.learning_rate})
 
 
-def describe(err: ValidationError) -> str:
-    """A pydantic error as one line naming each field: 'config.layers[1]: …; …'."""
-    messages = []
-    for e in err.errors():
-        field = ""
-        for part in e.get("loc", ()):
-            field += f"[{part}]" if isinstance(part, int) else (f".{part}" if field else str(part))
-        msg = str(e.get("msg", "")).removeprefix("Value error, ")
-        if field and re.match(r"[A-Za-z_][\w.\[\]-]*: ", msg):
-            # A model-level check already names its field ("layers[1]: …"): join the two.
-            messages.append(f"{field}.{msg}")
-        else:
-            messages.append(f"{field}: {msg}" if field else msg)
-    return "; ".join(messages)
-
-
 def parse_document(content: bytes) -> ExportDocument:
     """An uploaded export file: JSON, within MAX_JSON_BYTES, validated."""
     if len(content) > MAX_JSON_BYTES:
-        raise TransferError("file", f"file: larger than the limit of {MAX_JSON_BYTES:,} bytes "
-                                    f"({MAX_JSON_BYTES // 1_000_000} MB) for a JSON export")
+        raise TransferError("import.json_too_large", "file", limit=MAX_JSON_BYTES,
+                            megabytes=MAX_JSON_BYTES // 1_000_000)
     try:
         raw = json.loads(content.decode("utf-8-sig"))
     except UnicodeDecodeError as err:
-        raise TransferError("file", f"file: not UTF-8 text (byte {err.start + 1})") from None
+        raise TransferError("import.not_utf8", "file", byte=err.start + 1) from None
     except json.JSONDecodeError as err:
-        raise TransferError("file", f"file: not valid JSON (line {err.lineno}, column "
-                                    f"{err.colno}: {err.msg})") from None
+        raise TransferError("import.not_json", "file", line=err.lineno,
+                            column=err.colno) from None
     if not isinstance(raw, dict) or "format" not in raw:
-        raise TransferError("format", f"format: not a Backprop Stepper export (expected an "
-                                      f"object with \"format\": \"{FORMAT}\")")
+        raise TransferError("import.not_export", "format", format=FORMAT)
     try:
         return ExportDocument.model_validate(raw)
     except ValidationError as err:
-        raise TransferError("config", describe(err)) from None
+        raise Invalid(err.errors()) from None
 
 
 # -- CSV ---------------------------------------------------------------------------------------
@@ -194,15 +194,13 @@ def parse_csv(content: bytes, n_inputs: int, n_outputs: int, loss: str | None = 
     """
     size = len(content)
     if size > MAX_CSV_BYTES:
-        raise TransferError("file", f"file: {size:,} bytes is larger than the limit of 1 MB "
-                                    f"({MAX_CSV_BYTES:,} bytes)")
+        raise TransferError("csv.too_large", "file", size=size, limit=MAX_CSV_BYTES)
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        raise TransferError("file", f"file: not UTF-8 text (byte {err.start + 1})") from None
+        raise TransferError("import.not_utf8", "file", byte=err.start + 1) from None
     if not text.strip():
-        raise TransferError("file", "file: the file is empty (expected a header row and one "
-                                    "example per row)")
+        raise TransferError("csv.empty", "file")
     first_line = text.lstrip().splitlines()[0]
     delimiter = ","
     if "," not in first_line:
@@ -210,51 +208,43 @@ def parse_csv(content: bytes, n_inputs: int, n_outputs: int, loss: str | None = 
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
         rows = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
-    except csv.Error as err:
-        raise TransferError("file", f"row {reader.line_num}: unreadable CSV ({err})") from None
+    except csv.Error:
+        raise TransferError("csv.unreadable", "file", row=reader.line_num) from None
 
     header_row, header = rows[0]
     if all(_number(cell) is not None for cell in header):
-        raise TransferError("file", f"row {header_row}: missing header: the first row must name "
-                                    "the columns (e.g. x1,x2,y), but it holds only numbers")
+        raise TransferError("csv.no_header", "file", row=header_row)
     names = [cell.strip() or f"column {j}" for j, cell in enumerate(header, start=1)]
     width, needed = len(header), n_inputs + n_outputs
     if width != needed:
-        raise TransferError(
-            "file", f"row {header_row} (header): {width} column{'s' * (width != 1)}, but the "
-                    f"layer sizes need {needed}: n[0] = {n_inputs} input{'s' * (n_inputs != 1)}"
-                    f" then n[L] = {n_outputs} target{'s' * (n_outputs != 1)} (the last "
-                    f"{n_outputs} column{'s' * (n_outputs != 1)})")
+        raise TransferError("csv.header_width", "file", row=header_row, width=width,
+                            needed=needed, inputs=n_inputs, outputs=n_outputs)
     data = rows[1:]
     if not data:
-        raise TransferError("file", f"file: a header (row {header_row}) but no examples: add "
-                                    "one row per example")
+        raise TransferError("csv.no_examples", "file", row=header_row)
     if len(data) > MAX_EXAMPLES:
-        raise TransferError("file", f"file: {len(data):,} examples (data rows), more than the "
-                                    f"limit of {MAX_EXAMPLES:,} (row {data[MAX_EXAMPLES][0]} is "
-                                    f"example {MAX_EXAMPLES + 1})")
+        raise TransferError("csv.too_many_examples", "file", count=len(data),
+                            limit=MAX_EXAMPLES, row=data[MAX_EXAMPLES][0],
+                            example=MAX_EXAMPLES + 1)
     X, Y = [], []
     for number, row in data:
         if len(row) != width:
-            raise TransferError("file", f"row {number}: {len(row)} column"
-                                        f"{'s' * (len(row) != 1)}, but the header (row "
-                                        f"{header_row}) has {width}: every row needs the same "
-                                        "number of cells")
+            raise TransferError("csv.row_width", "file", row=number, width=len(row),
+                                header_row=header_row, header_width=width)
         values = []
         for j, cell in enumerate(row, start=1):
-            where = f"row {number}, column {j} ({names[j - 1]})"
+            where = {"row": number, "column": j, "name": names[j - 1]}
             text_cell = cell.strip()
             if not text_cell:
-                raise TransferError("file", f"{where}: empty cell, expected a number")
+                raise TransferError("csv.empty_cell", "file", **where)
             value = _number(text_cell)
             if value is None:
-                raise TransferError("file", f"{where}: {text_cell[:40]!r} is not a number")
+                raise TransferError("csv.not_number", "file", **where, value=text_cell[:40])
             if not math.isfinite(value):
-                raise TransferError("file", f"{where}: {text_cell[:40]!r} is not a finite "
-                                            "number (no inf or NaN)")
+                raise TransferError("csv.not_finite", "file", **where, value=text_cell[:40])
             if abs(value) > MAX_ABS_VALUE:
-                raise TransferError("file", f"{where}: {text_cell[:40]} is outside the limit "
-                                            f"of ±{MAX_ABS_VALUE:,.0f}")
+                raise TransferError("csv.too_big", "file", **where, value=text_cell[:40],
+                                    limit=MAX_ABS_VALUE)
             values.append(value)
         X.append(values[:n_inputs])
         Y.append(values[n_inputs:])
@@ -269,13 +259,12 @@ def _check_targets(loss: str | None, number: int, targets: list[float], names: l
     if loss in ("binary_cross_entropy", "cross_entropy"):
         for j, (value, name) in enumerate(zip(targets, names, strict=True), start=offset + 1):
             if not 0 <= value <= 1:
-                raise TransferError("file", f"row {number}, column {j} ({name}): {loss} "
-                                            f"targets must lie in [0, 1], got {value:g}")
+                raise TransferError("csv.target_range", "file", row=number, column=j,
+                                    name=name, loss=loss, value=value)
     if loss == "cross_entropy" and abs(sum(targets) - 1) > 1e-6:
         first, last = offset + 1, offset + len(targets)
-        raise TransferError("file", f"row {number}, columns {first}–{last}: cross_entropy "
-                                    f"targets must sum to 1 (one-hot or probabilities), got "
-                                    f"{sum(targets):g}")
+        raise TransferError("csv.target_sum", "file", row=number, first=first, last=last,
+                            total=sum(targets))
 
 
 def _split(value: str | None) -> list[str]:
@@ -310,12 +299,12 @@ def csv_config(fields: Mapping[str, str | None], content: bytes) -> SessionConfi
     try:
         shape = SessionConfig(**kwargs)  # the network alone first: its errors name the fields
     except ValidationError as err:
-        raise TransferError("config", describe(err)) from None
+        raise Invalid(err.errors()) from None
     X, Y = parse_csv(content, shape.layers[0], shape.layers[-1], shape.loss)
     try:
         return SessionConfig(**kwargs, dataset=None, data={"X": X, "Y": Y})
     except ValidationError as err:
-        raise TransferError("config", describe(err)) from None
+        raise Invalid(err.errors()) from None
 
 
 # -- the NumPy script --------------------------------------------------------------------------

@@ -181,7 +181,7 @@
       if (field.checkValidity() && n >= 1) {
         start("train", n);
       } else {  // say which field and which limit, as for the forms htmx sends
-        flash(field.getAttribute("aria-label") + ": " + (field.validationMessage || field.min + "…" + field.max));
+        flash(field.getAttribute("aria-label") + ": " + fieldProblem(field));
       }
     }
   });
@@ -213,7 +213,8 @@
     var cx = data.x0 + (best[0] - 1) / Math.max(data.n - 1, 1) * data.xw;
     cursor.setAttribute("x1", cx); cursor.setAttribute("x2", cx);
     cursor.setAttribute("visibility", "visible");
-    var text = "iteration " + best[0];
+    var holder = svg.closest("[data-tip]");  // the page's words: "iteration {n}", "第 {n} 次迭代"
+    var text = holder ? holder.dataset.tip.replace("{n}", best[0]) : String(best[0]);
     data.names.forEach(function (name, k) {
       if (best[k + 1] !== null) text += " \u00b7 " + name + " " + fmt(best[k + 1]);
     });
@@ -313,6 +314,17 @@
     var box = document.getElementById("flash");
     return box ? box.dataset[key] : "";
   }
+  // Why a number field is refused, in the page's words (the browser's own message is in the
+  // browser's language, not necessarily the page's).
+  function fieldProblem(field) {
+    var v = field.validity;
+    if (v.stepMismatch) return flashWord("whole");
+    if (field.min === "" && field.max === "") return field.validationMessage;
+    if (v.valid || v.rangeUnderflow || v.rangeOverflow || v.badInput) {
+      return flashWord("range").replace("{min}", field.min || "−∞").replace("{max}", field.max || "∞");
+    }
+    return field.validationMessage;
+  }
   // A failed request drops the presses queued behind it (afterRequest then frees the keys).
   document.addEventListener("htmx:responseError", function (event) {
     queue = [];
@@ -327,12 +339,12 @@
     flash(flashWord("unreachable"));
   });
   // A field outside its own limits (the example number above m, say) stops htmx before the
-  // request: say which field and which limit, in the browser's own words.
+  // request: say which field and which limit.
   document.addEventListener("htmx:validation:halted", function (event) {
     flash((event.detail.errors || []).map(function (e) {
       var label = e.elt.labels && e.elt.labels[0];
       var name = label && label.firstChild ? label.firstChild.textContent.trim() : e.elt.name;
-      return name + ": " + e.message;
+      return name + ": " + (e.elt.type === "number" ? fieldProblem(e.elt) : e.message);
     }).join("; "));
   });
   document.addEventListener("click", function (event) {

@@ -21,6 +21,9 @@ def api(client):
     def no_server_error(response) -> None:
         seen.append((str(response.request.url), response.status_code))
         assert response.status_code < 500, f"{response.request.url} gave {response.status_code}"
+        if response.status_code >= 400:  # every refusal in the one shape
+            response.read()
+            message(response.json())
 
     client.event_hooks = {"request": [], "response": [no_server_error]}
     client.seen = seen
@@ -39,12 +42,17 @@ def move(api, sid: str, name: str, status: int = 200, **body) -> dict:
     return response.json()
 
 
-def message(body: dict) -> str:
-    """The human-readable error: `message` (validation errors) or a string `detail`."""
-    if "message" in body:
-        return body["message"]
-    assert isinstance(body["detail"], str), body
-    return body["detail"]
+def message(body: dict, error: str | None = None) -> str:
+    """A refusal's English text. Every 4xx has one shape: {"error": code, "message": text},
+    plus "field" where one field is at fault (validation errors add "errors" and pydantic's
+    "detail"; divergence adds "state")."""
+    assert isinstance(body.get("error"), str) and body["error"], body
+    assert isinstance(body.get("message"), str) and body["message"], body
+    assert set(body) <= {"error", "message", "field", "errors", "detail", "state"}, body
+    assert ("errors" in body) == ("detail" in body) == (body["error"] == "validation"), body
+    if error is not None:
+        assert body["error"] == error, body
+    return body["message"]
 
 
 def arr(value) -> np.ndarray:
@@ -230,22 +238,23 @@ def test_goto_shows_the_same_state_as_the_original_run(api):
             assert state[key] == seen[k][key], key
     assert len(seen[1]["batch"]) == 16 and arr(seen[1]["X"]).shape == (2, 16)
     body = move(api, sid, "goto", status=409, iteration=8)
-    assert "between 0 and 7" in message(body)
+    assert "between 0 and 7" in message(body, "iteration_out_of_range")
 
 
 def test_order_errors_are_409_naming_what_comes_first(api):
     sid = create(api)["id"]
     body = move(api, sid, "backward", status=409)
-    assert "forward pass first" in message(body)
+    assert "forward pass first" in message(body, "backward_needs_forward")
     body = move(api, sid, "update", status=409)
-    assert "backward pass first" in message(body)
+    assert "backward pass first" in message(body, "update_needs_backward")
     body = move(api, sid, "prev", status=409)
-    assert "first step" in message(body)
+    assert "first step" in message(body, "already_at_start")
     move(api, sid, "forward")
     body = move(api, sid, "update", status=409)
-    assert "backward pass first" in message(body)
+    assert "backward pass first" in message(body, "update_needs_backward")
     body = move(api, sid, "forward", status=409)
-    assert "already done" in message(body)
+    assert message(body, "forward_already_done") == (
+        "the forward pass of iteration 1 is already done; the next step is dZ2")
     # An order error changes nothing.
     assert api.get(f"{API}/{sid}").json()["cursor"] == "dZ2"
 
@@ -259,7 +268,7 @@ def test_unknown_and_deleted_sessions_are_404(api):
     response = api.delete(f"{API}/{sid}")
     assert response.status_code == 204 and response.content == b""
     response = api.get(f"{API}/{sid}")
-    assert response.status_code == 404 and sid in message(response.json())
+    assert response.status_code == 404 and sid in message(response.json(), "session_not_found")
     for name in ("next", "prev", "forward", "iterate", "reset"):
         assert api.post(f"{API}/{sid}/{name}").status_code == 404
     assert api.post(f"{API}/{sid}/goto", json={"iteration": 0}).status_code == 404
@@ -281,10 +290,15 @@ def test_unknown_move_and_bad_move_bodies_are_422(api):
     ]:
         response = api.post(f"{API}/{sid}/{path}", json=body)
         assert response.status_code == 422, (path, body, response.text)
+        message(response.json(), "validation")
+    assert response.json()["errors"] == [{
+        "field": "learning_rate", "error": "pydantic.less_than_equal",
+        "message": "learning_rate: Input should be less than or equal to 100"}]
     for raw in (b'{"learning_rate": NaN}', b'{"learning_rate": Infinity}', b"{nope"):
         response = api.post(f"{API}/{sid}/learning-rate", content=raw,
                             headers={"content-type": "application/json"})
         assert response.status_code == 422, raw
+        message(response.json(), "validation")
     assert api.get(f"{API}/{sid}").json()["learning_rate"] == 0.5
 
 
@@ -293,7 +307,9 @@ def test_train_over_the_iteration_limit_is_a_clean_422(api, app):
     sid = create(api)["id"]
     response = api.post(f"{API}/{sid}/train", json={"iterations": limit + 1})
     assert response.status_code == 422
-    assert "iterations" in message(response.json()) and str(limit) in message(response.json())
+    assert message(response.json(), "too_many_iterations") == (
+        f"iterations: at most {limit} per request")
+    assert response.json()["field"] == "iterations"
     response = api.post(f"{API}/{sid}/train", json={"iterations": 100_001})
     assert response.status_code == 422
     assert message(response.json()).startswith("iterations:")
@@ -395,8 +411,15 @@ def test_bad_configs_are_422_naming_field_and_limit(api, config, expected):
     assert response.status_code == 422, response.text
     body = response.json()
     for part in expected:
-        assert part in body["message"], (part, body["message"])
-    assert isinstance(body["detail"], list) and body["detail"]
+        assert part in message(body, "validation"), (part, body["message"])
+    assert isinstance(body["detail"], list) and len(body["detail"]) == len(body["errors"])
+    assert body["field"] == body["errors"][0]["field"] and body["field"]
+    assert "; ".join(e["message"] for e in body["errors"]) == body["message"]
+    for e in body["errors"]:  # each error: its field, its code (app/messages.py), its text
+        assert set(e) == {"field", "error", "message"}
+        assert e["message"].startswith(f'{e["field"]}: ')
+        assert e["error"].startswith(("pydantic.", "config.")), e
+        assert e["error"] != "pydantic.other", e
 
 
 @pytest.mark.parametrize("config,expected", [
@@ -411,6 +434,7 @@ def test_config_that_does_not_fit_the_dataset_is_422(api, config, expected):
     assert response.status_code == 422, response.text
     for part in expected:
         assert part in message(response.json())
+    assert response.json()["field"] in ("layers", "dataset")
 
 
 def test_malformed_bodies_are_422(api):
@@ -418,6 +442,7 @@ def test_malformed_bodies_are_422(api):
         response = api.post(API, content=raw, headers={"content-type": "application/json"})
         assert response.status_code != 500
         assert response.status_code == 422, raw
+        message(response.json(), "validation")
 
 
 def test_no_500_anywhere(api):
@@ -441,7 +466,8 @@ def test_divergence_is_422_and_leaves_a_finite_state(api):
     assert response.status_code == 422
     body = response.json()
     assert body["error"] == "diverged"
-    assert "try a smaller learning rate" in message(body)
+    assert "try a smaller learning rate" in message(body, "diverged")
+    assert f"after {body['state']['completed']} iterations: step" in body["message"]
     assert body["field"] == "learning_rate"
     state = api.get(f"{API}/{sid}").json()  # the JSON encoder refuses inf/NaN: a 200 is finite
     assert body["state"] == state
@@ -697,7 +723,7 @@ def test_moves_run_on_the_event_loop_unless_the_session_is_held(api, app, pool_h
     hops = pool_hops
     sid = create(api)["id"]
     assert move(api, sid, "next")["cursor_index"] == 1
-    assert "backward pass first" in message(move(api, sid, "update", 409))
+    assert "backward pass first" in message(move(api, sid, "update", 409), "update_needs_backward")
     assert hops == []
     held, release = threading.Event(), threading.Event()
 

@@ -8,6 +8,7 @@ only 404s; the rest keep the generated id."""
 
 from __future__ import annotations
 
+import re
 import tempfile
 import zlib
 
@@ -89,7 +90,8 @@ def test_random_clicks_and_odd_form_values_never_break_the_page(app, setup):
 
     rng = random.Random(setup)
     with TestClient(app, raise_server_exceptions=False) as client:
-        client.get(setup + "&lang=" + rng.choice(["en", "zh"]))
+        lang = rng.choice(["en", "zh"])
+        client.get(setup + "&lang=" + lang)
         sid = client.cookies.get("bs_session")
         for _ in range(300):
             if rng.random() < 0.5:
@@ -100,8 +102,12 @@ def test_random_clicks_and_odd_form_values_never_break_the_page(app, setup):
                 name, value = rng.choice(UI_FIELDS[route]), rng.choice(UI_VALUES)
                 what = (route, name, value)
                 response = client.post(f"/ui/{sid}/{route}", data={name: value})
-                if response.status_code == 422:
-                    assert name in response.json()["message"], what
+                if response.status_code == 422:  # said in the page's language
+                    body = response.json()
+                    assert body["error"] == "validation" and body["field"] == name, what
+                    assert name in body["message"], what
+                    assert (re.search(r"[\u4e00-\u9fff]", body["message"]) is not None) == (
+                        lang == "zh"), (what, body["message"])
             assert response.status_code < 500, (what, response.text[-2000:])
         stepper = app.state.store.get(sid).stepper
         assert all(np.isfinite(p).all() for p in stepper.current_params().values())

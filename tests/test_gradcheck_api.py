@@ -135,7 +135,8 @@ def test_a_wrong_backprop_is_caught(client, monkeypatch, factor, verdict):
 def test_unknown_session_is_a_404(client):
     response = client.post(f"{API}/no-such-session/gradcheck")
     assert response.status_code == 404
-    assert "no-such-session" in response.json()["detail"]
+    assert response.json() == {"error": "session_not_found",
+                               "message": "no session 'no-such-session': it may have expired"}
 
 
 def test_a_costly_check_is_refused_naming_the_limit(client):

@@ -64,7 +64,9 @@ def test_api_snapshot_is_frozen_and_opens_as_new_sessions(client):
 def test_unknown_snapshots_and_sessions_are_404(client):
     for bad in (secrets.token_urlsafe(8), "short", "x" * 200, "%2e%2e"):
         r = client.post(f"/api/snapshots/{bad}/sessions")
-        assert r.status_code == 404 and "no snapshot" in r.json()["detail"]
+        id_ = bad.replace("%2e", ".")  # the path as the server reads it
+        assert r.status_code == 404 and r.json() == {"error": "snapshot_not_found",
+                                                     "message": f"no snapshot {id_!r}"}
         page = client.get(f"/s/{bad}", follow_redirects=False)
         assert page.status_code == 404 and "text/html" in page.headers["content-type"]
         assert SESSION_COOKIE not in page.headers.get("set-cookie", "")

@@ -16,11 +16,12 @@ DEFAULT_SAMPLES = {"circles": 200, "moons": 200, "spiral": 300, "gaussians": 200
 
 
 class DatasetError(ValueError):
-    """A dataset that cannot be built for the requested layer sizes; `field` names the culprit."""
+    """A dataset that cannot be built for the requested layer sizes; `field` names the culprit,
+    `code` the rule and `params` its numbers (app/messages.py says it in either language)."""
 
-    def __init__(self, field: str, message: str):
+    def __init__(self, field: str, message: str, code: str = "dataset", **params: object):
         super().__init__(message)
-        self.field = field
+        self.field, self.code, self.params = field, code, params
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,8 @@ def _targets(labels: np.ndarray, classes: int, n_out: int, name: str) -> np.ndar
         "layers",
         f"dataset {name!r} has {classes} classes: the output layer needs "
         + ("1 unit (binary) or 2 units (one-hot)" if classes == 2 else f"{classes} units"),
+        "dataset.binary_outputs" if classes == 2 else "dataset.class_outputs",
+        name=name, classes=classes,
     )
 
 
@@ -99,17 +102,20 @@ def make_dataset(
     """Generate dataset `name` for a network with n_in inputs and n_out outputs."""
     if name not in DATASETS:
         raise DatasetError("dataset",
-                           f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
+                           f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}",
+                           "dataset.unknown", name=name, choices=", ".join(DATASETS))
     rng = np.random.default_rng([seed, DATASETS.index(name)])
     m = samples if samples is not None else DEFAULT_SAMPLES.get(name, 4)
     need_in = {"sine": 1, "random": n_in}.get(name, 2)
     if n_in != need_in:
         raise DatasetError("layers",
-                           f"dataset {name!r} has {need_in} inputs: layers[0] must be {need_in}")
+                           f"dataset {name!r} has {need_in} inputs: layers[0] must be {need_in}",
+                           "dataset.inputs", name=name, need=need_in)
     if name == "sine":
         if n_out != 1:
             raise DatasetError("layers",
-                               "dataset 'sine' has 1 target: the output layer must have 1 unit")
+                               "dataset 'sine' has 1 target: the output layer must have 1 unit",
+                               "dataset.sine_outputs", name=name)
         x = np.sort(rng.uniform(-3.0, 3.0, m))
         y = np.sin(x) + rng.normal(0, noise, m) if noise > 0 else np.sin(x)
         return Dataset(name, x[None, :], y[None, :], None, 0)

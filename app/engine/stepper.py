@@ -23,7 +23,14 @@ Params = dict[str, np.ndarray]
 
 
 class StepOrderError(Exception):
-    """A request that does not fit the current position (e.g. backward before forward)."""
+    """A request that does not fit the current position (e.g. backward before forward).
+
+    `code` names the rule broken and `params` its numbers, so that a caller can say it in
+    another language (app/messages.py); the message is the English."""
+
+    def __init__(self, code: str, message: str, **params: object):
+        super().__init__(message)
+        self.code, self.params = code, params
 
 
 class Diverged(Exception):
@@ -302,7 +309,8 @@ class Stepper:
         elif self.t > 0:
             self.goto(self.t)
         else:
-            raise StepOrderError("already at the first step: there is nothing before it")
+            raise StepOrderError("already_at_start",
+                                 "already at the first step: there is nothing before it")
 
     def prev_replays(self) -> int:
         """Iterations prev() recomputes: none inside an iteration; from an iteration's start,
@@ -334,31 +342,36 @@ class Stepper:
         stop = self._next_loss()
         if stop is None:
             raise StepOrderError(
-                f"the forward pass of iteration {self.t + 1} is already done; "
-                f"the next step is {self.plan[self.c].id}")
+                "forward_already_done", f"the forward pass of iteration {self.t + 1} is "
+                f"already done; the next step is {self.plan[self.c].id}",
+                iteration=self.t + 1, step=self.plan[self.c].id)
         self._run_to(stop + 1)
 
     def backward(self) -> None:
         """Compute every gradient (the forward pass must be done; per example: that example's)."""
         n = len(self.plan)
         if self.c == 0 or self.c == n or self.plan[self.c - 1].phase not in ("loss", "backward"):
-            raise StepOrderError("run the forward pass first: the backward pass needs the loss")
+            raise StepOrderError("backward_needs_forward",
+                                 "run the forward pass first: the backward pass needs the loss")
         if self.c == n - 1:
-            raise StepOrderError("the backward pass is already done: the next step is update")
+            raise StepOrderError("backward_already_done",
+                                 "the backward pass is already done: the next step is update")
         stop = self._backward_end()
         if stop == self.c:  # the last example's backward pass is done: the rest comes next
-            raise StepOrderError("run the forward pass first: the backward pass needs the loss")
+            raise StepOrderError("backward_needs_forward",
+                                 "run the forward pass first: the backward pass needs the loss")
         self._run_to(stop)
 
     def update(self) -> None:
         """Apply the update (the backward pass must be complete)."""
         n = len(self.plan)
         if self.c != n - 1:
-            raise StepOrderError(
-                "run the backward pass first: the update needs every gradient"
-                if self.c < n - 1 else
-                "the update of this iteration is already applied: run the next forward and "
-                "backward passes first")
+            if self.c < n - 1:
+                raise StepOrderError("update_needs_backward", "run the backward pass first: "
+                                     "the update needs every gradient")
+            raise StepOrderError("update_already_applied", "the update of this iteration is "
+                                 "already applied: run the next forward and backward passes "
+                                 "first")
         self._run_to(n)
 
     def iterate(self) -> None:
@@ -385,7 +398,9 @@ class Stepper:
     def goto(self, updates: int) -> None:
         """Stand at the state after `updates` updates (0: the very start), with its steps shown."""
         if not 0 <= updates <= self.completed:
-            raise StepOrderError(f"iteration must be between 0 and {self.completed}")
+            raise StepOrderError("iteration_out_of_range",
+                                 f"iteration must be between 0 and {self.completed}",
+                                 completed=self.completed)
         if updates == 0:
             self._enter(0, self.checkpoints[0])
             return

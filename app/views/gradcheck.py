@@ -11,6 +11,7 @@ import numpy as np
 
 from ..engine import NetworkSpec, Stepper
 from ..engine.gradcheck import CHECK, OK, entry_verdicts, estimated_seconds, gradient_check
+from ..messages import Refusal
 from .fmt import num
 
 MAX_SECONDS = 2.0  # estimated seconds of finite differences one request may ask for
@@ -18,12 +19,21 @@ GRID = 16  # entries shown per side in the per-entry grid of the page
 GLYPHS = {"ok": "✓", "check": "!", "wrong": "✗"}
 
 
-class GradcheckNotFinite(ValueError):
-    """The loss or a gradient is inf or NaN at these parameters: nothing to compare."""
+class GradcheckNotFinite(Refusal):
+    """The loss or a gradient is inf or NaN at these parameters: nothing to compare (409)."""
+
+    def __init__(self, loss: float):
+        super().__init__("gradcheck.not_finite", status=409, loss=loss)
 
 
-class GradcheckTooCostly(ValueError):
-    """The check would take longer than MAX_SECONDS (estimated): the message says why."""
+class GradcheckTooCostly(Refusal):
+    """The check would take longer than MAX_SECONDS (estimated): the message says why (422,
+    blaming the batch size)."""
+
+    def __init__(self, entries: int, examples: int, seconds: float):
+        super().__init__("gradcheck.too_costly", status=422, field="batch_size",
+                         entries=entries, examples=examples, seconds=seconds,
+                         limit=MAX_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -55,11 +65,7 @@ def guard(inputs: Inputs) -> float:
     m = inputs.X.shape[1]
     seconds = estimated_seconds(inputs.spec, m)
     if seconds > MAX_SECONDS:
-        raise GradcheckTooCostly(
-            f"gradient check: too costly here: 2 forward passes for each of the "
-            f"{inputs.entries:,} parameters on {m:,} examples would take about {seconds:.1f} s, "
-            f"over the limit of {MAX_SECONDS:g} s (estimated from the layer sizes and the batch "
-            f"size). Use a smaller batch_size or fewer units.")
+        raise GradcheckTooCostly(inputs.entries, m, seconds)
     return seconds
 
 
@@ -72,11 +78,7 @@ def report(inputs: Inputs) -> dict:
     seconds = time.perf_counter() - start
     if not (np.isfinite(result["loss"]) and np.isfinite(result["relative_error"])
             and all(np.isfinite(g).all() for g in result["numeric"].values())):
-        raise GradcheckNotFinite(
-            f"gradient check: not possible at these parameters: the loss or a gradient is not "
-            f"finite (J = {result['loss']:.4g}; the network has blown up, so the finite "
-            f"differences overflow). Go back in the history to an iteration before the "
-            f"blow-up, or reset, and check there.")
+        raise GradcheckNotFinite(float(result["loss"]))
     tolerance = result["resolution"]
     parameters = {}
     for key, g in result["backprop"].items():

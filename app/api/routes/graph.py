@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from ...engine.graph import example_graph
 from ...messages import Refusal
+from ...schemas import RefusalOut
 from ..deps import StoreDep
 from ..json import FastJSONResponse
 
@@ -16,9 +17,9 @@ router = APIRouter(tags=["tools"])
 
 
 @router.get("/api/sessions/{session_id}/graph", responses={
-    404: {"description": "No such session (unknown id, deleted or expired)"},
-    409: {"description": "The forward pass of the current iteration is not done yet"},
-    422: {"description": "`example` is not an example of the current batch"}})
+    404: {"model": RefusalOut, "description": "No such session (unknown id, deleted or expired)"},
+    409: {"model": RefusalOut, "description": "This iteration's forward pass is not done yet"},
+    422: {"model": RefusalOut, "description": "`example` is not an example of the current batch"}})
 def graph(session_id: str, store: StoreDep,
           example: Annotated[int, Query(ge=0, description="0-based column of the batch")] = 0,
           ) -> Response:

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from ...messages import Refusal
+from ...schemas import RefusalOut
 from ..deps import StoreDep
 from ..json import FastJSONResponse
 
@@ -13,7 +14,8 @@ router = APIRouter(tags=["sessions"])
 
 
 @router.get("/api/sessions/{session_id}/history", responses={
-    404: {"description": "No such session (unknown id, deleted or expired)"}})
+    404: {"model": RefusalOut, "description": "No such session (unknown id, deleted or expired)"},
+    422: {"model": RefusalOut, "description": "Invalid input"}})
 def history(session_id: str, store: StoreDep) -> Response:
     """One entry per completed iteration, in order (`iteration` 1 is the first): its loss J
     and the learning rate α its update used, ‖dW[l]‖ per layer (`grad_norms`), and where the

@@ -10,7 +10,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.convertors import Convertor, register_url_convertor
 
-from ...actions import ActionLimitError, Diverged, StepOrderError, perform
+from ...actions import perform
+from ...messages import Invalid, Refusal
 from ...presets import DEFAULT_PRESET, PRESETS
 from ...schemas import LearningRateRequest, SessionConfig
 from ...sessions import ConfigError, Session
@@ -103,8 +104,8 @@ def index(request: Request, store: StoreDep, lang_cookie: LangCookie = None,
         try:
             config, log_scale = _config_from_fields(request.query_params)
             session = _new_session(store, config, log_scale)
-        except (ValidationError, ConfigError) as err:
-            form_error = _error_text(err)
+        except (ValidationError, Refusal) as err:
+            form_error = _error_text(err, lang)
         else:
             response = RedirectResponse("/", status_code=303)  # a reload keeps this network
             _set_cookies(response, session, lang, _cookie_age(request))
@@ -195,7 +196,7 @@ def learning_rate(request: Request, sid: str, store: StoreDep, settings: Setting
         with store.checkout(sid) as session:
             if session is None:
                 return _expired()
-            return _stage(request, session, lang, _error_text(err))
+            return _stage(request, session, lang, _error_text(err, lang))
     return _move(request, sid, store, settings, "learning_rate", lang, learning_rate=value)
 
 
@@ -208,8 +209,8 @@ def _move(request, sid, store, settings, action: str, lang: str, wait: bool = Tr
             error = None
             try:
                 perform(session, action, settings, **args)
-            except (StepOrderError, Diverged, ActionLimitError) as err:
-                error = str(err)
+            except Refusal as refusal:
+                error = refusal.text(lang)
             return _stage(request, session, lang, error)
     # A long replay on the event loop would stall every other request: nothing was changed,
     # so let the pool do it.
@@ -226,16 +227,16 @@ def _config_from_fields(fields) -> tuple[SessionConfig, bool]:
     if name:
         preset = PRESETS.get(str(name))
         if preset is None:
-            raise ConfigError("preset", f"preset: unknown preset {str(name)!r}; choose one of "
-                                        f"{', '.join(PRESETS)}")
+            raise ConfigError("config.unknown_preset", "preset", name=str(name),
+                              choices=", ".join(PRESETS))
         return preset.session_config(), preset.log_scale
     return SessionConfig(**_custom_config(fields)), False
 
 
-def _error_text(err: ValidationError | ConfigError) -> str:
-    if isinstance(err, ValidationError):
-        return "; ".join(_describe(e) for e in err.errors())
-    return str(err)
+def _error_text(err: ValidationError | Refusal, lang: str) -> str:
+    """The form's error in the page's language."""
+    refusal = Invalid(err.errors()) if isinstance(err, ValidationError) else err
+    return refusal.text(lang)
 
 
 def _custom_config(form) -> dict:
@@ -277,14 +278,9 @@ async def new_network(request: Request, store: StoreDep, lang_cookie: LangCookie
     try:
         config, log_scale = _config_from_fields(form)
         session = _new_session(store, config, log_scale)
-    except (ValidationError, ConfigError) as err:
-        return _render(request, "_setup_error.html", {"message": _error_text(err)}, 200)
+    except (ValidationError, Refusal) as err:
+        return _render(request, "_setup_error.html", {"message": _error_text(err, lang)}, 200)
     response = Response(status_code=200, headers={"HX-Redirect": "/"})
     _set_cookies(response, session, lang, _cookie_age(request))
     return response
 
-
-def _describe(error: dict) -> str:
-    loc = [str(p) for p in error.get("loc", ()) if p != "body"]
-    msg = str(error.get("msg", "")).removeprefix("Value error, ")
-    return msg if not loc else f"{'.'.join(loc)}: {msg}"

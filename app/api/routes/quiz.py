@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from ... import quiz
 from ...actions import perform
 from ...messages import Refusal
+from ...schemas import RefusalOut
 from ...sessions import session_state
 from ..deps import SettingsDep, StoreDep
 from ..json import FastJSONResponse
@@ -30,7 +31,8 @@ class QuizAnswer(BaseModel):
 
 
 @router.get("/api/sessions/{session_id}/quiz", responses={
-    404: {"description": "No such session (unknown id, deleted or expired)"}})
+    404: {"model": RefusalOut, "description": "No such session (unknown id, deleted or expired)"},
+    422: {"model": RefusalOut, "description": "Invalid input: `level` or `notation`"}})
 def ask(session_id: str, store: StoreDep,
         level: Annotated[int, Query(ge=0, le=2, description="0 shapes, 1 signs, 2 numbers")] = 0,
         notation: Notation = "columns", lang: Lang = "en") -> Response:
@@ -44,7 +46,9 @@ def ask(session_id: str, store: StoreDep,
 
 
 @router.post("/api/sessions/{session_id}/quiz", responses={
-    404: {"description": "No such session (unknown id, deleted or expired)"}})
+    404: {"model": RefusalOut, "description": "No such session (unknown id, deleted or expired)"},
+    409: {"model": RefusalOut, "description": "The step cannot be taken here"},
+    422: {"model": RefusalOut, "description": "Invalid input, or the step diverged"}})
 def answer(session_id: str, body: QuizAnswer, store: StoreDep, settings: SettingsDep
            ) -> Response:
     """Answer the question about the next step: the verdict, the true value and a one-line

@@ -6,12 +6,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Literal
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from fastapi.responses import Response
 
-from ...actions import ActionLimitError, Diverged, StepOrderError, perform
-from ...schemas import GotoRequest, LearningRateRequest, SessionConfig, TrainRequest
-from ...sessions import ConfigError, Session, session_state
+from ...actions import perform
+from ...messages import Refusal
+from ...schemas import (
+    GotoRequest,
+    LearningRateRequest,
+    RefusalOut,
+    SessionConfig,
+    TrainRequest,
+)
+from ...sessions import Session, session_state
 from ...store import WouldBlock
 from ..deps import SettingsDep, StoreDep
 from ..inline import on_loop_if_free, too_long_for_the_loop
@@ -20,10 +27,14 @@ from ..json import FastJSONResponse
 router = APIRouter(prefix="/api/sessions", tags=["sessions"])
 
 ERRORS = {
-    404: {"description": "No such session (unknown id, deleted or expired)"},
-    409: {"description": "The move does not fit the current step (e.g. backward before forward)"},
-    422: {"description": "Invalid input, or a step that diverged (inf/NaN): the message says "
-                         "which"},
+    404: {"model": RefusalOut, "description": "No such session (unknown id, deleted or "
+                                              "expired): `session_not_found`"},
+    409: {"model": RefusalOut, "description": "The move does not fit the current step (e.g. "
+                                              "backward before forward): `error` names the "
+                                              "rule (e.g. `backward_needs_forward`)"},
+    422: {"model": RefusalOut, "description": "Invalid input (`validation`, with `field` and "
+                                              "`errors`), or a step that diverged "
+                                              "(`diverged`, with the last finite `state`)"},
 }
 
 
@@ -36,7 +47,7 @@ def _checked_out(store, session_id: str, wait: bool = True) -> Iterator[Session]
     """The session held for this request; a 404 if there is no such id."""
     with store.checkout(session_id, wait) as session:
         if session is None:
-            raise HTTPException(404, f"no session {session_id!r}: it may have expired")
+            raise Refusal("session_not_found", status=404, id=session_id)
         yield session
 
 
@@ -46,14 +57,12 @@ def _move(store, session_id: str, settings, action: str, wait: bool = True,
         if not too_long_for_the_loop(session, action, wait):
             try:
                 perform(session, action, settings, **args)
-            except StepOrderError as err:
-                raise HTTPException(409, str(err)) from None
-            except ActionLimitError as err:
-                raise HTTPException(422, f"{err}") from None
-            except Diverged as err:
-                return FastJSONResponse({"detail": str(err), "message": str(err),
-                                         "error": "diverged", "field": "learning_rate",
-                                         "state": session_state(session)}, status_code=422)
+            except Refusal as refusal:
+                if refusal.code != "diverged":
+                    raise
+                # Where the run stopped (the last finite state), written while still held.
+                return FastJSONResponse(refusal.body() | {"state": session_state(session)},
+                                        status_code=refusal.status)
             return _state(session)
     raise WouldBlock(session_id)  # left to the pool: see app/api/inline.py
 
@@ -61,10 +70,7 @@ def _move(store, session_id: str, settings, action: str, wait: bool = True,
 @router.post("", status_code=201, responses=ERRORS)
 def create_session(config: SessionConfig, store: StoreDep) -> Response:
     """Build a network from a config (every field has a default: `{}` gives XOR 2-2-1)."""
-    try:
-        session = store.create(config)
-    except ConfigError as err:
-        raise HTTPException(422, f"{err.field}: {err}") from None
+    session = store.create(config)
     with _checked_out(store, session.id) as held:
         return _state(held, 201)
 
@@ -79,7 +85,7 @@ def get_state(session_id: str, store: StoreDep) -> Response:
 @router.delete("/{session_id}", status_code=204, responses=ERRORS)
 def delete_session(session_id: str, store: StoreDep) -> Response:
     if not store.delete(session_id):
-        raise HTTPException(404, f"no session {session_id!r}: it may have expired")
+        raise Refusal("session_not_found", status=404, id=session_id)
     return Response(status_code=204)
 
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Cookie, HTTPException, Request
+from fastapi import APIRouter, Cookie, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
+from ...messages import Refusal
+from ...schemas import RefusalOut
 from ...sessions import session_state
 from ...store import SNAPSHOT_ID
 from ..deps import StoreDep
@@ -88,7 +90,8 @@ def open_shared(request: Request, snapshot_id: str, store: StoreDep,
     return response
 
 
-ERRORS = {404: {"description": "No such session or snapshot"}}
+ERRORS = {404: {"model": RefusalOut, "description": "No such session or snapshot"},
+          422: {"model": RefusalOut, "description": "An id that is not a string of the path"}}
 
 
 @router.post("/api/sessions/{session_id}/snapshots", status_code=201, tags=["snapshots"],
@@ -98,7 +101,7 @@ def create_snapshot(request: Request, session_id: str, store: StoreDep) -> Respo
     later moves never change the snapshot."""
     with store.checkout(session_id) as session:
         if session is None:
-            raise HTTPException(404, f"no session {session_id!r}: it may have expired")
+            raise Refusal("session_not_found", status=404, id=session_id)
         snapshot_id = store.share(session)
     return FastJSONResponse({"id": snapshot_id, "url": _share_url(request, snapshot_id)},
                             status_code=201)
@@ -110,8 +113,8 @@ def open_snapshot(snapshot_id: str, store: StoreDep) -> Response:
     """A new session standing exactly where the snapshot stood; returns its state."""
     session = store.open_snapshot(snapshot_id) if SNAPSHOT_ID.fullmatch(snapshot_id) else None
     if session is None:
-        raise HTTPException(404, f"no snapshot {snapshot_id!r}")
+        raise Refusal("snapshot_not_found", status=404, id=snapshot_id)
     with store.checkout(session.id) as held:
         if held is None:
-            raise HTTPException(404, f"no snapshot {snapshot_id!r}")
+            raise Refusal("snapshot_not_found", status=404, id=snapshot_id)
         return FastJSONResponse(session_state(held), status_code=201)

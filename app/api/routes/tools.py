@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Cookie, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Cookie, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile as FormFile
 
-from ...actions import ActionLimitError, Diverged, StepOrderError, perform
+from ...actions import perform
 from ...engine import build_plan
-from ...schemas import SessionConfig
-from ...sessions import ConfigError, Session, network_spec, session_state
+from ...messages import Refusal
+from ...schemas import RefusalOut, SessionConfig
+from ...sessions import Session, network_spec, session_state
 from ...transfer import (
     MAX_CSV_BYTES,
     MAX_JSON_BYTES,
@@ -37,24 +38,23 @@ from .pages import LANG_COOKIE, _cookie_age, _expired, _lang, _set_cookies
 router = APIRouter()
 LangCookie = Annotated[str | None, Cookie(alias=LANG_COOKIE)]
 ERRORS = {
-    404: {"description": "No such session (unknown id, deleted or expired)"},
-    422: {"description": "Invalid input, or a request over a limit: `message` says which"},
+    404: {"model": RefusalOut, "description": "No such session (unknown id, deleted or "
+                                              "expired): `session_not_found`"},
+    422: {"model": RefusalOut, "description": "Invalid input, or a request over a limit: "
+                                              "`error` is its code, `message` says which, "
+                                              "`field` names it"},
 }
 
 
-def _error(message: str, field: str | None = None, status: int = 422) -> FastJSONResponse:
-    return FastJSONResponse({"detail": message, "message": message, "field": field},
-                            status_code=status)
-
-
-def _missing(session_id: str) -> HTTPException:
-    return HTTPException(404, f"no session {session_id!r}: it may have expired")
+def _missing(session_id: str) -> Refusal:
+    return Refusal("session_not_found", status=404, id=session_id)
 
 
 # -- gradient check ----------------------------------------------------------------------------
 @router.post("/api/sessions/{session_id}/gradcheck", tags=["tools"], responses={
-    **ERRORS, 409: {"description": "The loss or a gradient is not finite here (a network that "
-                                   "blew up): nothing to compare"}})
+    **ERRORS, 409: {"model": RefusalOut, "description": "The loss or a gradient is not finite "
+                                                        "here (a network that blew up): "
+                                                        "nothing to compare"}})
 def gradcheck_api(session_id: str, store: StoreDep) -> Response:
     """Backprop's gradients against central differences (J(θ+h) − J(θ−h)) / 2h, for the current
     iteration's parameters (before its update) on its batch: per parameter its shape, both
@@ -67,12 +67,7 @@ def gradcheck_api(session_id: str, store: StoreDep) -> Response:
             raise _missing(session_id)
         inputs = gradcheck.Inputs.of(session.stepper)
     # The inputs are copies: the finite differences run without holding the session.
-    try:
-        return FastJSONResponse(gradcheck.report(inputs))
-    except gradcheck.GradcheckTooCostly as err:
-        return _error(str(err), "batch_size")
-    except gradcheck.GradcheckNotFinite as err:
-        return _error(str(err), status=409)
+    return FastJSONResponse(gradcheck.report(inputs))
 
 
 @router.post("/ui/{sid}/gradcheck", response_class=HTMLResponse, include_in_schema=False)
@@ -86,8 +81,8 @@ def gradcheck_fragment(request: Request, sid: str, store: StoreDep,
         inputs = gradcheck.Inputs.of(session.stepper)
     try:
         rep = gradcheck.report(inputs)
-    except (gradcheck.GradcheckTooCostly, gradcheck.GradcheckNotFinite) as err:
-        return _error_fragment(request, str(err))
+    except Refusal as refusal:
+        return _error_fragment(request, refusal.text(lang))
     context = {"gc": gradcheck.view(rep, translator(lang)), "T": strings(lang), "lang": lang}
     return request.app.state.templates.TemplateResponse(request, "_gradcheck.html", context)
 
@@ -130,20 +125,19 @@ def export_py(session_id: str, store: StoreDep) -> Response:
 # -- import ------------------------------------------------------------------------------------
 def _build(store, settings, config: SessionConfig, step: int = 0) -> Session:
     """A new session from the config, moved `step` micro-steps into its first iteration.
-    Raises ConfigError or TransferError."""
+    Raises a Refusal (ConfigError, TransferError)."""
     n = len(build_plan(network_spec(config)))
     if step > n:
-        raise TransferError("position", f"position.step: between 0 and {n} for this network "
-                                        f"(its micro-steps per iteration), got {step}")
+        raise TransferError("import.step_out_of_range", "position", steps=n, step=step)
     session = store.create(config)
     if step:
         with store.checkout(session.id) as held:
             if held is None:  # pragma: no cover - evicted at once by a full store
-                raise TransferError("position", "the new session was evicted at once: retry")
+                raise TransferError("import.evicted", "position")
             try:
                 perform(held, "seek", settings, index=step)
-            except (StepOrderError, Diverged, ActionLimitError) as err:
-                raise TransferError("position", f"position.step: {err}") from None
+            except Refusal as refusal:
+                raise TransferError("import.step_refused", "position", reason=refusal) from None
     return session
 
 
@@ -158,11 +152,7 @@ def _created(store, session: Session) -> Response:
 def import_json(doc: ExportDocument, store: StoreDep, settings: SettingsDep) -> Response:
     """A session from an export document, standing at the exported step of its iteration
     (numbered from 0 again): the same loss and gradients as the exported session."""
-    try:
-        session = _build(store, settings, imported_config(doc), doc.position.step)
-    except (ConfigError, TransferError) as err:
-        return _error(f"{err}" if isinstance(err, TransferError) else f"{err.field}: {err}",
-                      err.field)
+    session = _build(store, settings, imported_config(doc), doc.position.step)
     return _created(store, session)
 
 
@@ -176,16 +166,19 @@ async def import_csv(
     store: StoreDep, settings: SettingsDep,
     file: Annotated[UploadFile, File(description="CSV: a header row, one example per row, the "
                                                  "last layers[-1] columns the targets")],
-    layers: Annotated[str, Form(max_length=200, description="e.g. 2,3,1")],
-    activations: Annotated[str, Form(max_length=400, description="e.g. tanh,sigmoid")],
-    loss: Annotated[str, Form(max_length=40)],
-    learning_rate: Annotated[str | None, Form(max_length=40)] = None,
-    weight_decay: Annotated[str | None, Form(max_length=40)] = None,
-    init: Annotated[str | None, Form(max_length=40)] = None,
-    init_scale: Annotated[str | None, Form(max_length=40)] = None,
-    seed: Annotated[str | None, Form(max_length=40)] = None,
-    batch_size: Annotated[str | None, Form(max_length=40)] = None,
-    test_ratio: Annotated[str | None, Form(max_length=40)] = None,
+    layers: Annotated[str, Form(max_length=200, description="e.g. 2,3,1",
+                                examples=["2,3,1"])],
+    activations: Annotated[str, Form(max_length=400, description="e.g. tanh,sigmoid",
+                                     examples=["tanh,sigmoid"])],
+    loss: Annotated[str, Form(max_length=40, examples=["binary_cross_entropy"])],
+    learning_rate: Annotated[str | None, Form(max_length=40, examples=["0.5"])] = None,
+    # Every field has an example: /docs would otherwise send the word "string" in it.
+    weight_decay: Annotated[str | None, Form(max_length=40, examples=["0"])] = None,
+    init: Annotated[str | None, Form(max_length=40, examples=["xavier"])] = None,
+    init_scale: Annotated[str | None, Form(max_length=40, examples=["0.01"])] = None,
+    seed: Annotated[str | None, Form(max_length=40, examples=["0"])] = None,
+    batch_size: Annotated[str | None, Form(max_length=40, examples=["2"])] = None,
+    test_ratio: Annotated[str | None, Form(max_length=40, examples=["0"])] = None,
 ) -> Response:
     """A session over the examples of a CSV file (multipart: `file` and the network's fields).
     Bad input is a 422 whose `message` names the row and column, or the limit (1 MB, 2,000
@@ -195,12 +188,7 @@ async def import_csv(
               "learning_rate": learning_rate, "weight_decay": weight_decay, "init": init,
               "init_scale": init_scale, "seed": seed, "batch_size": batch_size,
               "test_ratio": test_ratio}
-    try:
-        session = _build(store, settings, csv_config(fields, content))
-    except ConfigError as err:
-        return _error(f"{err.field}: {err}", err.field)
-    except TransferError as err:
-        return _error(str(err), err.field)
+    session = _build(store, settings, csv_config(fields, content))
     return _created(store, session)
 
 
@@ -222,7 +210,7 @@ async def import_page(request: Request, store: StoreDep, settings: SettingsDep,
     form = await request.form()
     upload = form.get("file")
     if not isinstance(upload, FormFile) or not (upload.filename or upload.size):
-        return _error_fragment(request, "file: choose a JSON export or a CSV file")
+        return _error_fragment(request, Refusal("import.no_file", field="file").text(lang))
     try:
         head = await upload.read(MAX_CSV_BYTES + 1)
         if _is_json(upload.filename or "", head):
@@ -233,10 +221,8 @@ async def import_page(request: Request, store: StoreDep, settings: SettingsDep,
             fields = {name: str(form.get(name) or "")
                       for name in ("layers", "activations", "loss", *OPTIONAL_FIELDS)}
             session = _build(store, settings, csv_config(fields, head))
-    except ConfigError as err:
-        return _error_fragment(request, f"{err.field}: {err}")
-    except TransferError as err:
-        return _error_fragment(request, str(err))
+    except Refusal as refusal:
+        return _error_fragment(request, refusal.text(lang))
     response = Response(status_code=200, headers={"HX-Redirect": "/"})
     _set_cookies(response, session, lang, _cookie_age(request))
     return response
