@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 
 from .engine import Diverged, StepOrderError, Stepper
+from .limits import computation
 from .sessions import Session
 from .settings import Settings
 
@@ -45,16 +46,25 @@ def perform(session: Session, action: str, settings: Settings, **args: float) ->
     """Run one move on a checked-out session. Raises StepOrderError, Diverged or
     ActionLimitError; on any error the stepper is left at its last consistent, finite state.
     """
-    stepper = session.stepper
+    if action == "train" and int(args["iterations"]) > settings.max_train_iterations:
+        raise ActionLimitError("iterations", "iterations: at most "
+                               f"{settings.max_train_iterations} per request")
+    # Every move is charged to the client's CPU budget; the ones that can run long are refused
+    # while it is spent (app/limits.py), and a run stops where the budget does.
+    with computation(refuse_in_debt=action in COSTLY) as allowance:
+        _perform(session.stepper, action, settings, allowance, args)
+
+
+COSTLY = frozenset({"train", "goto", "iterate"})
+
+
+def _perform(stepper: Stepper, action: str, settings: Settings, allowance: float,
+             args: dict) -> None:
     if action in ACTIONS:
         ACTIONS[action](stepper)
     elif action == "train":
-        iterations = int(args["iterations"])
-        if iterations > settings.max_train_iterations:
-            raise ActionLimitError("iterations", "iterations: at most "
-                                   f"{settings.max_train_iterations} per request")
-        deadline = time.monotonic() + settings.request_time_budget
-        stepper.train(iterations, lambda: time.monotonic() > deadline)
+        deadline = time.monotonic() + min(settings.request_time_budget, allowance)
+        stepper.train(int(args["iterations"]), lambda: time.monotonic() > deadline)
     elif action == "goto":
         stepper.goto(int(args["iteration"]))
     elif action == "seek":

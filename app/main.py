@@ -3,6 +3,8 @@ error handlers."""
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -13,16 +15,27 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from . import logs
 from .api.json import FastJSONResponse
 from .api.routes import pages, sessions, share, tools
+from .limits import CpuBudgetMiddleware, ServiceGate
 from .messages import Refusal
-from .security import BodyTooLarge, SecurityMiddleware, body_limit_content
+from .security import (
+    BodyTooLarge,
+    SecurityMiddleware,
+    body_limit_content,
+    refusal_parts,
+    send_refusal,
+)
 from .settings import Settings, get_settings
-from .store import Store, StoreBusy, make_store
+from .store import Store, StoreBusy, StoreUnavailable, make_store
 from .views.i18n import choices
 from .views.page import partial_renderer
+
+log = logging.getLogger("backprop_stepper")
 
 
 def _field(loc: tuple) -> str:
@@ -65,14 +78,39 @@ async def _body_too_large(request: Request, exc: BodyTooLarge) -> JSONResponse:
     return FastJSONResponse(body_limit_content(exc.limit), status_code=413)
 
 
-async def _store_busy(request: Request, exc: StoreBusy) -> JSONResponse:
-    message = f"the session is busy with another request: {exc}"
-    return FastJSONResponse({"detail": message, "message": message}, status_code=503,
-                            headers={"Retry-After": "1"})
+def _refusal_response(request: Request, refusal: Refusal) -> Response:
+    """The refusal as its path calls for: JSON for the API, the page's language for the
+    page (app/security.py: refusal_parts)."""
+    status, headers, body = refusal_parts(request.scope, refusal)
+    content_type = dict(headers).pop(b"content-type").decode()
+    return Response(body, status_code=status, media_type=content_type,
+                    headers={k.decode(): v.decode() for k, v in headers
+                             if k != b"content-type"})
 
 
-async def _refusal(request: Request, exc: Refusal) -> JSONResponse:
-    return FastJSONResponse(exc.body(), status_code=exc.status, headers=exc.headers or None)
+async def _store_busy(request: Request, exc: StoreBusy) -> Response:
+    lock_timeout = request.app.state.settings.lock_timeout
+    return _refusal_response(request, Refusal("store_busy", status=503, seconds=lock_timeout,
+                                              retry=1, headers={"Retry-After": "1"}))
+
+
+async def _store_unavailable(request: Request, exc: Exception) -> Response:
+    log.warning("session store unreachable: %s: %s", type(exc).__name__, exc)
+    return _refusal_response(request, Refusal("store_unavailable", status=503, retry=5,
+                                              headers={"Retry-After": "5"}))
+
+
+async def _refusal(request: Request, exc: Refusal) -> Response:
+    return _refusal_response(request, exc)
+
+
+def _unreachable_store_errors() -> tuple[type[Exception], ...]:
+    """The exceptions that mean the store cannot be reached right now (not a bug): Redis
+    connection errors and timeouts, an SQLite file that is locked too long or unusable."""
+    import redis
+
+    return (StoreUnavailable, redis.ConnectionError, redis.TimeoutError,
+            sqlite3.OperationalError)
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
@@ -95,13 +133,23 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     )
     app.state.settings = settings
     app.state.store = store
+    # Outermost last: headers, limits and the cross-site check first; then the waits for busy
+    # sessions and the concurrency limits (on the event loop); then the CPU budget.
+    app.add_middleware(CpuBudgetMiddleware, per_minute=settings.cpu_budget)
+    app.add_middleware(ServiceGate, busy_wait=settings.busy_wait,
+                       session_queue=settings.session_queue,
+                       client_concurrency=settings.client_concurrency,
+                       max_active=settings.max_active, respond=send_refusal)
     app.add_middleware(SecurityMiddleware, max_body_bytes=settings.max_body_bytes,
-                       rate_limit=settings.rate_limit)
+                       rate_limit=settings.rate_limit, public_url=settings.public_url)
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(BodyTooLarge, _body_too_large)  # type: ignore[arg-type]
     app.add_exception_handler(StoreBusy, _store_busy)  # type: ignore[arg-type]
     app.add_exception_handler(Refusal, _refusal)  # type: ignore[arg-type]
+    for error in _unreachable_store_errors():
+        app.add_exception_handler(error, _store_unavailable)
+    logs.install()  # no session id in the access log
     app.state.templates = Jinja2Templates(directory=settings.templates_dir)
     app.state.templates.env.auto_reload = False  # templates ship with the app: no stat per render
     app.state.templates.env.globals["choice_labels"] = choices  # (value, label) for a <select>
@@ -116,8 +164,20 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
 
     @app.get("/healthz", tags=["ops"])
-    async def healthz() -> dict:  # no thread-pool hop: the server's true floor
-        return {"status": "ok"}
+    async def healthz() -> Response:
+        """200 while the server and its session store answer; 503 (and which) otherwise.
+        A local store (SQLite, memory) is asked on the event loop (microseconds), Redis in the
+        thread pool with a one-second timeout."""
+        try:
+            if store.inline:
+                store.ping()
+            else:
+                await run_in_threadpool(store.ping)
+        except (*_unreachable_store_errors(), OSError) as err:
+            return FastJSONResponse({"status": "unavailable", "store": store.kind,
+                                     "message": f"the session store cannot be reached: "
+                                                f"{type(err).__name__}"}, status_code=503)
+        return FastJSONResponse({"status": "ok", "store": store.kind})
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:

@@ -13,21 +13,34 @@ limit, in one ASGI middleware (wired in app/main.py).
   proxy is trusted (FORWARDED_ALLOW_IPS). Each worker process counts on its own.
 * The request's scheme (https behind a TLS proxy, via X-Forwarded-Proto) is kept in a context
   variable, so cookies can be set Secure (`request_is_secure`).
+* Cross-site requests: a state-changing request to the page's routes (POST /ui/…) must come
+  from the page itself. `Sec-Fetch-Site` (every current browser sends it) must say
+  `same-origin` (or `none`: typed by the visitor); without it, an `Origin` must name this
+  server (its Host, or BACKPROP_PUBLIC_URL). A request with neither header is not from a
+  browser that could carry a visitor's cookie across sites (curl, scripts): allowed. Refused
+  requests are a 403 before any route runs, so no cookie is set.
+* Under /static/ only asset files are served (not, say, static/vendor/update.py).
+* A response that sets a cookie is never stored by a shared cache
+  (`Cache-Control: private, no-store`).
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import math
 import re
 import time
 from collections.abc import Callable
 from contextvars import ContextVar
+from urllib.parse import urlsplit
 
 import orjson
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .messages import Refusal
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
        "img-src 'self' data:; font-src 'self'; connect-src 'self'; frame-ancestors 'none'; "
@@ -40,6 +53,10 @@ HEADERS = [
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
 UNLIMITED_PATHS = ("/healthz", "/static/")  # cheap, and a page load fetches many assets
+ASSET_SUFFIXES = (".css", ".js", ".svg", ".png", ".woff2", ".woff", ".ico", ".json", ".map",
+                  ".gz", ".br")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+NO_STORE = (b"cache-control", b"private, no-store")
 
 _scheme: ContextVar[str] = ContextVar("backprop_request_scheme", default="http")
 
@@ -114,11 +131,87 @@ def docs_csp(html: bytes) -> str:
             "form-action 'self'")
 
 
+def page_language(scope: Scope) -> str:
+    """The visitor's language as the page picks it: ?lang=, the bs_lang cookie, then
+    Accept-Language."""
+    query = scope.get("query_string", b"").decode("latin-1")
+    asked = re.search(r"(?:^|&)lang=(en|zh)(?:&|$)", query)
+    if asked:
+        return asked.group(1)
+    cookie = _header(scope, b"cookie") or ""
+    found = re.search(r"(?:^|;)\s*bs_lang=(en|zh)\b", cookie)
+    if found:
+        return found.group(1)
+    accept = (_header(scope, b"accept-language") or "").lower()
+    return "zh" if accept.startswith("zh") else "en"
+
+
+HTML_REFUSAL = """<!doctype html>
+<html lang="{lang}"><head><meta charset="utf-8"><title>{status}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+{refresh}<link rel="stylesheet" href="/static/app.css"></head>
+<body><main><p class="error" role="alert">{text}</p><p><a href="/">Backprop Stepper</a></p>
+</main></body></html>
+"""
+
+
+def refusal_parts(scope: Scope, refusal: Refusal) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """Status, headers and body of a refusal, in the form its path calls for: the API's JSON
+    (English); for the page's own requests (/ui/…) the same JSON with the message in the
+    page's language (the page shows it); for a page the browser navigates to (GET /, /s/…) a
+    small HTML page that tries again after Retry-After."""
+    path, method = scope.get("path", ""), scope.get("method", "GET")
+    headers = [(k.lower().encode("latin-1"), v.encode("latin-1"))
+               for k, v in refusal.headers.items()]
+    if path.startswith("/api/") or path.startswith("/ui/") and method != "GET":
+        body = refusal.body()
+        if path.startswith("/ui/"):
+            body["message"] = refusal.text(page_language(scope))
+        return refusal.status, [(b"content-type", b"application/json"), *headers], \
+            orjson.dumps(body)
+    lang = page_language(scope)
+    retry = refusal.headers.get("Retry-After")
+    refresh = (f'<meta http-equiv="refresh" content="{int(retry)}">\n'
+               if retry and retry.isdigit() else "")
+    page = HTML_REFUSAL.format(lang="zh-Hans" if lang == "zh" else "en",
+                               status=refusal.status, refresh=refresh,
+                               text=html.escape(refusal.text(lang)))
+    return refusal.status, [(b"content-type", b"text/html; charset=utf-8"), *headers], \
+        page.encode()
+
+
+async def send_refusal(scope: Scope, send: Send, refusal: Refusal) -> None:
+    status, headers, body = refusal_parts(scope, refusal)
+    await send({"type": "http.response.start", "status": status,
+                "headers": [*headers, (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def cross_site_origin(scope: Scope, public_url: str | None) -> str | None:
+    """The foreign origin a state-changing page request came from, or None when it may go on
+    (see the module's docstring for the policy)."""
+    site = _header(scope, b"sec-fetch-site")
+    origin = _header(scope, b"origin")
+    if site is not None:
+        if site.lower() in ("same-origin", "none"):
+            return None
+        return origin or site
+    if origin is None:
+        return None  # not a browser that sends a cookie across sites
+    parsed = urlsplit(origin)
+    host = (_header(scope, b"host") or "").lower()
+    allowed = {host} | ({urlsplit(public_url).netloc.lower()} if public_url else set())
+    if parsed.scheme in ("http", "https") and parsed.netloc.lower() in allowed:
+        return None
+    return origin
+
+
 class SecurityMiddleware:
     def __init__(self, app: ASGIApp, *, max_body_bytes: int, rate_limit: int,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic, public_url: str | None = None):
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.public_url = public_url
         self.limiter = RateLimiter(rate_limit, clock) if rate_limit > 0 else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -145,6 +238,9 @@ class SecurityMiddleware:
                 names = {name.lower() for name, _ in headers}
                 if b"content-security-policy" not in names:
                     headers.append((b"content-security-policy", CSP.encode()))
+                if b"set-cookie" in names:  # a visitor's own session: no shared cache keeps it
+                    headers = [(n, v) for n, v in headers if n.lower() != b"cache-control"]
+                    headers.append(NO_STORE)
                 headers += [(n, v) for n, v in HEADERS if n not in names]
                 message = {**message, "headers": headers}
             await send(message)
@@ -159,6 +255,16 @@ class SecurityMiddleware:
                 await _json(send_secured, 429, {"detail": message, "message": message,
                                                 "error": "rate_limited", "retry_after": retry},
                             [(b"retry-after", str(retry).encode())])
+                return
+
+        if path.startswith("/static/") and not path.lower().endswith(ASSET_SUFFIXES):
+            await _json(send_secured, 404, {"detail": "Not Found", "message": "Not Found"})
+            return
+        if path.startswith("/ui/") and scope.get("method", "GET") not in SAFE_METHODS:
+            origin = cross_site_origin(scope, self.public_url)
+            if origin is not None:
+                await send_refusal(scope, send_secured, Refusal(
+                    "cross_site", status=403, origin=origin[:100]))
                 return
 
         limit = self.max_body_bytes

@@ -36,6 +36,64 @@ class Session:
     last_used: float = field(default_factory=time.monotonic)
     # The store's record of what it holds for this session (app/store/codec.py: Written).
     written: Any = field(default=None, repr=False)
+    nbytes: int = field(default=0, repr=False)  # session_bytes() when last cached
+    config_nbytes: int = field(default=-1, repr=False)
+
+
+FLOAT_OBJECT = 32  # a Python float in a list: the object (24 bytes) and its slot (8)
+RENDERED_PIECE = 4096  # a rendered piece in the RenderCache, on average (SVG, tables)
+
+
+def session_bytes(session: Session) -> int:
+    """About how much memory a live session holds: its data, parameters and checkpoints, every
+    value recorded in the current iteration, its history, its config's own data and the pieces
+    rendered for it. Arrays shared between these are counted once."""
+    s = session.stepper
+    seen: set[int] = set()
+    total = 0
+
+    def count(array: object) -> None:
+        nonlocal total
+        if isinstance(array, np.ndarray):
+            owner = array.base if isinstance(array.base, np.ndarray) else array
+            if id(owner) not in seen:
+                seen.add(id(owner))
+                total += owner.nbytes
+
+    for array in (s.X, s.Y, s.X_test, s.Y_test, *s.values.values(), *s.params.values()):
+        count(array)
+    for params in s.checkpoints.values():
+        for array in params.values():
+            count(array)
+    if session.dataset is not None:
+        for array in vars(session.dataset).values():
+            count(array)
+    total += FLOAT_OBJECT * len(s.losses) * (1 + sum(
+        len(v[0]) if v and isinstance(v[0], list) else 1 for v in s.metrics.values()))
+    if session.config_nbytes < 0:  # the config never changes: count it once
+        session.config_nbytes = config_bytes(session.config)
+    total += session.config_nbytes
+    written = session.written
+    if written is not None:
+        total += len(getattr(written, "rows", b""))
+    total += RENDERED_PIECE * len(getattr(session.cache, "_entries", ()))
+    return total
+
+
+def config_bytes(config: SessionConfig) -> int:
+    """The Python floats a config's own data and initial parameters hold."""
+    def floats(value: object) -> int:
+        if isinstance(value, list):
+            return sum(floats(v) for v in value) if value and isinstance(value[0], list) \
+                else len(value)
+        return 1
+
+    total = 0
+    if config.data is not None:
+        total += floats(config.data.X) + floats(config.data.Y)
+    if config.parameters is not None:
+        total += floats(config.parameters.W) + floats(config.parameters.b)
+    return FLOAT_OBJECT * total
 
 
 def build_stepper(config: SessionConfig) -> tuple[Stepper, Dataset | None]:
