@@ -82,9 +82,30 @@ class Slots:
         while self.waiters:
             waiter = self.waiters.popleft()
             if not waiter.done():
-                waiter.set_result(None)  # the slot goes straight to the next in line
+                _grant(waiter, self)  # the slot goes straight to the next in line
                 return
         self.holders -= 1
+
+
+def _grant(waiter: asyncio.Future, slots: Slots) -> None:
+    """Hand the slot to a waiter, on its own event loop (a server has one; a test client may
+    run requests on several)."""
+    loop = waiter.get_loop()
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if loop is running:
+        waiter.set_result(None)
+        return
+
+    def grant() -> None:
+        if waiter.done():
+            slots.release()  # it gave up meanwhile: pass the slot on
+        else:
+            waiter.set_result(None)
+
+    loop.call_soon_threadsafe(grant)
 
 
 class KeyedSlots:

@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import logs
+from .api.deps import read_state_form
 from .api.json import FastJSONResponse
 from .api.routes import pages, sessions, share, tools
 from .limits import CpuBudgetMiddleware, ServiceGate
@@ -157,10 +158,11 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     # The page first: its step route is the one asked for most, and matches only the moves.
     # Then share and tools before sessions: the API's catch-all /api/sessions/{id}/{move}
     # would take /api/sessions/{id}/snapshots and /gradcheck.
+    state_form = [Depends(read_state_form)]  # ?include= on every route that answers a state
     app.include_router(pages.router)
-    app.include_router(share.router)
-    app.include_router(tools.router)
-    app.include_router(sessions.router)
+    app.include_router(share.router, dependencies=state_form)
+    app.include_router(tools.router, dependencies=state_form)
+    app.include_router(sessions.router, dependencies=state_form)
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
 
     @app.get("/healthz", tags=["ops"])

@@ -162,6 +162,8 @@ def parse_document(content: bytes) -> ExportDocument:
     except json.JSONDecodeError as err:
         raise TransferError("file", f"file: not valid JSON (line {err.lineno}, column "
                                     f"{err.colno}: {err.msg})") from None
+    except RecursionError:
+        raise TransferError("file", "file: JSON nested too deeply to be an export") from None
     if not isinstance(raw, dict) or "format" not in raw:
         raise TransferError("format", f"format: not a Backprop Stepper export (expected an "
                                       f"object with \"format\": \"{FORMAT}\")")

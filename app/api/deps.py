@@ -7,6 +7,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from ..messages import Refusal
+from ..sessions import STATE_PARTS, StateForm, use_state_form
 from ..settings import Settings
 from ..store import Store
 
@@ -21,3 +23,17 @@ async def get_app_settings(request: Request) -> Settings:
 
 StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+
+async def read_state_form(request: Request) -> None:
+    """?include=data,params,values,steps,step_values: the parts of the state an API answer
+    holds (default: all, as far as they fit within BACKPROP_MAX_STATE_BYTES)."""
+    asked = request.query_params.get("include")
+    include = None
+    if asked is not None:
+        include = frozenset(p.strip() for p in asked.split(",") if p.strip())
+        unknown = sorted(include - set(STATE_PARTS))
+        if unknown:
+            raise Refusal("include_unknown", field="include", part=unknown[0],
+                          parts=", ".join(STATE_PARTS))
+    use_state_form(StateForm(include, request.app.state.settings.max_state_bytes))

@@ -15,7 +15,7 @@ from ...presets import DEFAULT_PRESET, PRESETS
 from ...schemas import LearningRateRequest, SessionConfig
 from ...sessions import ConfigError, Session
 from ...store import WouldBlock
-from ...views.i18n import LANGUAGES
+from ...views.i18n import LANGUAGES, translator
 from ...views.network import ViewSettings
 from ...views.page import page_context, stage_context
 from ..deps import SettingsDep, StoreDep
@@ -109,14 +109,18 @@ def index(request: Request, store: StoreDep, lang_cookie: LangCookie = None,
             response = RedirectResponse("/", status_code=303)  # a reload keeps this network
             _set_cookies(response, session, lang, _cookie_age(request))
             return response
+    notice = None
     for attempt in range(2):
         if attempt or not bs_session:  # no cookie, or its session expired: a fresh network
+            if attempt and not form_error:  # the cookie named a session no longer kept
+                notice = translator(lang)("session_expired")
             preset = PRESETS[DEFAULT_PRESET]
             bs_session = _new_session(store, preset.session_config(), preset.log_scale).id
         with store.checkout(bs_session) as session:
             if session is None:
                 continue
             context = page_context(session, lang, request.app.state.render_partial, form_error)
+            context["notice"] = notice
             response = _render(request, "index.html", context)
             _set_cookies(response, session, lang, _cookie_age(request))
             return response

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from ...actions import ActionLimitError, Diverged, StepOrderError, perform
 from ...schemas import GotoRequest, LearningRateRequest, SessionConfig, TrainRequest
-from ...sessions import ConfigError, Session, session_state
+from ...sessions import ConfigError, Session, session_state, state_parts
 from ...store import WouldBlock
 from ..deps import SettingsDep, StoreDep
 from ..inline import on_loop_if_free, too_long_for_the_loop
@@ -44,6 +44,7 @@ def _move(store, session_id: str, settings, action: str, wait: bool = True,
           **args) -> Response:
     with _checked_out(store, session_id, wait) as session:
         if not too_long_for_the_loop(session, action, wait):
+            state_parts(session)  # parts asked for over the size limit: refused before moving
             try:
                 perform(session, action, settings, **args)
             except StepOrderError as err:
