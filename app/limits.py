@@ -11,8 +11,9 @@ and seconds of computation. Wired in app/main.py (ServiceGate) and app/actions.p
   (bounded by the same `busy_wait`), then a 503. One client cannot take the thread pool, and the
   live sessions in memory at once stay bounded (the worker's memory ceiling, README: Hosting).
 * **A CPU budget per client**: the thread CPU time of its moves (training, replays, steps) is
-  charged to a token bucket of `cpu_budget` seconds a minute; a client in debt gets a 429 with
-  Retry-After for training and `goto`, and a run never goes past what is left of the budget.
+  charged to a token bucket of `cpu_budget` seconds a minute; a client with less than a second
+  left gets a 429 with Retry-After for training, `iterate` and `goto`, and a run never goes
+  past what is left of the budget.
 
 The client is the address uvicorn reports (behind a trusted proxy: the real client's). Each
 worker process counts on its own.
@@ -250,9 +251,15 @@ class CpuBudget:
             self._buckets = {k: v for k, v in self._buckets.items()
                              if v[0] + (now - v[1]) * self.rate < self.per_minute}
 
+    @property
+    def least(self) -> float:
+        """What a client must have left for a costly move: a second (or the whole budget,
+        if smaller)."""
+        return min(1.0, self.per_minute)
+
     def retry_after(self, client: str) -> int:
-        """Seconds until the client has a second of computation again."""
-        return max(1, math.ceil((1.0 - self.left(client)) / self.rate))
+        """Seconds until the client has `least` again."""
+        return max(1, math.ceil((self.least - self.left(client)) / self.rate))
 
 
 @dataclass
@@ -294,12 +301,12 @@ def computation(refuse_in_debt: bool = True) -> Iterator[float]:
         yield math.inf
         return
     left = charge.budget.left(charge.client)
-    if refuse_in_debt and left < 0.05:
+    if refuse_in_debt and left < charge.budget.least:
         retry = charge.budget.retry_after(charge.client)
         raise Refusal("cpu_budget", status=429, headers={"Retry-After": str(retry)},
                       budget=charge.budget.per_minute, retry=retry)
     started = time.thread_time()
     try:
-        yield max(left, 0.05)
+        yield max(left, 0.0)
     finally:
         charge.budget.charge(charge.client, time.thread_time() - started)
