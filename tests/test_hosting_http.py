@@ -14,7 +14,6 @@ from fastapi.testclient import TestClient
 from live import Server
 from test_store import config
 
-from app.logs import RedactSessionIds
 from app.main import create_app
 from app.settings import Settings
 from app.store.sqlite import SQLiteStore
@@ -173,6 +172,8 @@ def test_concurrent_creations_over_the_cap_all_answer(tmp_path):
 
 # -- the access log --------------------------------------------------------------------------
 def test_the_access_log_filter_redacts_session_ids():
+    from app.logs import RedactSessionIds
+
     sid = "AbCdEfGhIjKlMnOpQrStUv"
     record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1,
                                '%s - "%s %s HTTP/%s" %d',

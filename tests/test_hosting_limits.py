@@ -19,7 +19,6 @@ import pytest
 from fastapi.testclient import TestClient
 from live import Server
 
-from app.limits import Full, Slots
 from app.main import create_app
 from app.schemas import SessionConfig
 from app.settings import Settings
@@ -37,6 +36,8 @@ def make_client(tmp_path, **settings) -> TestClient:
 
 # -- waiting for a busy session --------------------------------------------------------------
 def test_slots_queue_in_order_refuse_when_full_and_time_out():
+    from app.limits import Full, Slots
+
     async def scenario() -> list:
         loop = asyncio.get_running_loop()
         slots, order = Slots(1, queue=2), []
