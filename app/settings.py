@@ -39,7 +39,7 @@ class Settings(BaseSettings):
                              "loop, holding no thread) for its busy session; then 503")
     session_queue: int = Field(4, ge=0, description="requests that may wait for one busy "
                                "session; more are a 409 at once")
-    client_concurrency: int = Field(4, ge=1, description="session requests one client may "
+    client_concurrency: int = Field(2, ge=1, description="session requests one client may "
                                     "have running at once (more wait, bounded by busy_wait)")
     max_active: int = Field(8, ge=1, description="session requests one worker runs at once "
                             "(each holds a live session in memory)")

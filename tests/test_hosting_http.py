@@ -214,3 +214,38 @@ def test_a_page_whose_session_is_gone_says_so(client, lang, words):
     assert words in r.text
     assert client.cookies[SESSION_COOKIE] != first  # a fresh network
     assert words not in client.get("/").text  # said once
+
+
+# -- documentation and proxies -------------------------------------------------------------------
+def test_every_setting_is_in_the_readme_with_its_default():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    for name, field in Settings.model_fields.items():
+        if name in ("templates_dir", "static_dir", "redis_url", "max_examples"):
+            continue  # paths of the app itself; REDIS_URL has no prefix; max_examples: schema
+        row = re.search(rf"^\| `BACKPROP_{name.upper()}` \| ([^|]*) \|", readme, re.M)
+        assert row, name
+        default = field.default
+        if isinstance(default, int | float) and not isinstance(default, bool):
+            stated = re.match(r"`([\d.,]+)`", row.group(1))
+            assert stated and float(stated.group(1).replace(",", "")) == float(default), name
+
+
+def test_forwarded_for_counts_only_from_the_trusted_proxy(tmp_path):
+    """The README's advice: FORWARDED_ALLOW_IPS names the proxy. A client elsewhere that writes
+    its own X-Forwarded-For is still counted by its own address."""
+    env = {"BACKPROP_DATA_DIR": str(tmp_path / "data"), "BACKPROP_RATE_LIMIT": "5"}
+    with Server(tmp_path, **env) as srv:
+        outside = httpx.Client(base_url=srv.url,
+                               transport=httpx.HTTPTransport(local_address="127.0.0.2"))
+        statuses = [outside.get("/api/sessions/x", headers={
+            "X-Forwarded-For": f"10.0.0.{i}"}).status_code for i in range(8)]
+        assert statuses[:5] == [404] * 5 and statuses[5:] == [429] * 3
+        # Through the trusted proxy (127.0.0.1, the default), each client its own bucket.
+        proxy = httpx.Client(base_url=srv.url)
+        statuses = [proxy.get("/api/sessions/x", headers={
+            "X-Forwarded-For": f"10.0.1.{i}"}).status_code for i in range(8)]
+        assert statuses == [404] * 8
+        outside.close()
+        proxy.close()
