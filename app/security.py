@@ -147,10 +147,11 @@ def page_language(scope: Scope) -> str:
 
 
 HTML_REFUSAL = """<!doctype html>
-<html lang="{lang}"><head><meta charset="utf-8"><title>{status}</title>
+<html lang="{lang}"><head><meta charset="utf-8"><title>{title} · {status}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-{refresh}<link rel="stylesheet" href="/static/app.css"></head>
-<body><main><p class="error" role="alert">{text}</p><p><a href="/">Backprop Stepper</a></p>
+{refresh}<style>body {{ font: 1.05rem/1.5 system-ui, sans-serif; margin: 2rem auto;
+max-width: 40rem; padding: 0 1rem; }} .error {{ color: #8a1c1c; }}</style></head>
+<body><main><p class="error" role="alert">{text}</p><p><a href="/">{title}</a></p>
 </main></body></html>
 """
 
@@ -173,8 +174,11 @@ def refusal_parts(scope: Scope, refusal: Refusal) -> tuple[int, list[tuple[bytes
     retry = refusal.headers.get("Retry-After")
     refresh = (f'<meta http-equiv="refresh" content="{int(retry)}">\n'
                if retry and retry.isdigit() else "")
+    from .views.i18n import translator  # the page's own name, in its language
+
     page = HTML_REFUSAL.format(lang="zh-Hans" if lang == "zh" else "en",
                                status=refusal.status, refresh=refresh,
+                               title=html.escape(translator(lang)("title")),
                                text=html.escape(refusal.text(lang)))
     return refusal.status, [(b"content-type", b"text/html; charset=utf-8"), *headers], \
         page.encode()
