@@ -79,6 +79,7 @@ class RedisStore(PersistentStore):
         self._acquire = self.redis.register_script(ACQUIRE)
         self._release = self.redis.register_script(RELEASE)
         self._tokens: dict[str, bytes] = {}
+        self._skew_ms = 0  # Redis's clock minus this host's (see _try_lock)
         self._health = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
 
     @staticmethod
@@ -119,9 +120,17 @@ class RedisStore(PersistentStore):
 
     def _try_lock(self, key: str, token: bytes, lease_ms: int) -> bool:
         # The sender stops waiting after socket_timeout: an attempt that reaches Redis later
-        # (it was stalled) must not take the lock (-1), or nobody would release it.
-        gives_up_ms = int((time.time() + self.socket_timeout) * 1000)
-        return self._acquire(keys=[key], args=[token, lease_ms, gives_up_ms]) == 1
+        # (it was stalled) must not take the lock (-1), or nobody would release it. An answer
+        # of -1 that does arrive means this host's clock is behind Redis's: measure the
+        # difference and try again on Redis's time.
+        for _ in range(2):
+            gives_up_ms = int((time.time() + self.socket_timeout) * 1000) + self._skew_ms
+            taken = self._acquire(keys=[key], args=[token, lease_ms, gives_up_ms])
+            if taken != -1:
+                return taken == 1
+            seconds, micros = self.redis.time()
+            self._skew_ms = int(seconds * 1000 + micros // 1000 - time.time() * 1000)
+        return False
 
     # -- primitives ---------------------------------------------------------------------------
     def _head(self, session_id: str) -> tuple[int, float] | None:
