@@ -10,10 +10,11 @@ and seconds of computation. Wired in app/main.py (ServiceGate) and app/actions.p
   `client_concurrency` per client address and `max_active` per worker; the rest wait on the loop
   (bounded by the same `busy_wait`), then a 503. One client cannot take the thread pool, and the
   live sessions in memory at once stay bounded (the worker's memory ceiling, README: Hosting).
-* **A CPU budget per client**: the thread CPU time of its moves (training, replays, steps) is
-  charged to a token bucket of `cpu_budget` seconds a minute; a client with less than a second
-  left gets a 429 with Retry-After for training, `iterate` and `goto`, and a run never goes
-  past what is left of the budget.
+* **A CPU budget per client**: the thread CPU time of its moves (training, replays, steps),
+  of building its networks and of drawing them is charged to a token bucket of `cpu_budget`
+  seconds a minute; a client with less than a second left gets a 429 with Retry-After for
+  training, `iterate`, `goto` and building a network, and a run never goes past what is left
+  of the budget.
 
 The client is the address uvicorn reports (behind a trusted proxy: the real client's). Each
 worker process counts on its own.

@@ -132,26 +132,30 @@ def test_a_flood_on_one_session_leaves_other_visitors_fast(tmp_path):
 
 # -- the CPU budget -----------------------------------------------------------------------------
 def test_a_client_over_its_cpu_budget_is_told_when_to_come_back(tmp_path):
-    client = make_client(tmp_path, cpu_budget=0.5, request_time_budget=5)
-    sid = client.post("/api/sessions", json=LARGEST).json()["id"]
-    t0 = time.perf_counter()
-    r = client.post(f"/api/sessions/{sid}/train", json={"iterations": 10000},
-                    params={"include": "steps"})
-    assert r.status_code == 200
-    assert time.perf_counter() - t0 < 2.5  # stopped where the budget did, not at 5 s
-    trained = r.json()["completed"]
-    assert 0 < trained < 10000
-    r = client.post(f"/api/sessions/{sid}/train", json={"iterations": 10},
-                    params={"include": "steps"})
-    assert r.status_code == 429 and r.json()["error"] == "cpu_budget"
-    assert int(r.headers["retry-after"]) >= 5  # 0.5 s a minute: refilled at 1/120 s a second
-    assert "BACKPROP_CPU_BUDGET" in r.json()["message"]
-    # Nothing was trained; single steps still go.
-    r = client.post(f"/api/sessions/{sid}/next", params={"include": "steps"})
-    assert r.status_code == 200 and r.json()["completed"] == trained
-    # The page's training gets the same answer, in the page's language.
+    client = make_client(tmp_path, cpu_budget=2, request_time_budget=3)
     client.get("/")
     page_sid = client.cookies["bs_session"]
+    sid = client.post("/api/sessions", json=LARGEST).json()["id"]
+    answers, t0 = [], time.perf_counter()
+    for _ in range(10):  # each run stops at 3 s, or where the budget does
+        r = client.post(f"/api/sessions/{sid}/train", json={"iterations": 10000},
+                        params={"include": "steps"})
+        answers.append(r)
+        if r.status_code != 200:
+            break
+    assert [a.status_code for a in answers[:-1]] == [200] * (len(answers) - 1)
+    assert len(answers) >= 2 and time.perf_counter() - t0 < 12
+    trained = answers[-2].json()["completed"]
+    assert 0 < trained < 10000
+    assert r.status_code == 429 and r.json()["error"] == "cpu_budget"
+    assert int(r.headers["retry-after"]) >= 5  # 2 s a minute: refilled at 1/30 s a second
+    assert "BACKPROP_CPU_BUDGET" in r.json()["message"]
+    # Nothing was trained; single steps still go; building another network waits too.
+    r = client.post(f"/api/sessions/{sid}/next", params={"include": "steps"})
+    assert r.status_code == 200 and r.json()["completed"] == trained
+    r = client.post("/api/sessions", json=LARGEST)
+    assert r.status_code == 429 and r.json()["error"] == "cpu_budget"
+    # The page's training gets the same answer, in the page's language.
     r = client.post(f"/ui/{page_sid}/train?lang=zh", data={"iterations": 5})
     assert r.status_code == 429 and "每分钟最多" in r.json()["message"]
 

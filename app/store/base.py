@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 
+from ..limits import computation
 from ..messages import Refusal
 from ..schemas import SessionConfig
 from ..sessions import Session, build_stepper, session_bytes
@@ -275,7 +276,8 @@ class PersistentStore(Store):
 
     # -- the interface --------------------------------------------------------------------------
     def create(self, config: SessionConfig, view: ViewSettings | None = None) -> Session:
-        stepper, dataset = build_stepper(config)
+        with computation():  # charged to the client's CPU budget; refused when it is spent
+            stepper, dataset = build_stepper(config)
         session = Session(new_session_id(), config, stepper, dataset, view or ViewSettings())
         return self._insert(session, codec.config_json(config))
 

@@ -10,6 +10,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from ..limits import computation
 from ..schemas import SessionConfig
 from ..sessions import Session, build_stepper
 from ..views.network import ViewSettings
@@ -43,7 +44,8 @@ class MemoryStore(Store):
         self._lock = threading.Lock()
 
     def create(self, config: SessionConfig, view: ViewSettings | None = None) -> Session:
-        stepper, dataset = build_stepper(config)
+        with computation():  # charged to the client's CPU budget; refused when it is spent
+            stepper, dataset = build_stepper(config)
         session = Session(new_session_id(), config, stepper, dataset, view or ViewSettings())
         return self._add(session)
 

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from starlette.convertors import Convertor, register_url_convertor
 
 from ...actions import ActionLimitError, Diverged, StepOrderError, perform
+from ...limits import computation
 from ...presets import DEFAULT_PRESET, PRESETS
 from ...schemas import LearningRateRequest, SessionConfig
 from ...sessions import ConfigError, Session
@@ -61,15 +62,17 @@ def _lang(request: Request, cookie: str | None) -> str:
 def _stage(request: Request, session: Session, lang: str, error: str | None = None
            ) -> HTMLResponse:
     """The #stage fragment; call with the session checked out."""
-    context = stage_context(session, lang, request.app.state.render_partial, error,
-                            request.headers.get("x-training-version"),
-                            request.headers.get("x-have"))
+    with computation(refuse_in_debt=False):  # drawing counts against the CPU budget too
+        context = stage_context(session, lang, request.app.state.render_partial, error,
+                                request.headers.get("x-training-version"),
+                                request.headers.get("x-have"))
     return _render(request, "_stage.html", context)
 
 
 def _render(request: Request, name: str, context: dict, status: int = 200) -> HTMLResponse:
     templates = request.app.state.templates
-    return templates.TemplateResponse(request, name, context, status_code=status)
+    with computation(refuse_in_debt=False):
+        return templates.TemplateResponse(request, name, context, status_code=status)
 
 
 def _new_session(store, config: SessionConfig, log_scale: bool = False) -> Session:
@@ -119,7 +122,9 @@ def index(request: Request, store: StoreDep, lang_cookie: LangCookie = None,
         with store.checkout(bs_session) as session:
             if session is None:
                 continue
-            context = page_context(session, lang, request.app.state.render_partial, form_error)
+            with computation(refuse_in_debt=False):
+                context = page_context(session, lang, request.app.state.render_partial,
+                                       form_error)
             context["notice"] = notice
             response = _render(request, "index.html", context)
             _set_cookies(response, session, lang, _cookie_age(request))
