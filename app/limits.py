@@ -26,6 +26,7 @@ import asyncio
 import contextlib
 import math
 import re
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -238,6 +239,7 @@ class CpuBudget:
         self.per_minute, self.clock, self.max_clients = per_minute, clock, max_clients
         self.rate = per_minute / 60.0
         self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()  # charged from the event loop and the thread pool
 
     def left(self, client: str) -> float:
         """Seconds of computation the client may still use now (≤ 0: in debt)."""
@@ -246,11 +248,12 @@ class CpuBudget:
         return min(self.per_minute, tokens + (now - then) * self.rate)
 
     def charge(self, client: str, seconds: float) -> None:
-        now = self.clock()
-        self._buckets[client] = (self.left(client) - seconds, now)
-        if len(self._buckets) > self.max_clients:
-            self._buckets = {k: v for k, v in self._buckets.items()
-                             if v[0] + (now - v[1]) * self.rate < self.per_minute}
+        with self._lock:
+            now = self.clock()
+            self._buckets[client] = (self.left(client) - seconds, now)
+            if len(self._buckets) > self.max_clients:
+                self._buckets = {k: v for k, v in self._buckets.items()
+                                 if v[0] + (now - v[1]) * self.rate < self.per_minute}
 
     @property
     def least(self) -> float:

@@ -160,6 +160,20 @@ def test_a_client_over_its_cpu_budget_is_told_when_to_come_back(tmp_path):
     assert r.status_code == 429 and "每分钟最多" in r.json()["message"]
 
 
+def test_the_cpu_budget_refills_and_counts_clients_apart():
+    from app.limits import CpuBudget
+
+    now = [0.0]
+    budget = CpuBudget(30, clock=lambda: now[0])  # 30 s a minute: 0.5 s back each second
+    budget.charge("a", 35)  # a long run may go past it: a debt
+    assert budget.left("a") == -5 and budget.left("b") == 30
+    assert budget.retry_after("a") == 12  # back to one second: (1 + 5) / 0.5
+    now[0] += 12
+    assert budget.left("a") == 1
+    now[0] += 600
+    assert budget.left("a") == 30  # never more than a minute's worth
+
+
 # -- memory ---------------------------------------------------------------------------------
 def test_many_large_sessions_do_not_grow_the_cache_past_its_cap(tmp_path):
     cap = 40 * 1024 * 1024
