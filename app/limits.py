@@ -139,10 +139,6 @@ class KeyedSlots:
         return len(self._slots)
 
 
-def retry_after(refusal: Refusal) -> int:
-    return int(refusal.headers.get("Retry-After", "1"))
-
-
 class ServiceGate:
     """ASGI middleware: the waits and concurrency limits above, before any route runs.
 
@@ -190,6 +186,10 @@ class ServiceGate:
                 release()
             await self.respond(scope, send, refusal)
             return
+        except BaseException:  # cancelled while waiting (a shutdown): give back what it held
+            for release in reversed(held):
+                release()
+            raise
         try:
             await self.app(scope, receive, send)
         finally:
