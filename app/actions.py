@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 
 from .engine import Diverged, StepOrderError, Stepper
+from .limits import computation
 from .messages import Phrase, Refusal
 from .sessions import Session
 from .settings import Settings
@@ -56,22 +57,28 @@ def perform(session: Session, action: str, settings: Settings, **args: float) ->
     """Run one move on a checked-out session. Raises a Refusal (a move out of order, a step
     that diverged, a request over a limit); the stepper is then left at its last consistent,
     finite state."""
+    if action == "train" and int(args["iterations"]) > settings.max_train_iterations:
+        raise ActionLimitError("too_many_iterations", "iterations",
+                               limit=settings.max_train_iterations)
+    # Every move is charged to the client's CPU budget; the ones that can run long are refused
+    # while it is spent (app/limits.py), and a run stops where the budget does.
     try:
-        _perform(session.stepper, action, settings, **args)
+        with computation(refuse_in_debt=action in COSTLY) as allowance:
+            _perform(session.stepper, action, settings, allowance, args)
     except (StepOrderError, Diverged) as err:
         raise refusal(err) from None
 
 
-def _perform(stepper: Stepper, action: str, settings: Settings, **args: float) -> None:
+COSTLY = frozenset({"train", "goto", "iterate"})
+
+
+def _perform(stepper: Stepper, action: str, settings: Settings, allowance: float,
+             args: dict) -> None:
     if action in ACTIONS:
         ACTIONS[action](stepper)
     elif action == "train":
-        iterations = int(args["iterations"])
-        if iterations > settings.max_train_iterations:
-            raise ActionLimitError("too_many_iterations", "iterations",
-                                   limit=settings.max_train_iterations)
-        deadline = time.monotonic() + settings.request_time_budget
-        stepper.train(iterations, lambda: time.monotonic() > deadline)
+        deadline = time.monotonic() + min(settings.request_time_budget, allowance)
+        stepper.train(int(args["iterations"]), lambda: time.monotonic() > deadline)
     elif action == "goto":
         stepper.goto(int(args["iteration"]))
     elif action == "seek":

@@ -3,32 +3,51 @@ error handlers."""
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from . import logs
+from .api.deps import read_state_form
 from .api.json import FastJSONResponse
 from .api.routes import graph, history, pages, presets, quiz, sessions, share, tools
-from .messages import Invalid, Refusal, answer_lang
-from .security import BodyTooLarge, SecurityMiddleware, body_too_large
+from .limits import CpuBudgetMiddleware, ServiceGate
+from .messages import Invalid, Refusal
+from .security import (
+    BodyTooLarge,
+    SecurityMiddleware,
+    body_too_large,
+    refusal_parts,
+    send_refusal,
+)
 from .settings import Settings, get_settings
-from .store import Store, StoreBusy, make_store
+from .store import Store, StoreBusy, StoreUnavailable, make_store
 from .views.i18n import choices
 from .views.page import partial_renderer
 
+log = logging.getLogger("backprop_stepper")
+
 
 def refused(request: Request, refusal: Refusal) -> Response:
-    """Every refusal's answer: `{"error": code, "message": text, "field"?: field, …}`, the
-    text in English for the API and in the page's language for the page's own requests."""
-    return FastJSONResponse(refusal.body(answer_lang(request)), status_code=refusal.status,
-                            headers=refusal.headers or None)
+    """Every refusal's answer, in the form its path calls for (app/security.py:
+    refusal_parts): `{"error": code, "message": text, "field"?: field, …}` with the text in
+    English for the API and in the page's language for the page's own requests; a small HTML
+    page for a page the browser navigates to."""
+    status, headers, body = refusal_parts(request.scope, refusal)
+    content_type = dict(headers).pop(b"content-type").decode()
+    return Response(body, status_code=status, media_type=content_type,
+                    headers={k.decode(): v.decode() for k, v in headers
+                             if k != b"content-type"})
 
 
 async def _refusal(request: Request, exc: Refusal) -> Response:
@@ -63,8 +82,24 @@ async def _body_too_large(request: Request, exc: BodyTooLarge) -> Response:
 
 
 async def _store_busy(request: Request, exc: StoreBusy) -> Response:
-    return refused(request, Refusal("store_busy", status=503, headers={"Retry-After": "1"},
-                                    retry=1))
+    lock_timeout = request.app.state.settings.lock_timeout
+    return refused(request, Refusal("store_busy", status=503, seconds=lock_timeout,
+                                    retry=1, headers={"Retry-After": "1"}))
+
+
+async def _store_unavailable(request: Request, exc: Exception) -> Response:
+    log.warning("session store unreachable: %s: %s", type(exc).__name__, exc)
+    return refused(request, Refusal("store_unavailable", status=503, retry=5,
+                                    headers={"Retry-After": "5"}))
+
+
+def _unreachable_store_errors() -> tuple[type[Exception], ...]:
+    """The exceptions that mean the store cannot be reached right now (not a bug): Redis
+    connection errors and timeouts, an SQLite file that is locked too long or unusable."""
+    import redis
+
+    return (StoreUnavailable, redis.ConnectionError, redis.TimeoutError,
+            sqlite3.OperationalError)
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
@@ -87,13 +122,23 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     )
     app.state.settings = settings
     app.state.store = store
+    # Outermost last: headers, limits and the cross-site check first; then the waits for busy
+    # sessions and the concurrency limits (on the event loop); then the CPU budget.
+    app.add_middleware(CpuBudgetMiddleware, per_minute=settings.cpu_budget)
+    app.add_middleware(ServiceGate, busy_wait=settings.busy_wait,
+                       session_queue=settings.session_queue,
+                       client_concurrency=settings.client_concurrency,
+                       max_active=settings.max_active, respond=send_refusal)
     app.add_middleware(SecurityMiddleware, max_body_bytes=settings.max_body_bytes,
-                       rate_limit=settings.rate_limit)
+                       rate_limit=settings.rate_limit, public_url=settings.public_url)
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(BodyTooLarge, _body_too_large)  # type: ignore[arg-type]
     app.add_exception_handler(StoreBusy, _store_busy)  # type: ignore[arg-type]
     app.add_exception_handler(Refusal, _refusal)  # type: ignore[arg-type]
+    for error in _unreachable_store_errors():
+        app.add_exception_handler(error, _store_unavailable)
+    logs.install()  # no session id in the access log
     app.state.templates = Jinja2Templates(directory=settings.templates_dir)
     app.state.templates.env.auto_reload = False  # templates ship with the app: no stat per render
     app.state.templates.env.globals["choice_labels"] = choices  # (value, label) for a <select>
@@ -101,19 +146,32 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     # The page first: its step route is the one asked for most, and matches only the moves.
     # Then share and tools before sessions: the API's catch-all /api/sessions/{id}/{move}
     # would take /api/sessions/{id}/snapshots and /gradcheck.
+    state_form = [Depends(read_state_form)]  # ?include= on every route that answers a state
     app.include_router(pages.router)
-    app.include_router(share.router)
-    app.include_router(tools.router)
+    app.include_router(share.router, dependencies=state_form)
+    app.include_router(tools.router, dependencies=state_form)
     app.include_router(graph.router)
     app.include_router(presets.router)
     app.include_router(history.router)
-    app.include_router(quiz.router)
-    app.include_router(sessions.router)
+    app.include_router(quiz.router, dependencies=state_form)
+    app.include_router(sessions.router, dependencies=state_form)
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
 
     @app.get("/healthz", tags=["ops"])
-    async def healthz() -> dict:  # no thread-pool hop: the server's true floor
-        return {"status": "ok"}
+    async def healthz() -> Response:
+        """200 while the server and its session store answer; 503 (and which) otherwise.
+        A local store (SQLite, memory) is asked on the event loop (microseconds), Redis in the
+        thread pool with a one-second timeout."""
+        try:
+            if store.inline:
+                store.ping()
+            else:
+                await run_in_threadpool(store.ping)
+        except (*_unreachable_store_errors(), OSError) as err:
+            return FastJSONResponse({"status": "unavailable", "store": store.kind,
+                                     "message": f"the session store cannot be reached: "
+                                                f"{type(err).__name__}"}, status_code=503)
+        return FastJSONResponse({"status": "ok", "store": store.kind})
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:

@@ -114,10 +114,6 @@ MESSAGES |= {
         "en": "body: not readable as JSON (is it UTF-8?)",
         "zh": "body:无法作为 JSON 读取(是 UTF-8 编码吗?)",
     },
-    "store_busy": {
-        "en": "the session is busy with another request: retry in {retry} s",
-        "zh": "会话正忙于处理另一个请求:请在 {retry} 秒后重试",
-    },
     "not_found": {  # the path is not repeated: it may carry markup
         "en": "no such page or API route",
         "zh": "没有这个页面或 API 路径",
@@ -338,6 +334,10 @@ MESSAGES |= {
         "en": "file: not UTF-8 text (byte {byte})",
         "zh": "file:不是 UTF-8 文本(第 {byte} 个字节)",
     },
+    "import.too_deep": {
+        "en": "file: JSON nested too deeply to be an export",
+        "zh": "file:JSON 嵌套过深,不可能是导出文件",
+    },
     "import.not_json": {
         "en": "file: not valid JSON (line {line}, column {column})",
         "zh": "file:不是有效的 JSON(第 {line} 行,第 {column} 列)",
@@ -435,7 +435,70 @@ MESSAGES |= {
 }
 
 # -- hosting: limits, busy sessions, the store ---------------------------------------------------
-MESSAGES |= {}
+MESSAGES |= {
+    "session_busy": {
+        "en": "this network is busy with earlier requests ({waiting} waiting); nothing was "
+              "done: try again in {retry} s",
+        "zh": "这个网络正在处理之前的请求(另有 {waiting} 个在等待);本次没有执行:"
+              "请 {retry} 秒后重试",
+    },
+    "session_wait_timeout": {
+        "en": "this network stayed busy for {seconds:g} s (BACKPROP_BUSY_WAIT); nothing was "
+              "done: try again in {retry} s",
+        "zh": "这个网络持续忙碌了 {seconds:g} 秒(BACKPROP_BUSY_WAIT);本次没有执行:"
+              "请 {retry} 秒后重试",
+    },
+    "server_busy": {
+        "en": "the server is busy with other requests (at most {limit} at once{who}); nothing "
+              "was done: try again in {retry} s",
+        "zh": "服务器正忙于其他请求(同时最多 {limit} 个{who});本次没有执行:"
+              "请 {retry} 秒后重试",
+    },
+    "per_client": {"en": " from one client", "zh": ",每个客户端"},  # `who` of server_busy
+    "per_server": {"en": "", "zh": ""},
+    "store_busy": {
+        "en": "this network stayed locked by another server process for {seconds:g} s; "
+              "nothing was done: try again in {retry} s",
+        "zh": "这个网络被另一个服务器进程锁定了 {seconds:g} 秒;本次没有执行:"
+              "请 {retry} 秒后重试",
+    },
+    "cpu_budget": {
+        "en": "computation limit: at most {budget:g} s of training per client per minute "
+              "(BACKPROP_CPU_BUDGET); try again in {retry} s",
+        "zh": "计算量限制:每个客户端每分钟最多 {budget:g} 秒训练(BACKPROP_CPU_BUDGET);"
+              "请 {retry} 秒后重试",
+    },
+    "store_unavailable": {
+        "en": "the session store cannot be reached right now; nothing was done: try again "
+              "in {retry} s",
+        "zh": "暂时无法连接会话存储;本次没有执行:请 {retry} 秒后重试",
+    },
+    "cross_site": {
+        "en": "refused: this request came from another site ({origin}); use the page itself",
+        "zh": "已拒绝:此请求来自其他网站({origin});请直接在本页面操作",
+    },
+    "state_too_large": {
+        "en": "include: this state would be about {size:,} bytes of JSON, over the limit of "
+              "{limit:,} (BACKPROP_MAX_STATE_BYTES); ask for less, e.g. ?include={smaller}",
+        "zh": "include:此状态的 JSON 约 {size:,} 字节,超过上限 {limit:,}"
+              "(BACKPROP_MAX_STATE_BYTES);请只取一部分,例如 ?include={smaller}",
+    },
+    "include_unknown": {
+        "en": "include: unknown part {part!r}; choose among {parts}",
+        "zh": "include:未知的部分 {part!r};可选 {parts}",
+    },
+    "snapshot_limit_session": {
+        "en": "this network already has {limit} share links (BACKPROP_MAX_SNAPSHOTS_PER_SESSION); "
+              "reuse one of them",
+        "zh": "这个网络已经有 {limit} 个分享链接(BACKPROP_MAX_SNAPSHOTS_PER_SESSION);"
+              "请使用已有的链接",
+    },
+    "snapshot_limit_total": {
+        "en": "this server holds its maximum of {limit} share links (BACKPROP_MAX_SNAPSHOTS); "
+              "no new one can be made",
+        "zh": "服务器上的分享链接已达上限 {limit} 个(BACKPROP_MAX_SNAPSHOTS);无法再创建",
+    },
+}
 
 
 def answer_lang(request: Any) -> str:

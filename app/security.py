@@ -13,24 +13,34 @@ limit, in one ASGI middleware (wired in app/main.py).
   proxy is trusted (FORWARDED_ALLOW_IPS). Each worker process counts on its own.
 * The request's scheme (https behind a TLS proxy, via X-Forwarded-Proto) is kept in a context
   variable, so cookies can be set Secure (`request_is_secure`).
+* Cross-site requests: a state-changing request to the page's routes (POST /ui/…) must come
+  from the page itself. `Sec-Fetch-Site` (every current browser sends it) must say
+  `same-origin` (or `none`: typed by the visitor); without it, an `Origin` must name this
+  server (its Host, or BACKPROP_PUBLIC_URL). A request with neither header is not from a
+  browser that could carry a visitor's cookie across sites (curl, scripts): allowed. Refused
+  requests are a 403 before any route runs, so no cookie is set.
+* Under /static/ only asset files are served (not, say, static/vendor/update.py).
+* A response that sets a cookie is never stored by a shared cache
+  (`Cache-Control: private, no-store`).
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import math
 import re
 import time
 from collections.abc import Callable
 from contextvars import ContextVar
+from urllib.parse import urlsplit
 
 import orjson
 from fastapi import HTTPException
-from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .messages import Refusal, answer_lang
+from .messages import Refusal
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
        "img-src 'self' data:; font-src 'self'; connect-src 'self'; frame-ancestors 'none'; "
@@ -43,6 +53,10 @@ HEADERS = [
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
 UNLIMITED_PATHS = ("/healthz", "/static/")  # cheap, and a page load fetches many assets
+ASSET_SUFFIXES = (".css", ".js", ".svg", ".png", ".woff2", ".woff", ".ico", ".json", ".map",
+                  ".gz", ".br")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+NO_STORE = (b"cache-control", b"private, no-store")
 
 _scheme: ContextVar[str] = ContextVar("backprop_request_scheme", default="http")
 
@@ -111,11 +125,89 @@ def docs_csp(html: bytes) -> str:
             "form-action 'self'")
 
 
+def page_language(scope: Scope) -> str:
+    """The visitor's language as the page picks it: ?lang=, the bs_lang cookie, then
+    Accept-Language."""
+    query = scope.get("query_string", b"").decode("latin-1")
+    asked = re.search(r"(?:^|&)lang=(en|zh)(?:&|$)", query)
+    if asked:
+        return asked.group(1)
+    cookie = _header(scope, b"cookie") or ""
+    found = re.search(r"(?:^|;)\s*bs_lang=(en|zh)\b", cookie)
+    if found:
+        return found.group(1)
+    accept = (_header(scope, b"accept-language") or "").lower()
+    return "zh" if accept.startswith("zh") else "en"
+
+
+HTML_REFUSAL = """<!doctype html>
+<html lang="{lang}"><head><meta charset="utf-8"><title>{title} · {status}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+{refresh}<style>body {{ font: 1.05rem/1.5 system-ui, sans-serif; margin: 2rem auto;
+max-width: 40rem; padding: 0 1rem; }} .error {{ color: #8a1c1c; }}</style></head>
+<body><main><p class="error" role="alert">{text}</p><p><a href="/">{title}</a></p>
+</main></body></html>
+"""
+
+
+def refusal_parts(scope: Scope, refusal: Refusal) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """Status, headers and body of a refusal, in the form its path calls for: the API's JSON
+    (English); for the page's own requests (/ui/…) the same JSON with the message in the
+    page's language (the page shows it); for a page the browser navigates to (GET /, /s/…) a
+    small HTML page that tries again after Retry-After."""
+    path, method = scope.get("path", ""), scope.get("method", "GET")
+    headers = [(k.lower().encode("latin-1"), v.encode("latin-1"))
+               for k, v in refusal.headers.items()]
+    if path.startswith("/api/") or path.startswith("/ui/") and method != "GET":
+        body = refusal.body("en" if path.startswith("/api/") else page_language(scope))
+        return refusal.status, [(b"content-type", b"application/json"), *headers], \
+            orjson.dumps(body)
+    lang = page_language(scope)
+    retry = refusal.headers.get("Retry-After")
+    refresh = (f'<meta http-equiv="refresh" content="{int(retry)}">\n'
+               if retry and retry.isdigit() else "")
+    from .views.i18n import translator  # the page's own name, in its language
+
+    page = HTML_REFUSAL.format(lang="zh-Hans" if lang == "zh" else "en",
+                               status=refusal.status, refresh=refresh,
+                               title=html.escape(translator(lang)("title")),
+                               text=html.escape(refusal.text(lang)))
+    return refusal.status, [(b"content-type", b"text/html; charset=utf-8"), *headers], \
+        page.encode()
+
+
+async def send_refusal(scope: Scope, send: Send, refusal: Refusal) -> None:
+    status, headers, body = refusal_parts(scope, refusal)
+    await send({"type": "http.response.start", "status": status,
+                "headers": [*headers, (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def cross_site_origin(scope: Scope, public_url: str | None) -> str | None:
+    """The foreign origin a state-changing page request came from, or None when it may go on
+    (see the module's docstring for the policy)."""
+    site = _header(scope, b"sec-fetch-site")
+    origin = _header(scope, b"origin")
+    if site is not None:
+        if site.lower() in ("same-origin", "none"):
+            return None
+        return origin or site
+    if origin is None:
+        return None  # not a browser that sends a cookie across sites
+    parsed = urlsplit(origin)
+    host = (_header(scope, b"host") or "").lower()
+    allowed = {host} | ({urlsplit(public_url).netloc.lower()} if public_url else set())
+    if parsed.scheme in ("http", "https") and parsed.netloc.lower() in allowed:
+        return None
+    return origin
+
+
 class SecurityMiddleware:
     def __init__(self, app: ASGIApp, *, max_body_bytes: int, rate_limit: int,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic, public_url: str | None = None):
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.public_url = public_url
         self.limiter = RateLimiter(rate_limit, clock) if rate_limit > 0 else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -142,6 +234,9 @@ class SecurityMiddleware:
                 names = {name.lower() for name, _ in headers}
                 if b"content-security-policy" not in names:
                     headers.append((b"content-security-policy", CSP.encode()))
+                if b"set-cookie" in names:  # a visitor's own session: no shared cache keeps it
+                    headers = [(n, v) for n, v in headers if n.lower() != b"cache-control"]
+                    headers.append(NO_STORE)
                 headers += [(n, v) for n, v in HEADERS if n not in names]
                 message = {**message, "headers": headers}
             await send(message)
@@ -151,19 +246,29 @@ class SecurityMiddleware:
             wait = self.limiter.hit(client[0] if client else "?")
             if wait > 0:
                 retry = max(1, math.ceil(wait))
-                await _refuse(send_secured, scope, Refusal(
+                await send_refusal(scope, send_secured, Refusal(
                     "rate_limited", status=429, headers={"Retry-After": str(retry)},
                     extra={"retry_after": retry}, limit=self.limiter.per_minute, retry=retry))
+                return
+
+        if path.startswith("/static/") and not path.lower().endswith(ASSET_SUFFIXES):
+            await send_refusal(scope, send_secured, Refusal("not_found", status=404))
+            return
+        if path.startswith("/ui/") and scope.get("method", "GET") not in SAFE_METHODS:
+            origin = cross_site_origin(scope, self.public_url)
+            if origin is not None:
+                await send_refusal(scope, send_secured, Refusal(
+                    "cross_site", status=403, origin=origin[:100]))
                 return
 
         limit = self.max_body_bytes
         declared = _header(scope, b"content-length")
         if declared is not None:
             if not declared.isdigit():
-                await _refuse(send_secured, scope, Refusal("bad_content_length", status=400))
+                await send_refusal(scope, send_secured, Refusal("bad_content_length", status=400))
                 return
             if int(declared) > limit:
-                await _refuse(send_secured, scope, body_too_large(limit))
+                await send_refusal(scope, send_secured, body_too_large(limit))
                 return
         received = 0
 
@@ -181,7 +286,7 @@ class SecurityMiddleware:
         except BodyTooLarge:
             if started:
                 raise
-            await _refuse(send_secured, scope, body_too_large(limit))
+            await send_refusal(scope, send_secured, body_too_large(limit))
 
 
 class _DocsSend:
@@ -214,13 +319,3 @@ def _header(scope: Scope, name: bytes) -> str | None:
         if key.lower() == name:
             return value.decode("latin-1").strip()
     return None
-
-
-async def _refuse(send: Send, scope: Scope, refusal: Refusal) -> None:
-    """The refusal as app/main.py writes it (in the page's language for the page's requests),
-    before the app sees the request."""
-    body = orjson.dumps(refusal.body(answer_lang(Request(scope))))
-    await send({"type": "http.response.start", "status": refusal.status, "headers": [
-        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-        *((k.lower().encode(), v.encode()) for k, v in refusal.headers.items())]})
-    await send({"type": "http.response.body", "body": body})

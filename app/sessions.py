@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +38,65 @@ class Session:
     last_used: float = field(default_factory=time.monotonic)
     # The store's record of what it holds for this session (app/store/codec.py: Written).
     written: Any = field(default=None, repr=False)
+    nbytes: int = field(default=0, repr=False)  # session_bytes() when last cached
+    config_nbytes: int = field(default=-1, repr=False)
+
+
+FLOAT_OBJECT = 32  # a Python float in a list: the object (24 bytes) and its slot (8)
+RENDERED_PIECE = 4096  # a rendered piece in the RenderCache, on average (SVG, tables)
+OVERHEAD = 1.1  # dicts, array headers, allocator slack: measured with tracemalloc (~8%)
+
+
+def session_bytes(session: Session) -> int:
+    """About how much memory a live session holds: its data, parameters and checkpoints, every
+    value recorded in the current iteration, its history, its config's own data and the pieces
+    rendered for it. Arrays shared between these are counted once."""
+    s = session.stepper
+    seen: set[int] = set()
+    total = 0
+
+    def count(array: object) -> None:
+        nonlocal total
+        if isinstance(array, np.ndarray):
+            owner = array.base if isinstance(array.base, np.ndarray) else array
+            if id(owner) not in seen:
+                seen.add(id(owner))
+                total += owner.nbytes
+
+    for array in (s.X, s.Y, s.X_test, s.Y_test, *s.values.values(), *s.params.values()):
+        count(array)
+    for params in s.checkpoints.values():
+        for array in params.values():
+            count(array)
+    if session.dataset is not None:
+        for array in vars(session.dataset).values():
+            count(array)
+    total += FLOAT_OBJECT * len(s.losses) * (1 + sum(
+        len(v[0]) if v and isinstance(v[0], list) else 1 for v in s.metrics.values()))
+    if session.config_nbytes < 0:  # the config never changes: count it once
+        session.config_nbytes = config_bytes(session.config)
+    total += session.config_nbytes
+    written = session.written
+    if written is not None:
+        total += len(getattr(written, "rows", b""))
+    total += RENDERED_PIECE * len(getattr(session.cache, "_entries", ()))
+    return int(total * OVERHEAD)
+
+
+def config_bytes(config: SessionConfig) -> int:
+    """The Python floats a config's own data and initial parameters hold."""
+    def floats(value: object) -> int:
+        if isinstance(value, list):
+            return sum(floats(v) for v in value) if value and isinstance(value[0], list) \
+                else len(value)
+        return 1
+
+    total = 0
+    if config.data is not None:
+        total += floats(config.data.X) + floats(config.data.Y)
+    if config.parameters is not None:
+        total += floats(config.parameters.W) + floats(config.parameters.b)
+    return FLOAT_OBJECT * total
 
 
 def network_spec(config: SessionConfig) -> NetworkSpec:
@@ -108,30 +168,88 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+# -- the API's state, whole or in parts ---------------------------------------------------------
+# data: X, Y and the batch; params: each layer's W and b; values: each layer's Z, A, dA, dZ, dW,
+# db; steps: the steps done (formulas, operands and outputs with shapes); step_values: the
+# steps' outputs' values (copies of the layers' values, in the order computed).
+STATE_PARTS = ("data", "params", "values", "steps", "step_values")
+JSON_BYTES_PER_FLOAT = 24  # orjson's shortest round-trip repr, a sign and a comma
+
+
+@dataclass(frozen=True)
+class StateForm:
+    """Which parts a state answer holds: `include` the parts asked for (None: all that fit
+    within `max_bytes`, the rest listed under `omitted`)."""
+
+    include: frozenset[str] | None = None
+    max_bytes: float = float("inf")
+
+
+_state_form: ContextVar[StateForm | None] = ContextVar("backprop_state_form", default=None)
+
+
+def use_state_form(form: StateForm) -> None:
+    """For this request (app/main.py sets it from ?include= and BACKPROP_MAX_STATE_BYTES)."""
+    _state_form.set(form)
+
+
+def part_sizes(stepper: Stepper) -> dict[str, int]:
+    """Bytes of JSON each part takes at most in an iteration of this network (every value
+    computed), from the shapes alone."""
+    layers, m = stepper.spec.layers, stepper.values["A0"].shape[1]
+    params = sum(n * p + n for p, n in zip(layers[:-1], layers[1:], strict=True))
+    values = params + sum(4 * n * m for n in layers[1:])
+    sizes = {"data": (layers[0] + layers[-1] + 1) * m, "params": params, "values": values,
+             "steps": 0, "step_values": values + params + 1}
+    out = {k: JSON_BYTES_PER_FLOAT * v for k, v in sizes.items()}
+    out["steps"] = 400 * len(stepper.plan)  # formulas and shapes
+    return out
+
+
+def state_parts(session: Session) -> tuple[frozenset[str], list[str]]:
+    """(parts to write, parts left out) under this request's StateForm: Refusal when the parts
+    asked for explicitly would be over the limit (checked before a move changes anything)."""
+    form = _state_form.get() or StateForm()
+    sizes = part_sizes(session.stepper)
+    if form.include is not None:
+        total = sum(sizes[p] for p in form.include)
+        if total > form.max_bytes:
+            raise Refusal("state_too_large", status=422, field="include", size=total,
+                          limit=int(form.max_bytes), smaller="params,steps")
+        return form.include, []
+    parts, omitted = set(STATE_PARTS), []
+    for drop in ("step_values", "values", "data"):  # the big ones, largest first
+        if sum(sizes[p] for p in parts) <= form.max_bytes:
+            break
+        parts.discard(drop)
+        omitted.append(drop)
+    return frozenset(parts), omitted
+
+
 def session_state(session: Session, with_steps: bool = True) -> dict:
-    """The whole state; arrays stay NumPy arrays (orjson writes them as nested lists, one
-    example per column). Call it with the session checked out."""
+    """The state; arrays stay NumPy arrays (orjson writes them as nested lists, one example per
+    column). Its parts follow the request's StateForm (all of them by default, as far as they
+    fit). Call it with the session checked out."""
     s = session.stepper
+    parts, omitted = state_parts(session)
     params = s.current_params()
+    per_example = s.spec.gradient_mode == "per_example"
     layers = []
     for l in range(1, s.spec.depth + 1):
-        layers.append({
-            "layer": l,
-            "units": s.spec.layers[l],
-            "activation": s.spec.activations[l - 1],
-            "W": params[f"W{l}"],
-            "b": params[f"b{l}"].ravel(),
-            **{name: s.values.get(f"{name}{l}") for name in ("Z", "A", "dA", "dZ", "dW", "db")},
-        })
-    for layer in layers:
-        if layer["db"] is not None:
-            layer["db"] = layer["db"].ravel()
-    per_example = s.spec.gradient_mode == "per_example"
-    if per_example:
-        for layer in layers:  # ΔW, Δb accumulated so far (None before the first example)
-            layer["dW_sum"], layer["db_sum"] = _sums(s.values, layer["layer"])
+        layer: dict = {"layer": l, "units": s.spec.layers[l],
+                       "activation": s.spec.activations[l - 1]}
+        if "params" in parts:
+            layer["W"], layer["b"] = params[f"W{l}"], params[f"b{l}"].ravel()
+        if "values" in parts:
+            layer.update({name: s.values.get(f"{name}{l}")
+                          for name in ("Z", "A", "dA", "dZ", "dW", "db")})
+            if layer["db"] is not None:
+                layer["db"] = layer["db"].ravel()
+            if per_example:  # ΔW, Δb accumulated so far (None before the first example)
+                layer["dW_sum"], layer["db_sum"] = _sums(s.values, l)
+        layers.append(layer)
     cols = s.batch_columns(s.t)
-    return {
+    state = {
         "id": session.id,
         "config": session.config.model_dump(exclude={"data", "parameters"}),
         "iteration": s.t,
@@ -144,13 +262,18 @@ def session_state(session: Session, with_steps: bool = True) -> dict:
         "plan": [step.id for step in s.plan],
         "learning_rate": s.learning_rate,
         "loss": s.loss,
-        "batch": None if cols is None else cols.tolist(),
         "example": s.plan[s.c - 1].example if per_example and s.c else None,
-        "X": s.values["A0"],
-        "Y": s.values["Y"],
         "layers": layers,
-        "steps": s.records(arrays=True) if with_steps else None,
     }
+    if "data" in parts:
+        state.update({"batch": None if cols is None else cols.tolist(),
+                      "X": s.values["A0"], "Y": s.values["Y"]})
+    if "steps" in parts or "step_values" in parts:
+        state["steps"] = (s.records(with_values="step_values" in parts, arrays=True)
+                          if with_steps else None)
+    if omitted:
+        state["omitted"] = omitted
+    return state
 
 
 def _sums(values: dict, l: int) -> tuple:

@@ -167,6 +167,8 @@ def parse_document(content: bytes) -> ExportDocument:
     except json.JSONDecodeError as err:
         raise TransferError("import.not_json", "file", line=err.lineno,
                             column=err.colno) from None
+    except RecursionError:
+        raise TransferError("import.too_deep", "file") from None
     if not isinstance(raw, dict) or "format" not in raw:
         raise TransferError("import.not_export", "format", format=FORMAT)
     try:

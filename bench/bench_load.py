@@ -14,8 +14,9 @@ store), creates one session per client, then runs wrk (/usr/bin/wrk, Debian's pa
    POST /ui/{id}/next (the HTML fragment the page swaps in) instead.
 
 Prints requests/s, p50/p99 latency and errors (non-2xx and socket errors: must be 0) for both,
-and the ratio of the p50s (target: step ≤ 3× floor). The rate limit is off for the run (every
-request comes from one address); the server is stopped by its PID at the end.
+and the ratio of the p50s (target: step ≤ 3× floor). The rate limit and the per-client
+concurrency limit are lifted for the run (every request comes from one address); the server is
+stopped by its PID at the end.
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ def start_server(data_dir: Path, workers: int) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {**os.environ, "BACKPROP_HOST": "127.0.0.1", "BACKPROP_PORT": str(port),
            "BACKPROP_DATA_DIR": str(data_dir), "BACKPROP_RATE_LIMIT": "0",
+           "BACKPROP_CLIENT_CONCURRENCY": "64",
            "BACKPROP_WORKERS": str(workers), "OPENBLAS_NUM_THREADS": "1"}
     env.pop("REDIS_URL", None)
     proc = subprocess.Popen([sys.executable, "-m", "app"], env=env, cwd=ROOT,

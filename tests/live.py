@@ -33,6 +33,7 @@ class Server:
         self.tmp_path, self.env = tmp_path, env
         self.proc: subprocess.Popen | None = None
         self.log = tmp_path / "server.log"
+        self.out = tmp_path / "server.out"  # stdout: uvicorn's access log
 
     def start(self) -> Server:
         self.port = free_port()
@@ -40,9 +41,9 @@ class Server:
         inherited = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
         env = {**inherited, "BACKPROP_HOST": "127.0.0.1", "BACKPROP_PORT": str(self.port),
                "BACKPROP_RATE_LIMIT": "0", **self.env}
-        with open(self.log, "ab") as log:
+        with open(self.log, "ab") as log, open(self.out, "ab") as out:
             self.proc = subprocess.Popen([sys.executable, "-m", "app"], env=env, cwd=ROOT,
-                                         stdout=subprocess.DEVNULL, stderr=log)
+                                         stdout=out, stderr=log)
         deadline = time.monotonic() + 30
         while True:
             try:

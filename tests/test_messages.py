@@ -32,6 +32,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 # of activations and losses, the app's name, and the letters of the maths.
 ALLOWED_LATIN = set(SessionConfig.model_fields) | {
     "file", "format", "position", "step", "index", "iterations", "body", "preset", "example",
+    "include",
     "JSON", "CSV", "API", "HTTP", "MB", "NaN", "inf", "Content-Length",
     "softmax", "sigmoid", "tanh", "relu", "Backprop", "Stepper",
     "W", "b", "J", "X", "Y", "n", "l", "L", "y"}
@@ -385,7 +386,9 @@ def test_more_of_the_request_itself(client, app, monkeypatch):
     monkeypatch.setattr(app.state.store, "checkout", busy)
     r = client.get(f"{API}/{sid}")
     assert refused(r, 503, "store_busy") == (
-        "the session is busy with another request: retry in 1 s")
+        "this network stayed locked by another server process for 10 s; nothing was done: "
+        "try again in 1 s")
     assert r.headers["retry-after"] == "1"
     r = zh_page(client).post(f"/ui/{sid}/train", data={"iterations": 1})
-    assert chinese(refused(r, 503, "store_busy")) == "会话正忙于处理另一个请求:请在 1 秒后重试"
+    assert chinese(refused(r, 503, "store_busy")) == (
+        "这个网络被另一个服务器进程锁定了 10 秒;本次没有执行:请 1 秒后重试")

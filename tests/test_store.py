@@ -378,9 +378,11 @@ def test_sqlite_holds_no_pickle_and_only_expected_tables(tmp_path, clock):
         store.share(held)
     con = sqlite3.connect(store.path)
     tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert tables == {"meta", "sessions", "checkpoints", "history", "snapshots"}
+    assert tables == {"meta", "sessions", "checkpoints", "history", "snapshots", "blobs"}
     (head,) = con.execute("SELECT head FROM sessions").fetchone()
     assert bytes(head).startswith(b"{")
+    blobs = sorted(bytes(b)[:6] for (b,) in con.execute("SELECT data FROM blobs"))
+    assert blobs == [b'{"laye', b"\x93NUMPY"]  # the config's JSON; np.save without pickle
     con.close()
     store.close()
 

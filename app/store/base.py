@@ -23,8 +23,10 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 
+from ..limits import computation
+from ..messages import Refusal
 from ..schemas import SessionConfig
-from ..sessions import Session, build_stepper
+from ..sessions import Session, build_stepper, session_bytes
 from ..views.network import ViewSettings
 from . import codec
 
@@ -44,6 +46,10 @@ class StoreBusy(RuntimeError):
     """A session stayed locked by another request for longer than the store waits."""
 
 
+class StoreUnavailable(RuntimeError):
+    """The store cannot be reached (Redis down or stalled, the SQLite file unusable)."""
+
+
 class WouldBlock(RuntimeError):
     """checkout(wait=False): another request holds the session right now; nothing was done."""
 
@@ -55,6 +61,10 @@ class Store(ABC):
     # Whether a request may use the store on the event loop itself (checkout with wait=False):
     # true when its reads and writes are local and take microseconds (memory, SQLite).
     inline = False
+    # Seconds a session just created or used is safe from eviction for capacity: the request
+    # that made it reads it back next (a cap smaller than the creations in flight must not
+    # lose it in between). The store may hold that many seconds' creations over the cap.
+    evict_grace = 5.0
 
     def __init__(self, capacity: int, ttl: float, clock: Callable[[], float] = time.time):
         self.capacity, self.ttl, self.clock = capacity, ttl, clock
@@ -91,11 +101,23 @@ class Store(ABC):
     def close(self) -> None:  # noqa: B027 - optional
         pass
 
+    def ping(self) -> None:  # noqa: B027 - nothing to reach in memory
+        """Raise if the store cannot be reached (/healthz)."""
+
+
+def check_snapshot_caps(of_session: int, per_session: int, total: int, max_total: int) -> None:
+    if of_session >= per_session:
+        raise Refusal("snapshot_limit_session", status=409, limit=per_session)
+    if total >= max_total:
+        raise Refusal("snapshot_limit_total", status=507, limit=max_total)
+
 
 class LocalLocks:
-    """One lock per key within this process, created on demand, dropped when nobody holds it."""
+    """One lock per key within this process, created on demand, dropped when nobody holds it.
+    A wait is bounded by `timeout` (then StoreBusy)."""
 
-    def __init__(self) -> None:
+    def __init__(self, timeout: float = 10.0) -> None:
+        self.timeout = timeout
         self._guard = threading.Lock()
         self._locks: dict[str, tuple[threading.Lock, int]] = {}
 
@@ -107,8 +129,11 @@ class LocalLocks:
                 lock = threading.Lock()
             self._locks[key] = (lock, users + 1)
         try:
-            if not lock.acquire(blocking=wait):
-                raise WouldBlock(key)
+            if not wait:
+                if not lock.acquire(blocking=False):
+                    raise WouldBlock(key)
+            elif not lock.acquire(timeout=self.timeout):
+                raise StoreBusy(f"session stayed locked for {self.timeout:g} s")
             try:
                 yield
             finally:
@@ -138,12 +163,17 @@ class PersistentStore(Store):
     leading underscore below): SQLite and Redis implement those."""
 
     def __init__(self, capacity: int, ttl: float, cache_size: int = 256,
-                 touch_interval: float = 15.0, clock: Callable[[], float] = time.time):
+                 touch_interval: float = 15.0, clock: Callable[[], float] = time.time,
+                 cache_bytes: int = 256 * 1024 * 1024, lock_timeout: float = 10.0,
+                 snapshot_limits: tuple[int, int] = (50, 100_000)):
         super().__init__(capacity, ttl, clock)
         self.cache_size, self.touch_interval = cache_size, touch_interval
+        self.cache_bytes, self.lock_timeout = cache_bytes, lock_timeout
+        self.snapshots_per_session, self.max_snapshots = snapshot_limits
         self._cache: OrderedDict[str, Session] = OrderedDict()
+        self._cached_bytes = 0
         self._cache_lock = threading.Lock()
-        self._local = LocalLocks()
+        self._local = LocalLocks(lock_timeout)
 
     # -- backend primitives ---------------------------------------------------------------------
     @abstractmethod
@@ -175,7 +205,17 @@ class PersistentStore(Store):
         """Delete sessions idle longer than the TTL, then the oldest idle beyond capacity."""
 
     @abstractmethod
-    def _put_snapshot(self, snapshot_id: str, snap: codec.Snapshot, now: float) -> None: ...
+    def _put_snapshot(self, snapshot_id: str, snap: codec.Snapshot, now: float, source: str,
+                      digest: str) -> None:
+        """Store a snapshot, its config and arrays as blobs named by their digest (once)."""
+
+    @abstractmethod
+    def _find_snapshot(self, source: str, digest: str) -> str | None:
+        """The id of the snapshot with this content made from this session, if any."""
+
+    @abstractmethod
+    def _count_snapshots(self, source: str | None) -> int:
+        """Snapshots made from this session (None: in all)."""
 
     @abstractmethod
     def _get_snapshot(self, snapshot_id: str) -> codec.Snapshot | None: ...
@@ -196,15 +236,32 @@ class PersistentStore(Store):
             return session
 
     def _remember(self, session: Session) -> None:
+        """Keep the session for the next request, within the cache's count and bytes (the
+        least recently used go first; one larger than the whole cache is not kept)."""
+        size = session_bytes(session)
         with self._cache_lock:
+            old = self._cache.pop(session.id, None)
+            if old is not None:
+                self._cached_bytes -= old.nbytes
+            session.nbytes = size
+            if size > self.cache_bytes:
+                return
             self._cache[session.id] = session
-            self._cache.move_to_end(session.id)
-            while len(self._cache) > self.cache_size:
-                self._cache.popitem(last=False)
+            self._cached_bytes += size
+            while len(self._cache) > self.cache_size or self._cached_bytes > self.cache_bytes:
+                _, dropped = self._cache.popitem(last=False)
+                self._cached_bytes -= dropped.nbytes
 
     def _forget(self, session_id: str) -> None:
         with self._cache_lock:
-            self._cache.pop(session_id, None)
+            dropped = self._cache.pop(session_id, None)
+            if dropped is not None:
+                self._cached_bytes -= dropped.nbytes
+
+    def cache_usage(self) -> tuple[int, int]:
+        """(sessions, bytes) this process caches."""
+        with self._cache_lock:
+            return len(self._cache), self._cached_bytes
 
     def _load_session(self, session_id: str, known: Session | None) -> Session | None:
         stored = self._load(session_id, with_config=known is None)
@@ -219,7 +276,8 @@ class PersistentStore(Store):
 
     # -- the interface --------------------------------------------------------------------------
     def create(self, config: SessionConfig, view: ViewSettings | None = None) -> Session:
-        stepper, dataset = build_stepper(config)
+        with computation():  # charged to the client's CPU budget; refused when it is spent
+            stepper, dataset = build_stepper(config)
         session = Session(new_session_id(), config, stepper, dataset, view or ViewSettings())
         return self._insert(session, codec.config_json(config))
 
@@ -251,7 +309,7 @@ class PersistentStore(Store):
             cached = self._cached(session_id, version)
             session = cached
             if cached is None or cached.written.version != version:
-                session = self._load_session(session_id, cached)
+                session = self._load_broken_as_gone(session_id, cached)
                 if session is None:
                     self._forget(session_id)
                     yield None
@@ -263,6 +321,15 @@ class PersistentStore(Store):
                 self._forget(session_id)
                 raise
             self._save(session, now, last_used)
+
+    def _load_broken_as_gone(self, session_id: str, cached: Session | None) -> Session | None:
+        """The stored session; one whose parts do not fit together (a store that evicted some
+        of its keys, say) is deleted and treated as expired: None."""
+        try:
+            return self._load_session(session_id, cached)
+        except (codec.CorruptState, ValueError, KeyError):
+            self._remove([session_id])
+            return None
 
     def _save(self, session: Session, now: float, last_used: float) -> None:
         try:
@@ -290,7 +357,7 @@ class PersistentStore(Store):
         cached = self._cached(session_id, head[0])
         if cached is not None and cached.written.version == head[0]:
             return cached
-        session = self._load_session(session_id, cached)
+        session = self._load_broken_as_gone(session_id, cached)
         if session is not None:
             self._remember(session)
         return session
@@ -302,8 +369,18 @@ class PersistentStore(Store):
         return self._remove([session_id]) > 0
 
     def share(self, session: Session) -> str:
+        """The session's snapshot id: the one it already has for this very state, or a new one
+        within the caps (Refusal when one is reached). Config and arrays are stored once by
+        their digest, however many snapshots hold them."""
+        snap = codec.snapshot(session)
+        source, digest = codec.source_key(session.id), snap.digest()
+        existing = self._find_snapshot(source, digest)
+        if existing is not None:
+            return existing
+        check_snapshot_caps(self._count_snapshots(source), self.snapshots_per_session,
+                            self._count_snapshots(None), self.max_snapshots)
         snapshot_id = new_snapshot_id()
-        self._put_snapshot(snapshot_id, codec.snapshot(session), self.clock())
+        self._put_snapshot(snapshot_id, snap, self.clock(), source, digest)
         return snapshot_id
 
     def open_snapshot(self, snapshot_id: str) -> Session | None:

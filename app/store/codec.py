@@ -21,6 +21,7 @@ position is recomputed by the same code from the same inputs, so it is bit for b
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import io
 from dataclasses import dataclass, field
 
@@ -262,6 +263,25 @@ class Snapshot:
     config: str  # JSON
     head: bytes  # JSON
     arrays: bytes  # np.save × 3 (no pickle): checkpoint iterations, checkpoints, history rows
+
+    def digest(self) -> str:
+        """Names the whole content: two snapshots with the same digest are the same state."""
+        return hashlib.sha256(b"%s\0%s\0%s" % (blob_digest(self.config.encode()).encode(),
+                                               self.head, blob_digest(self.arrays).encode())
+                              ).hexdigest()
+
+
+BLOB_REF = "blob:"  # a snapshot's config or arrays stored once, under the digest after this
+
+
+def blob_digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def source_key(session_id: str) -> str:
+    """What a snapshot keeps of the session it came from (to count and reuse its links): a hash,
+    never the id itself (the session's only credential)."""
+    return hashlib.blake2b(session_id.encode(), digest_size=12).hexdigest()
 
 
 def pack_arrays(arrays: list[np.ndarray]) -> bytes:

@@ -10,6 +10,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from ..limits import computation
 from ..schemas import SessionConfig
 from ..sessions import Session, build_stepper
 from ..views.network import ViewSettings
@@ -19,6 +20,7 @@ from .base import (
     SNAPSHOT_ID,
     Store,
     WouldBlock,
+    check_snapshot_caps,
     new_session_id,
     new_snapshot_id,
 )
@@ -32,14 +34,18 @@ class MemoryStore(Store):
     inline = True
 
     def __init__(self, capacity: int, ttl: float = 7 * 24 * 3600,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic,
+                 snapshot_limits: tuple[int, int] = (50, 100_000)):
         super().__init__(capacity, ttl, clock)
         self._sessions: OrderedDict[str, Session] = OrderedDict()
         self._snapshots: dict[str, codec.Snapshot] = {}
+        self._by_source: dict[str, dict[str, str]] = {}  # source -> digest -> snapshot id
+        self.snapshots_per_session, self.max_snapshots = snapshot_limits
         self._lock = threading.Lock()
 
     def create(self, config: SessionConfig, view: ViewSettings | None = None) -> Session:
-        stepper, dataset = build_stepper(config)
+        with computation():  # charged to the client's CPU budget; refused when it is spent
+            stepper, dataset = build_stepper(config)
         session = Session(new_session_id(), config, stepper, dataset, view or ViewSettings())
         return self._add(session)
 
@@ -50,7 +56,9 @@ class MemoryStore(Store):
             self._sessions[session.id] = session
             while self._sessions:
                 oldest = next(iter(self._sessions.values()))
-                if len(self._sessions) <= self.capacity and oldest.last_used + self.ttl >= now:
+                if oldest.last_used + self.ttl >= now and (
+                        len(self._sessions) <= self.capacity
+                        or oldest.last_used > now - self.evict_grace):
                     break
                 self._sessions.popitem(last=False)
         return session
@@ -86,9 +94,15 @@ class MemoryStore(Store):
             return self._sessions.pop(session_id, None) is not None
 
     def share(self, session: Session) -> str:
-        snapshot_id = new_snapshot_id()
         snap = codec.snapshot(session)
+        source, digest = codec.source_key(session.id), snap.digest()
         with self._lock:
+            made = self._by_source.setdefault(source, {})
+            if digest in made:
+                return made[digest]
+            check_snapshot_caps(len(made), self.snapshots_per_session, len(self._snapshots),
+                                self.max_snapshots)
+            snapshot_id = made[digest] = new_snapshot_id()
             self._snapshots[snapshot_id] = snap
         return snapshot_id
 

@@ -6,12 +6,26 @@ Keys (prefix `bs:`):
     bs:s:{id}:ck   hash: iteration -> checkpoint (float64 bytes)
     bs:s:{id}:h    hash: chunk index -> history rows (float64 bytes)
     bs:idle        sorted set: id -> last used (eviction of the oldest idle beyond capacity)
-    bs:lock:{id}   the session's lock: a random token, SET NX PX, released by compare-and-delete
-    bs:snap:{id}   hash: cfg, head, arrays, created (no expiry)
+    bs:lock:{id}   the session's lock: a random token, taken by a script that refuses a request
+                   landing after its sender gave up (below), released by compare-and-delete
+    bs:snap:{id}   hash: cfg and arrays ('blob:' + digest), head, created, source, digest
+                   (no expiry)
+    bs:blob:{sha256}  a snapshot's config or arrays, stored once whatever shares them
+    bs:snaps:{source}  hash: digest -> snapshot id, the snapshots made from one session (a hash
+                   of its id); expires with the session
+    bs:snapcount   how many snapshots there are
 
 Session keys expire after the idle TTL (PEXPIRE on every write or touch). Configure Redis with
 persistence (RDB or AOF) and a `maxmemory-policy` that never evicts keys without a TTL
-(`noeviction` or a `volatile-*` policy), or snapshots can be lost.
+(`noeviction` or a `volatile-*` policy), or snapshots can be lost. A session Redis evicted in
+part (its main key without its history, say) is deleted and treated as expired.
+
+The lock's acquisition is bounded by `lock_timeout`, shorter than its lease (`lock_lease`): a
+request waits at most that long. Each attempt carries the time after which its sender no longer
+waits for the answer (the socket timeout); the script compares it with Redis's own clock and
+does not take the lock for an attempt that arrives later (Redis stalled meanwhile). So a stall
+never leaves behind a lock nobody holds. Every Redis error that means "unreachable" (connection
+refused or lost, a timeout) is a StoreUnavailable: the app answers 503 with a message.
 """
 
 from __future__ import annotations
@@ -24,9 +38,20 @@ from contextlib import contextmanager
 import redis
 
 from . import codec
-from .base import PersistentStore, StoreBusy, Stored, WouldBlock
+from .base import PersistentStore, StoreBusy, Stored, StoreUnavailable, WouldBlock
 
 PREFIX = "bs:"
+# KEYS[1] the lock; ARGV: token, lease in ms, the sender's deadline in ms since the epoch.
+ACQUIRE = """
+local now = redis.call('time')
+if tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) > tonumber(ARGV[3]) then
+    return -1
+end
+if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+    return 1
+end
+return 0
+"""
 RELEASE = """
 if redis.call('get', KEYS[1]) == ARGV[1] then
     return redis.call('del', KEYS[1])
@@ -39,14 +64,23 @@ class RedisStore(PersistentStore):
     kind = "redis"
 
     def __init__(self, url: str, capacity: int, ttl: float, cache_size: int = 256,
-                 touch_interval: float = 15.0, lock_timeout: float = 30.0,
-                 lock_lease: float = 60.0, clock: Callable[[], float] = time.time):
-        super().__init__(capacity, ttl, cache_size, touch_interval, clock)
-        self.redis = redis.Redis.from_url(url, socket_timeout=30, socket_connect_timeout=5,
+                 touch_interval: float = 15.0, lock_timeout: float = 10.0,
+                 lock_lease: float = 60.0, clock: Callable[[], float] = time.time,
+                 socket_timeout: float = 5.0, **limits):
+        super().__init__(capacity, ttl, cache_size, touch_interval, clock,
+                         lock_timeout=lock_timeout, **limits)
+        if not socket_timeout < lock_lease or not lock_timeout < lock_lease:
+            raise ValueError("the lock's lease must outlast its acquisition and any command")
+        self.url, self.socket_timeout = url, socket_timeout
+        self.redis = redis.Redis.from_url(url, socket_timeout=socket_timeout,
+                                          socket_connect_timeout=min(socket_timeout, 5),
                                           health_check_interval=30)
-        self.lock_timeout, self.lock_lease = lock_timeout, lock_lease
+        self.lock_lease = lock_lease
+        self._acquire = self.redis.register_script(ACQUIRE)
         self._release = self.redis.register_script(RELEASE)
         self._tokens: dict[str, bytes] = {}
+        self._skew_ms = 0  # Redis's clock minus this host's (see _try_lock)
+        self._health = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
 
     @staticmethod
     def _key(session_id: str, part: str = "") -> str:
@@ -54,6 +88,13 @@ class RedisStore(PersistentStore):
 
     def close(self) -> None:
         self.redis.close()
+        self._health.close()
+
+    def ping(self) -> None:
+        try:
+            self._health.ping()
+        except redis.RedisError as err:
+            raise StoreUnavailable(f"Redis: {err}") from err
 
     # -- the lock -------------------------------------------------------------------------------
     @contextmanager
@@ -62,7 +103,7 @@ class RedisStore(PersistentStore):
         lease_ms = int(self.lock_lease * 1000)
         deadline = time.monotonic() + self.lock_timeout
         pause = 0.0005
-        while not self.redis.set(key, token, nx=True, px=lease_ms):
+        while not self._try_lock(key, token, lease_ms):
             if not wait:
                 raise WouldBlock(session_id)
             if time.monotonic() > deadline:
@@ -76,6 +117,20 @@ class RedisStore(PersistentStore):
         finally:
             self._tokens.pop(session_id, None)
             self._release(keys=[key], args=[token])
+
+    def _try_lock(self, key: str, token: bytes, lease_ms: int) -> bool:
+        # The sender stops waiting after socket_timeout: an attempt that reaches Redis later
+        # (it was stalled) must not take the lock (-1), or nobody would release it. An answer
+        # of -1 that does arrive means this host's clock is behind Redis's: measure the
+        # difference and try again on Redis's time.
+        for _ in range(2):
+            gives_up_ms = int((time.time() + self.socket_timeout) * 1000) + self._skew_ms
+            taken = self._acquire(keys=[key], args=[token, lease_ms, gives_up_ms])
+            if taken != -1:
+                return taken == 1
+            seconds, micros = self.redis.time()
+            self._skew_ms = int(seconds * 1000 + micros // 1000 - time.time() * 1000)
+        return False
 
     # -- primitives ---------------------------------------------------------------------------
     def _head(self, session_id: str) -> tuple[int, float] | None:
@@ -162,18 +217,52 @@ class RedisStore(PersistentStore):
         self._remove(expired)
         excess = self.redis.zcard(idle) - self.capacity
         if excess > 0:
-            self._remove([m.decode() for m in self.redis.zrange(idle, 0, excess - 1)])
+            oldest = self.redis.zrangebyscore(idle, "-inf", now - self.evict_grace,
+                                              start=0, num=excess)
+            self._remove([m.decode() for m in oldest])
 
-    def _put_snapshot(self, snapshot_id: str, snap: codec.Snapshot, now: float) -> None:
-        self.redis.hset(f"{PREFIX}snap:{snapshot_id}", mapping={
-            "cfg": snap.config, "head": snap.head, "arrays": snap.arrays, "created": repr(now)})
+    def _put_snapshot(self, snapshot_id: str, snap: codec.Snapshot, now: float, source: str,
+                      digest: str) -> None:
+        config, arrays = snap.config.encode(), snap.arrays
+        config_digest, arrays_digest = codec.blob_digest(config), codec.blob_digest(arrays)
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.set(f"{PREFIX}blob:{config_digest}", config, nx=True)
+        pipe.set(f"{PREFIX}blob:{arrays_digest}", arrays, nx=True)
+        pipe.hset(f"{PREFIX}snap:{snapshot_id}", mapping={
+            "cfg": codec.BLOB_REF + config_digest, "head": snap.head,
+            "arrays": codec.BLOB_REF + arrays_digest, "created": repr(now), "source": source,
+            "digest": digest})
+        pipe.hset(f"{PREFIX}snaps:{source}", digest, snapshot_id)
+        pipe.pexpire(f"{PREFIX}snaps:{source}", int(self.ttl * 1000))
+        pipe.incr(f"{PREFIX}snapcount")
+        pipe.execute()
+
+    def _find_snapshot(self, source: str, digest: str) -> str | None:
+        found = self.redis.hget(f"{PREFIX}snaps:{source}", digest)
+        return None if found is None else found.decode()
+
+    def _count_snapshots(self, source: str | None) -> int:
+        if source is None:
+            return int(self.redis.get(f"{PREFIX}snapcount") or 0)
+        return int(self.redis.hlen(f"{PREFIX}snaps:{source}"))
 
     def _get_snapshot(self, snapshot_id: str) -> codec.Snapshot | None:
         config, head, arrays = self.redis.hmget(f"{PREFIX}snap:{snapshot_id}",
                                                 "cfg", "head", "arrays")
         if config is None or head is None or arrays is None:
             return None
+        ref = codec.BLOB_REF.encode()
+        if config.startswith(ref):
+            config = self._blob(config)
+        if arrays.startswith(ref):
+            arrays = self._blob(arrays)
         return codec.Snapshot(config.decode(), head, arrays)
+
+    def _blob(self, ref: bytes) -> bytes:
+        data = self.redis.get(f"{PREFIX}blob:{ref[len(codec.BLOB_REF):].decode('ascii')}")
+        if data is None:
+            raise codec.CorruptState("a snapshot's blob is missing")
+        return data
 
     def __len__(self) -> int:
         return int(self.redis.zcard(f"{PREFIX}idle"))

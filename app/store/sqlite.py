@@ -25,7 +25,7 @@ from pathlib import Path
 from . import codec
 from .base import PersistentStore, StoreBusy, Stored, WouldBlock
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: snapshots name their config and arrays in `blobs` (stored once)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sessions (
@@ -52,10 +52,20 @@ CREATE TABLE IF NOT EXISTS history (
 CREATE TABLE IF NOT EXISTS snapshots (
     id TEXT PRIMARY KEY,
     created REAL NOT NULL,
-    config TEXT NOT NULL,
+    config TEXT NOT NULL,          -- 'blob:' + digest (schema 1: the JSON itself)
     head BLOB NOT NULL,
-    arrays BLOB NOT NULL           -- np.save × 3, allow_pickle=False
+    arrays BLOB NOT NULL           -- b'blob:' + digest (schema 1: np.save × 3 itself)
 );
+CREATE TABLE IF NOT EXISTS blobs (
+    digest TEXT PRIMARY KEY,       -- sha256 of data
+    data BLOB NOT NULL
+);
+"""
+# Schema 1 → 2: snapshots say which session (a hash of its id) and which content they hold.
+MIGRATE_2 = """
+ALTER TABLE snapshots ADD COLUMN source TEXT;
+ALTER TABLE snapshots ADD COLUMN digest TEXT;
+CREATE INDEX IF NOT EXISTS snapshots_by_source ON snapshots (source, digest);
 """
 LOCK_SLOTS = 1 << 30
 
@@ -72,13 +82,14 @@ class SQLiteStore(PersistentStore):
     inline = True  # a local file: a step's read and write take ~0.1 ms
 
     def __init__(self, data_dir: Path, capacity: int, ttl: float, cache_size: int = 256,
-                 touch_interval: float = 15.0, lock_timeout: float = 30.0,
-                 clock: Callable[[], float] = time.time, filename: str = "sessions.sqlite3"):
-        super().__init__(capacity, ttl, cache_size, touch_interval, clock)
+                 touch_interval: float = 15.0, lock_timeout: float = 10.0,
+                 clock: Callable[[], float] = time.time, filename: str = "sessions.sqlite3",
+                 **limits):
+        super().__init__(capacity, ttl, cache_size, touch_interval, clock,
+                         lock_timeout=lock_timeout, **limits)
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.path = self.data_dir / filename
-        self.lock_timeout = lock_timeout
         self._thread = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
@@ -123,8 +134,11 @@ class SQLiteStore(PersistentStore):
                         if statement.strip():
                             con.execute(statement)
                     row = con.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-                    if row is None:
-                        con.execute("INSERT INTO meta VALUES ('schema', ?)",
+                    if row is None or int(row[0]) == 1:
+                        for statement in MIGRATE_2.split(";"):
+                            if statement.strip():
+                                con.execute(statement)
+                        con.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)",
                                     (str(SCHEMA_VERSION),))
                     elif int(row[0]) != SCHEMA_VERSION:
                         raise RuntimeError(f"{self.path}: schema {row[0]}, this code knows "
@@ -277,17 +291,57 @@ class SQLiteStore(PersistentStore):
         (count,) = con.execute("SELECT COUNT(*) FROM sessions").fetchone()
         if count > self.capacity:
             oldest = [r[0] for r in con.execute(
-                "SELECT id FROM sessions ORDER BY last_used LIMIT ?", (count - self.capacity,))]
+                "SELECT id FROM sessions WHERE last_used < ? ORDER BY last_used LIMIT ?",
+                (now - self.evict_grace, count - self.capacity))]
             self._remove(oldest)
 
-    def _put_snapshot(self, snapshot_id: str, snap: codec.Snapshot, now: float) -> None:
-        self._con().execute("INSERT INTO snapshots VALUES (?, ?, ?, ?, ?)",
-                            (snapshot_id, now, snap.config, snap.head, snap.arrays))
+    def ping(self) -> None:
+        self._con().execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+
+    def _put_snapshot(self, snapshot_id: str, snap: codec.Snapshot, now: float, source: str,
+                      digest: str) -> None:
+        config, arrays = snap.config.encode(), snap.arrays
+        config_digest, arrays_digest = codec.blob_digest(config), codec.blob_digest(arrays)
+        con = self._con()
+        with self._tx(con):
+            con.executemany("INSERT OR IGNORE INTO blobs VALUES (?, ?)",
+                            [(config_digest, config), (arrays_digest, arrays)])
+            con.execute("INSERT INTO snapshots (id, created, config, head, arrays, source, "
+                        "digest) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (snapshot_id, now, codec.BLOB_REF + config_digest, snap.head,
+                         (codec.BLOB_REF + arrays_digest).encode(), source, digest))
+
+    def _find_snapshot(self, source: str, digest: str) -> str | None:
+        row = self._con().execute("SELECT id FROM snapshots WHERE source = ? AND digest = ? "
+                                  "LIMIT 1", (source, digest)).fetchone()
+        return None if row is None else row[0]
+
+    def _count_snapshots(self, source: str | None) -> int:
+        if source is None:
+            return self.snapshot_count()
+        return self._con().execute("SELECT COUNT(*) FROM snapshots WHERE source = ?",
+                                   (source,)).fetchone()[0]
+
+    def _blob(self, ref: bytes) -> bytes:
+        digest = ref[len(codec.BLOB_REF):].decode("ascii")
+        row = self._con().execute("SELECT data FROM blobs WHERE digest = ?",
+                                  (digest,)).fetchone()
+        if row is None:
+            raise codec.CorruptState(f"a snapshot's blob {digest[:12]}… is missing")
+        return bytes(row[0])
 
     def _get_snapshot(self, snapshot_id: str) -> codec.Snapshot | None:
         row = self._con().execute("SELECT config, head, arrays FROM snapshots WHERE id = ?",
                                   (snapshot_id,)).fetchone()
-        return None if row is None else codec.Snapshot(row[0], bytes(row[1]), bytes(row[2]))
+        if row is None:
+            return None
+        config, head, arrays = row[0], bytes(row[1]), bytes(row[2])
+        ref = codec.BLOB_REF.encode()
+        if config.startswith(codec.BLOB_REF):
+            config = self._blob(config.encode()).decode()
+        if arrays.startswith(ref):
+            arrays = self._blob(arrays)
+        return codec.Snapshot(config, head, arrays)
 
     def snapshot_count(self) -> int:
         return self._con().execute("SELECT COUNT(*) FROM snapshots").fetchone()[0]

@@ -45,6 +45,10 @@ TEXT: dict[str, dict[str, str]] = {
                                   "Try again.",
                             "zh": "无法连接服务器,什么也没有改变。请重试。"},
     "dismiss": {"en": "Dismiss", "zh": "关闭"},
+    "session_expired": {"en": "Your previous network is no longer kept (idle too long, or the "
+                              "server made room for others): this is a new one.",
+                        "zh": "之前的网络已不再保存(闲置太久,或服务器为其他访客腾出了空间):"
+                              "这是一个新的网络。"},
     "keys_hint": {"en": "Keys: → next step, ← previous step",
                   "zh": "快捷键:→ 下一步,← 上一步"},
     "iteration": {"en": "Iteration", "zh": "迭代"},

@@ -11,12 +11,13 @@ from pydantic import ValidationError
 from starlette.convertors import Convertor, register_url_convertor
 
 from ...actions import perform
+from ...limits import computation
 from ...messages import Invalid, Refusal
 from ...presets import DEFAULT_PRESET, PRESETS
 from ...schemas import LearningRateRequest, SessionConfig
 from ...sessions import ConfigError, Session
 from ...store import WouldBlock
-from ...views.i18n import LANGUAGES
+from ...views.i18n import LANGUAGES, translator
 from ...views.network import ViewSettings
 from ...views.page import page_context, stage_context
 from ..deps import SettingsDep, StoreDep
@@ -62,15 +63,17 @@ def _lang(request: Request, cookie: str | None) -> str:
 def _stage(request: Request, session: Session, lang: str, error: str | None = None
            ) -> HTMLResponse:
     """The #stage fragment; call with the session checked out."""
-    context = stage_context(session, lang, request.app.state.render_partial, error,
-                            request.headers.get("x-training-version"),
-                            request.headers.get("x-have"))
+    with computation(refuse_in_debt=False):  # drawing counts against the CPU budget too
+        context = stage_context(session, lang, request.app.state.render_partial, error,
+                                request.headers.get("x-training-version"),
+                                request.headers.get("x-have"))
     return _render(request, "_stage.html", context)
 
 
 def _render(request: Request, name: str, context: dict, status: int = 200) -> HTMLResponse:
     templates = request.app.state.templates
-    return templates.TemplateResponse(request, name, context, status_code=status)
+    with computation(refuse_in_debt=False):
+        return templates.TemplateResponse(request, name, context, status_code=status)
 
 
 def _new_session(store, config: SessionConfig, log_scale: bool = False) -> Session:
@@ -110,14 +113,20 @@ def index(request: Request, store: StoreDep, lang_cookie: LangCookie = None,
             response = RedirectResponse("/", status_code=303)  # a reload keeps this network
             _set_cookies(response, session, lang, _cookie_age(request))
             return response
+    notice = None
     for attempt in range(2):
         if attempt or not bs_session:  # no cookie, or its session expired: a fresh network
+            if attempt and not form_error:  # the cookie named a session no longer kept
+                notice = translator(lang)("session_expired")
             preset = PRESETS[DEFAULT_PRESET]
             bs_session = _new_session(store, preset.session_config(), preset.log_scale).id
         with store.checkout(bs_session) as session:
             if session is None:
                 continue
-            context = page_context(session, lang, request.app.state.render_partial, form_error)
+            with computation(refuse_in_debt=False):
+                context = page_context(session, lang, request.app.state.render_partial,
+                                       form_error)
+            context["notice"] = notice
             response = _render(request, "index.html", context)
             _set_cookies(response, session, lang, _cookie_age(request))
             return response
@@ -210,6 +219,8 @@ def _move(request, sid, store, settings, action: str, lang: str, wait: bool = Tr
             try:
                 perform(session, action, settings, **args)
             except Refusal as refusal:
+                if refusal.status in (429, 503):  # come back later: the page's runs wait
+                    raise
                 error = refusal.text(lang)
             return _stage(request, session, lang, error)
     # A long replay on the event loop would stall every other request: nothing was changed,

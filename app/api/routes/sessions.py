@@ -18,7 +18,7 @@ from ...schemas import (
     SessionConfig,
     TrainRequest,
 )
-from ...sessions import Session, session_state
+from ...sessions import Session, session_state, state_parts
 from ...store import WouldBlock
 from ..deps import SettingsDep, StoreDep
 from ..inline import on_loop_if_free, too_long_for_the_loop
@@ -55,6 +55,7 @@ def _move(store, session_id: str, settings, action: str, wait: bool = True,
           **args) -> Response:
     with _checked_out(store, session_id, wait) as session:
         if not too_long_for_the_loop(session, action, wait):
+            state_parts(session)  # parts asked for over the size limit: refused before moving
             try:
                 perform(session, action, settings, **args)
             except Refusal as refusal:

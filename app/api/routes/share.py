@@ -57,6 +57,11 @@ def _text(lang: str) -> dict[str, str]:
 
 
 def _share_url(request: Request, snapshot_id: str) -> str:
+    """The link: under BACKPROP_PUBLIC_URL when set (a Host header is the client's to say),
+    else the request's own base."""
+    public = request.app.state.settings.public_url
+    if public:
+        return f"{public}/s/{snapshot_id}"
     return str(request.url_for("open_shared", snapshot_id=snapshot_id))
 
 
