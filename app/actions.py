@@ -41,13 +41,18 @@ def seek(stepper: Stepper, index: int) -> None:
         stepper.next()
 
 
-def perform(session: Session, action: str, settings: Settings, **args: float) -> None:
+def perform(session: Session, action: str, settings: Settings, **args: float) -> list[str]:
     """Run one move on a checked-out session. Raises StepOrderError, Diverged or
     ActionLimitError; on any error the stepper is left at its last consistent, finite state.
+
+    Returns the passes the move ran first on the learner's behalf (Backward pass before the
+    forward pass is done runs it: ["forward"]; Update may run ["forward", "backward"]), so that
+    the page and the API can say so; [] for every other move.
     """
     stepper = session.stepper
     if action in ACTIONS:
-        ACTIONS[action](stepper)
+        ran = ACTIONS[action](stepper)
+        return ran if action in ("backward", "update") else []
     elif action == "train":
         iterations = int(args["iterations"])
         if iterations > settings.max_train_iterations:
@@ -63,3 +68,4 @@ def perform(session: Session, action: str, settings: Settings, **args: float) ->
         stepper.set_learning_rate(float(args["learning_rate"]))
     else:
         raise KeyError(action)
+    return []

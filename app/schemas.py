@@ -43,6 +43,40 @@ class ParametersIn(Strict):
     b: list[list[Number]]
 
 
+MAX_HISTORY = 100_000  # iterations a history (of an import) may carry
+
+
+class HistoryIn(Strict):
+    """The iterations completed before `parameters`, as an export writes them: the imported
+    session shows them in its curves and continues with the next iteration's number. Entry i of
+    each list belongs to iteration i + 1. A value the run recorded as non-finite (a ‖dW‖ that
+    overflowed) is null."""
+
+    losses: list[float] = Field(max_length=MAX_HISTORY,
+                                description="loss J of iterations 1, 2, … (before their update)")
+    metrics: dict[Literal["grad_norms", "accuracy", "test_loss", "test_accuracy"],
+                  list[float | None | list[float | None]]] = Field(
+        {}, description="per iteration, as losses: grad_norms ([‖dW[1]‖, …, ‖dW[L]‖]), and "
+                        "for a classifier accuracy, with a test set test_loss (and "
+                        "test_accuracy)")
+    learning_rates: list[tuple[int, float]] = Field(
+        [], max_length=MAX_HISTORY,
+        description="the α schedule: [iteration, α] pairs, each α used from that iteration on")
+
+    @model_validator(mode="after")
+    def _check_lengths(self) -> HistoryIn:
+        n = len(self.losses)
+        for name, series in self.metrics.items():
+            if len(series) != n:
+                raise ValueError(f"history.metrics.{name}: {len(series)} entries for "
+                                 f"{n} losses (one per completed iteration)")
+        for i, (it, lr) in enumerate(self.learning_rates):
+            if not 1 <= it <= n + 2 or not 0 < lr <= 100:
+                raise ValueError(f"history.learning_rates[{i}]: iteration 1…{n + 2} and "
+                                 f"0 < α ≤ 100, got [{it}, {lr}]")
+        return self
+
+
 class SessionConfig(Strict):
     layers: list[int] = Field(
         [2, 2, 1], min_length=2, max_length=MAX_HIDDEN_LAYERS + 2,
@@ -63,6 +97,9 @@ class SessionConfig(Strict):
                               "test set (chosen by the seed); 0: no test set")
     data: DataIn | None = None
     parameters: ParametersIn | None = None
+    history: HistoryIn | None = Field(
+        None, description="iterations completed before `parameters` (an import writes it; "
+                          "needs parameters): the session goes on from the next iteration")
 
     @model_validator(mode="after")
     def _check_shapes(self) -> SessionConfig:
@@ -93,6 +130,8 @@ class SessionConfig(Strict):
             raise ValueError("dataset: give a dataset name or data")
         if self.parameters is not None:
             self._check_parameters(self.parameters)
+        elif self.history is not None and self.history.losses:
+            raise ValueError("history: give the parameters its last iteration ended with")
         return self
 
     def _check_data(self, data: DataIn) -> None:
@@ -135,7 +174,10 @@ class TrainRequest(Strict):
 
 
 class GotoRequest(Strict):
-    iteration: int = Field(ge=0, description="the state after this many updates (0: the start)")
+    iteration: int = Field(ge=0, description=(
+        "show iteration k as it ended (its update applied: the state after k updates), its "
+        "steps recomputed; 0: the very start, before iteration 1. Between the first iteration "
+        "the session can stand at (0; an imported session's first) and `completed`"))
 
 
 class LearningRateRequest(Strict):

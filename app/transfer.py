@@ -20,13 +20,13 @@ from collections.abc import Mapping, Sequence
 from typing import Literal
 
 import numpy as np
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, model_validator
 
 from .engine import LOSSES, NetworkSpec, Stepper
 from .schemas import MAX_ABS_VALUE, MAX_EXAMPLES, SessionConfig, Strict
 from .sessions import split
 
-FORMAT = "backprop-stepper/1"
+FORMAT = "backprop-stepper/2"  # /1 (still read) numbered the iteration from 0 and had no history
 MAX_CSV_BYTES = 1_000_000  # 1 MB
 MAX_JSON_BYTES = 8_000_000  # an export of 2,000 examples × (64 inputs + 16 targets) is ~3.5 MB
 
@@ -41,19 +41,31 @@ class TransferError(ValueError):
 
 # -- the document ------------------------------------------------------------------------------
 class Position(Strict):
-    iteration: int = Field(0, ge=0, description="iteration index (0: the first), as in the API")
+    iteration: int = Field(1, ge=0, description="the exported iteration, numbered from 1 as in "
+                           "the API and on the page: config.history holds the iteration − 1 "
+                           "before it (format backprop-stepper/1 counted from 0)")
     step: int = Field(0, ge=0, description="micro-steps done in that iteration")
 
 
 class ExportDocument(Strict):
     """What GET /api/sessions/{id}/export writes and POST /api/sessions/import reads."""
 
-    format: Literal["backprop-stepper/1"]
+    format: Literal["backprop-stepper/2", "backprop-stepper/1"]
     config: SessionConfig
     position: Position = Field(default_factory=Position)
     learning_rate: float | None = Field(None, gt=0, le=100,
                                         description="α of the exported iteration")
     notes: list[str] = Field([], max_length=20)
+
+    @model_validator(mode="after")
+    def _check_position(self) -> ExportDocument:
+        if self.format == FORMAT:
+            done = len(self.config.history.losses) if self.config.history else 0
+            if self.position.iteration != done + 1:
+                raise ValueError(f"position.iteration: {self.position.iteration}, but "
+                                 f"config.history holds {done} iterations: the exported one "
+                                 f"is iteration {done + 1}")
+        return self
 
 
 def export_document(config: SessionConfig, stepper: Stepper) -> dict:
@@ -62,7 +74,13 @@ def export_document(config: SessionConfig, stepper: Stepper) -> dict:
     X, Y = s.X, s.Y  # the training examples, (n0, m) and (nL, m): one example per column
     t = s.t
     notes = [f"parameters: as at the start of iteration {t + 1}, before its update",
-             "data: every example, one per row (X: inputs, Y: targets)"]
+             "data: every example, one per row (X: inputs, Y: targets)",
+             f"history: loss and metrics of the {t} iteration{'s' * (t != 1)} before it, and the "
+             "α schedule (an import shows them and goes on from this iteration)"]
+    if s.completed > t + (s.c == s.steps_per_iteration):
+        later = s.completed - t - (s.c == s.steps_per_iteration)
+        notes.append(f"history: the {later} later iteration{'s' * (later != 1)} of the "
+                     "session (it was viewing an earlier one) are not carried")
     batch_size = config.batch_size
     cols = s.batch_columns(t)
     if cols is not None:
@@ -88,13 +106,31 @@ def export_document(config: SessionConfig, stepper: Stepper) -> dict:
         data={"X": X.T, "Y": Y.T},
         parameters={"W": [params[f"W{l}"] for l in range(1, depth + 1)],
                     "b": [params[f"b{l}"].ravel() for l in range(1, depth + 1)]},
+        history=history_document(s),
     )
     return {
         "format": FORMAT,
         "config": body,
-        "position": {"iteration": t, "step": s.c},
+        "position": {"iteration": t + 1, "step": s.c},
         "learning_rate": s.learning_rate,
         "notes": notes,
+    }
+
+
+def history_document(s: Stepper) -> dict:
+    """The iterations before the current one, as schemas.HistoryIn (numbered from 1; null for
+    a non-finite value), and the α schedule up to the next iteration's."""
+    t = s.t
+
+    def finite(x):
+        if isinstance(x, list):
+            return [v if math.isfinite(v) else None for v in x]
+        return x if math.isfinite(x) else None
+
+    return {
+        "losses": s.losses[:t],
+        "metrics": {name: [finite(x) for x in series[:t]] for name, series in s.metrics.items()},
+        "learning_rates": [[k + 1, lr] for k, lr in s.schedule if k <= t + 1],
     }
 
 

@@ -283,27 +283,33 @@ def test_set_learning_rate_mid_iteration_applies_to_its_update():
                               value - 2.0 * stepper.values["d" + key])
 
 
-def test_order_errors_name_what_comes_first():
-    stepper = make_stepper()
-    with pytest.raises(StepOrderError, match="forward pass first"):
+def test_backward_and_update_run_the_missing_passes_first_and_say_which():
+    stepper, twin = make_stepper(), make_stepper()
+    assert stepper.backward() == ["forward"]  # from the start: the forward pass first
+    twin.forward()
+    assert twin.backward() == []
+    assert (stepper.t, stepper.c) == (twin.t, twin.c) == (0, len(stepper.plan) - 1)
+    assert all(np.array_equal(stepper.values[k], twin.values[k]) for k in twin.values)
+    with pytest.raises(StepOrderError, match="already done"):
         stepper.backward()
-    with pytest.raises(StepOrderError, match="backward pass first"):
-        stepper.update()
-    stepper.forward()
-    assert stepper.next_step.id == "dZ2" and stepper.phase == "loss"
     with pytest.raises(StepOrderError, match="already done"):
         stepper.forward()
-    with pytest.raises(StepOrderError, match="backward pass first"):
-        stepper.update()
-    stepper.backward()
-    with pytest.raises(StepOrderError, match="already done"):
-        stepper.backward()
-    stepper.update()
-    assert stepper.phase == "update" and stepper.completed == 1
-    with pytest.raises(StepOrderError, match="already applied"):
-        stepper.update()
-    stepper.forward()  # the next iteration's
-    assert stepper.t == 1
+    assert stepper.update() == [] and stepper.completed == 1
+    # After an update, Update is the next iteration's: both passes run first.
+    assert stepper.update() == ["forward", "backward"]
+    assert (stepper.t, stepper.completed) == (1, 2)
+    stepper.next()  # Z1 of iteration 3: the forward pass is under way, not done
+    assert stepper.update() == ["forward", "backward"]
+    assert stepper.backward() == ["forward"] and stepper.t == 3
+    twin.update()
+    for _ in range(2):
+        twin.iterate()
+    twin.forward()
+    twin.backward()
+    assert twin.t == 3 and all(np.array_equal(stepper.values[k], twin.values[k])
+                               for k in twin.values)
+    stepper.prev()
+    assert stepper.update() == ["backward"]  # one gradient short: only the backward pass
 
 
 def test_train_losses_reset_and_stop():

@@ -101,6 +101,7 @@ class Stepper:
             initial[f"W{l}"] = np.array(w, float)
             initial[f"b{l}"] = np.array(b, float).reshape(-1, 1)
         self.checkpoint_every, self.max_checkpoints = checkpoint_every, max_checkpoints
+        self.base = 0  # the first iteration this run can stand at (see resume_from)
         self.checkpoints: dict[int, Params] = {0: initial}
         self.schedule: list[tuple[int, float]] = [(0, float(learning_rate))]
         self.losses: list[float] = []  # J of every completed iteration, before its update
@@ -133,6 +134,36 @@ class Stepper:
             if self.classification:
                 out = evaluate.forward(self.spec, self.params, self.X_test)[-1]
                 m["test_accuracy"].append(evaluate.accuracy(out, self.Y_test))
+
+    def resume_from(self, t: int, losses: Sequence[float], metrics: dict[str, Sequence],
+                    schedule: Sequence[tuple[int, float]]) -> None:
+        """Continue an earlier run: the initial parameters are those at the start of its
+        iteration t (0-based), after t completed iterations that recorded `losses` and `metrics`
+        (one entry each, as this stepper records them) under the α `schedule` ((first
+        iteration, α) pairs from iteration 0; an entry for t + 1 is the α set for the next
+        iteration; iteration t's own α is this stepper's). Those t iterations are shown in the
+        history but cannot be stood at again: their parameters are not known. Call before any
+        move."""
+        if t < 0 or len(losses) != t:
+            raise ValueError(f"history: {len(losses)} losses for {t} completed iterations")
+        for name in self.metric_names:
+            if len(metrics.get(name, ())) != t:
+                raise ValueError(f"history: {name} needs {t} entries, "
+                                 f"got {len(metrics.get(name, ()))}")
+        initial = self.checkpoints[self.base]
+        lr = self.lr_at(self.base)
+        entries = sorted((int(k), float(a)) for k, a in schedule)
+        kept = [(k, a) for k, a in entries if 0 <= k < t]
+        if not kept or kept[0][0] != 0:
+            kept.insert(0, (0, lr))
+        kept += [(t, lr)] + [(k, a) for k, a in entries if k == t + 1]
+        # Only changes of α are entries: drop those that repeat the α before them.
+        self.schedule = [e for i, e in enumerate(kept) if i == 0 or e[1] != kept[i - 1][1]]
+        self.losses = [float(x) for x in losses]
+        self.metrics = {name: [list(x) if isinstance(x, (list, tuple)) else x
+                               for x in metrics[name]] for name in self.metric_names}
+        self.base, self.checkpoints, self._perm = t, {t: initial}, None
+        self._enter(t, initial)
 
     def _truncate_history(self, start: int) -> None:
         del self.losses[start:]
@@ -168,7 +199,9 @@ class Stepper:
         if self.batch_size is None:
             return None
         m, size = self.X.shape[1], self.batch_size
-        epoch, k = divmod(t, math.ceil(m / size))
+        # Counted from the first iteration of this run: after resume_from, its first batch
+        # is the data's first (an export orders the rows so that this is the exported batch).
+        epoch, k = divmod(t - self.base, math.ceil(m / size))
         if self._perm is None or self._perm[0] != epoch:
             self._perm = (epoch, np.random.default_rng([self.seed, epoch]).permutation(m))
         return self._perm[1][k * size:(k + 1) * size]
@@ -192,7 +225,7 @@ class Stepper:
         while len(self.checkpoints) > self.max_checkpoints:
             self.checkpoint_every *= 2
             self.checkpoints = {k: p for k, p in self.checkpoints.items()
-                                if k % self.checkpoint_every == 0}
+                                if k % self.checkpoint_every == 0 or k == self.base}
 
     def _updated_params(self) -> Params:
         return {k: self.values["new_" + k] for k in self.params}
@@ -294,7 +327,7 @@ class Stepper:
             for key in self.plan[self.c - 1].writes:
                 del self.values[key]
             self.c -= 1
-        elif self.t > 0:
+        elif self.t > self.base:
             self.goto(self.t)
         else:
             raise StepOrderError("already at the first step: there is nothing before it")
@@ -302,7 +335,7 @@ class Stepper:
     def prev_replays(self) -> int:
         """Iterations prev() recomputes: none inside an iteration; from an iteration's start,
         those from the nearest checkpoint up to the end of the previous iteration."""
-        if self.c > 0 or self.t == 0:
+        if self.c > 0 or self.t == self.base:
             return 0
         last = self.t - 1
         return last - max(k for k in self.checkpoints if k <= last) + 1
@@ -316,25 +349,35 @@ class Stepper:
                 f"the next step is {self.plan[self.c].id}")
         self._run_to(self.loss_index + 1)
 
-    def backward(self) -> None:
-        """Compute every gradient (the forward pass must be done)."""
+    def _passes_before(self, stop: int) -> list[str]:
+        """The passes (forward, backward) not yet complete that a run to `stop` steps goes
+        through: what a move runs first on the learner's behalf, for the page to say so."""
+        c = 0 if self.c == len(self.plan) else self.c
+        passes = []
+        if c <= self.loss_index < stop:
+            passes.append("forward")
+        if c < len(self.plan) - 1 < stop:  # the update (the last step) is among the steps
+            passes.append("backward")
+        return passes
+
+    def backward(self) -> list[str]:
+        """Compute every gradient. Runs the rest of the forward pass first if it is not done
+        (the next iteration's, after an update) and returns ["forward"] then, else []."""
         n = len(self.plan)
-        if self.c <= self.loss_index or self.c == n:
-            raise StepOrderError("run the forward pass first: the backward pass needs the loss")
         if self.c == n - 1:
             raise StepOrderError("the backward pass is already done: the next step is update")
+        self._start_next_if_complete()
+        ran = self._passes_before(n - 1)
         self._run_to(n - 1)
+        return ran
 
-    def update(self) -> None:
-        """Apply the update (the backward pass must be complete)."""
-        n = len(self.plan)
-        if self.c != n - 1:
-            raise StepOrderError(
-                "run the backward pass first: the update needs every gradient"
-                if self.c < n - 1 else
-                "the update of this iteration is already applied: run the next forward and "
-                "backward passes first")
-        self._run_to(n)
+    def update(self) -> list[str]:
+        """Apply the update. Runs whatever of the forward and backward passes is not done first
+        (the next iteration's, after an update) and returns those passes' names."""
+        self._start_next_if_complete()
+        ran = self._passes_before(len(self.plan))
+        self._run_to(len(self.plan))
+        return ran
 
     def iterate(self) -> None:
         """Finish the current iteration, or do a whole new one if it is complete."""
@@ -359,24 +402,34 @@ class Stepper:
 
     def goto(self, updates: int) -> None:
         """Stand at the state after `updates` updates (0: the very start), with its steps shown."""
-        if not 0 <= updates <= self.completed:
-            raise StepOrderError(f"iteration must be between 0 and {self.completed}")
-        if updates == 0:
-            self._enter(0, self.checkpoints[0])
+        if not self.base <= updates <= self.completed:
+            raise StepOrderError(f"iteration must be between {self.base} and {self.completed}")
+        if updates == self.base:
+            self._enter(self.base, self.checkpoints[self.base])
             return
         params = self.params_at(updates - 1)
         self._enter(updates - 1, params)
         self._run_to(len(self.plan))
 
     def reset(self) -> None:
-        """Back to the initial parameters; history is cleared, the current learning rate kept."""
-        self.schedule = [(0, self.learning_rate)]
-        self._truncate_history(0)
-        self.checkpoints = {0: self.checkpoints[0]}
-        self._enter(0, self.checkpoints[0])
+        """Back to the initial parameters; history is cleared, the current learning rate kept.
+        (After resume_from: back to its first iteration, the history before it kept.)"""
+        lr, base = self.learning_rate, self.base
+        self.schedule = [e for e in self.schedule if e[0] < base] or [(0, lr)]
+        if self.schedule[-1][1] != lr:
+            self.schedule.append((base, lr))
+        self._truncate_history(base)
+        self.checkpoints = {base: self.checkpoints[base]}
+        self._enter(base, self.checkpoints[base])
+
+    def learning_rate_drops(self, lr: float) -> int:
+        """Iterations of history set_learning_rate(lr) would drop (those after the position)."""
+        start = self.t + (self.c == len(self.plan))
+        return 0 if lr == self.lr_at(start) else max(0, self.completed - start)
 
     def set_learning_rate(self, lr: float) -> None:
-        """Change α from the next update on. History after that point no longer holds: drop it."""
+        """Change α from the next update on. History after that point no longer holds: drop it
+        (learning_rate_drops says how many iterations that is, to ask the learner first)."""
         start = self.t + (self.c == len(self.plan))
         if lr == self.lr_at(start):
             return
