@@ -228,6 +228,12 @@
       }
     }
   });
+  // Cancel on "discard the later iterations?": α stays as it was, and so does its field.
+  document.addEventListener("click", function (event) {
+    if (!(event.target.closest && event.target.closest("#lr-keep"))) return;
+    var field = document.getElementById("lr-input");
+    if (field) field.value = field.defaultValue;
+  });
   document.addEventListener("change", function (event) {
     if (event.target.id === "speed") window.__speed = event.target.value;
   });
