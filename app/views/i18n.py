@@ -137,11 +137,12 @@ TEXT: dict[str, dict[str, str]] = {
     "export_title": {"en": "Export", "zh": "导出"},
     "export_json": {"en": "Session (JSON)", "zh": "会话(JSON)"},
     "export_py": {"en": "NumPy script of this iteration (.py)", "zh": "本次迭代的 NumPy 脚本(.py)"},
-    "export_note": {"en": "The JSON imports back to this very iteration; the script redoes its "
-                          "forward pass, loss, backward pass and update in plain NumPy and prints "
-                          "the numbers.",
-                    "zh": "JSON 可重新导入并回到这一迭代;脚本用纯 NumPy 重做本次迭代的前向传播、"
-                          "损失、反向传播和更新,并打印结果。"},
+    "export_note": {"en": "The JSON imports back to this very iteration and step, with the "
+                          "history (curves, α) of the iterations before it; the script redoes "
+                          "its forward pass, loss, backward pass and update in plain NumPy and "
+                          "prints the numbers.",
+                    "zh": "JSON 可重新导入并回到这一迭代的这一步,连同之前各次迭代的历史(曲线、α);"
+                          "脚本用纯 NumPy 重做本次迭代的前向传播、损失、反向传播和更新,并打印结果。"},
     "import_title": {"en": "Import", "zh": "导入"},
     "import_file": {"en": "JSON export or CSV file", "zh": "JSON 导出文件或 CSV 文件"},
     "import_note": {"en": "CSV: a header row, then one example per row: the n[0] inputs, then "
