@@ -142,7 +142,8 @@ TEXT: dict[str, dict[str, str]] = {
                           "its forward pass, loss, backward pass and update in plain NumPy and "
                           "prints the numbers.",
                     "zh": "JSON 可重新导入并回到这一迭代的这一步,连同之前各次迭代的历史(曲线、α);"
-                          "脚本用纯 NumPy 重做本次迭代的前向传播、损失、反向传播和更新,并打印结果。"},
+                          "脚本用纯 NumPy 重做本次迭代的前向传播、损失、反向传播和更新,"
+                          "并打印结果。"},
     "import_title": {"en": "Import", "zh": "导入"},
     "import_file": {"en": "JSON export or CSV file", "zh": "JSON 导出文件或 CSV 文件"},
     "import_note": {"en": "CSV: a header row, then one example per row: the n[0] inputs, then "
