@@ -242,3 +242,38 @@ def test_phone_width_scrubbed_back_with_update_and_confirm(browser, server, lang
         shot(pg, f"phone-{lang}")
     finally:
         context.close()
+
+
+def test_export_then_import_on_the_page_is_back_at_that_iteration_with_its_curves(browser,
+                                                                                  server, tmp_path):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    pg = context.new_page()
+    try:
+        pg.goto(server + "/?preset=xor&lang=en")
+        train(pg, 10)
+        scrub_to(pg, 6)
+        pg.keyboard.press("ArrowRight")  # Z1 of iteration 7
+        pg.wait_for_function("() => document.querySelector('#stage').dataset.step === 'Z1'")
+        settled(pg)
+        before_loss = pg.inner_text("#previous-loss")
+        curve = pg.get_attribute("#loss-chart polyline.series", "points")
+        with pg.expect_download() as info:
+            pg.click("#export-json")
+        assert info.value.suggested_filename == "backprop-stepper-iteration-7.json"
+        path = tmp_path / info.value.suggested_filename
+        info.value.save_as(path)
+        old_sid = stage(pg)["sid"]
+        pg.set_input_files("#import-file", str(path))
+        with pg.expect_navigation():  # HX-Redirect: / reloads the page on the new session
+            pg.click("#btn-import")
+        pg.wait_for_selector("#stage")
+        assert stage(pg)["sid"] != old_sid
+        assert (stage(pg)["iteration"], stage(pg)["step"]) == ("7", "Z1")
+        assert pg.inner_text("#previous-loss") == before_loss  # iteration 6's loss, kept
+        assert completed(pg) == 6  # the six iterations before it (the later ones stay behind)
+        # Its curve is the first six points of the original's, drawn on a six-iteration axis.
+        assert len(pg.get_attribute("#loss-chart polyline.series", "points").split()) == 6
+        assert len(curve.split()) == 10
+        assert pg.inner_text("#imported-note").startswith("Imported at iteration 7")
+    finally:
+        context.close()
