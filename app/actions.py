@@ -53,10 +53,14 @@ def seek(stepper: Stepper, index: int) -> None:
         stepper.next()
 
 
-def perform(session: Session, action: str, settings: Settings, **args: float) -> None:
+def perform(session: Session, action: str, settings: Settings, **args: float) -> list[str]:
     """Run one move on a checked-out session. Raises a Refusal (a move out of order, a step
     that diverged, a request over a limit); the stepper is then left at its last consistent,
-    finite state."""
+    finite state.
+
+    Returns the passes the move ran first on the learner's behalf (Backward pass before the
+    forward pass is done runs it: ["forward"]; Update may run ["forward", "backward"]), so that
+    the page and the API can say so; [] for every other move."""
     if action == "train" and int(args["iterations"]) > settings.max_train_iterations:
         raise ActionLimitError("too_many_iterations", "iterations",
                                limit=settings.max_train_iterations)
@@ -64,7 +68,7 @@ def perform(session: Session, action: str, settings: Settings, **args: float) ->
     # while it is spent (app/limits.py), and a run stops where the budget does.
     try:
         with computation(refuse_in_debt=action in COSTLY) as allowance:
-            _perform(session.stepper, action, settings, allowance, args)
+            return _perform(session.stepper, action, settings, allowance, args)
     except (StepOrderError, Diverged) as err:
         raise refusal(err) from None
 
@@ -73,9 +77,10 @@ COSTLY = frozenset({"train", "goto", "iterate"})
 
 
 def _perform(stepper: Stepper, action: str, settings: Settings, allowance: float,
-             args: dict) -> None:
+             args: dict) -> list[str]:
     if action in ACTIONS:
-        ACTIONS[action](stepper)
+        ran = ACTIONS[action](stepper)
+        return ran if action in ("backward", "update") else []
     elif action == "train":
         deadline = time.monotonic() + min(settings.request_time_budget, allowance)
         stepper.train(int(args["iterations"]), lambda: time.monotonic() > deadline)
@@ -87,3 +92,4 @@ def _perform(stepper: Stepper, action: str, settings: Settings, allowance: float
         stepper.set_learning_rate(float(args["learning_rate"]))
     else:
         raise KeyError(action)
+    return []

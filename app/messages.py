@@ -53,26 +53,13 @@ MESSAGES |= {
         "en": "the forward pass of iteration {iteration} is already done; the next step is {step}",
         "zh": "第 {iteration} 次迭代的前向传播已经完成;下一步是 {step}",
     },
-    "backward_needs_forward": {
-        "en": "run the forward pass first: the backward pass needs the loss",
-        "zh": "请先运行前向传播:反向传播需要损失",
-    },
     "backward_already_done": {
         "en": "the backward pass is already done: the next step is update",
         "zh": "反向传播已经完成:下一步是更新",
     },
-    "update_needs_backward": {
-        "en": "run the backward pass first: the update needs every gradient",
-        "zh": "请先运行反向传播:更新需要所有梯度",
-    },
-    "update_already_applied": {
-        "en": "the update of this iteration is already applied: run the next forward and "
-              "backward passes first",
-        "zh": "本次迭代的更新已经应用:请先运行下一次的前向传播和反向传播",
-    },
     "iteration_out_of_range": {
-        "en": "iteration must be between 0 and {completed}",
-        "zh": "迭代次数必须在 0 到 {completed} 之间",
+        "en": "iteration must be between {low} and {completed}",
+        "zh": "迭代次数必须在 {low} 到 {completed} 之间",
     },
     # The engine's Diverged: 422, with the last finite state in the API's body.
     "diverged": {
@@ -198,6 +185,18 @@ MESSAGES |= {
         "zh": "b[{layer}] 必须有 {rows} 个元素",
     },
     # Configs that pass the schema but cannot be built (ConfigError, the engine's DatasetError).
+    "config.history_length": {
+        "en": "{field}: {got} entries for {n} losses (one per completed iteration)",
+        "zh": "{field}:有 {got} 项,但损失有 {n} 个(每次完成的迭代一项)",
+    },
+    "config.history_rate": {
+        "en": "{field}: iteration 1…{high} and 0 < α ≤ 100, got [{iteration}, {lr}]",
+        "zh": "{field}:迭代应在 1…{high} 之间且 0 < α ≤ 100,实际为 [{iteration}, {lr}]",
+    },
+    "config.history_mismatch": {
+        "en": "history: it does not fit this network ({reason})",
+        "zh": "history:导入的历史与此网络不符({reason})",
+    },
     "config.duplicate_feature": {
         "en": "features: each feature at most once",
         "zh": "features:每个特征最多出现一次",
@@ -333,6 +332,11 @@ MESSAGES |= {
     "import.not_utf8": {
         "en": "file: not UTF-8 text (byte {byte})",
         "zh": "file:不是 UTF-8 文本(第 {byte} 个字节)",
+    },
+    "import.position_iteration": {
+        "en": "{field}: {got}, but the history holds {done} iterations: the exported one is "
+              "iteration {next}",
+        "zh": "{field}:为 {got},但历史中有 {done} 次迭代:导出的应是第 {next} 次迭代",
     },
     "import.too_deep": {
         "en": "file: JSON nested too deeply to be an export",

@@ -53,6 +53,38 @@ class ParametersIn(Strict):
 # The worked example: XOR's four points and given starting weights (a 2-2-1 network).
 XOR_DATA = {"X": [[0, 0], [0, 1], [1, 0], [1, 1]], "Y": [[0], [1], [1], [0]]}
 GIVEN_PARAMETERS = {"W": [[[0.15, 0.2], [0.25, 0.3]], [[0.4, 0.45]]], "b": [[0.35, 0.35], [0.6]]}
+MAX_HISTORY = 100_000  # iterations a history (of an import) may carry
+
+
+class HistoryIn(Strict):
+    """The iterations completed before `parameters`, as an export writes them: the imported
+    session shows them in its curves and continues with the next iteration's number. Entry i of
+    each list belongs to iteration i + 1. A value the run recorded as non-finite (a ‖dW‖ that
+    overflowed) is null."""
+
+    losses: list[float] = Field(max_length=MAX_HISTORY,
+                                description="loss J of iterations 1, 2, … (before their update)")
+    metrics: dict[Literal["grad_norms", "accuracy", "test_loss", "test_accuracy"],
+                  list[float | None | list[float | None]]] = Field(
+        {}, description="per iteration, as losses: grad_norms ([‖dW[1]‖, …, ‖dW[L]‖]), and "
+                        "for a classifier accuracy, with a test set test_loss (and "
+                        "test_accuracy)")
+    learning_rates: list[tuple[int, float]] = Field(
+        [], max_length=MAX_HISTORY,
+        description="the α schedule: [iteration, α] pairs, each α used from that iteration on")
+
+    @model_validator(mode="after")
+    def _check_lengths(self) -> HistoryIn:
+        n = len(self.losses)
+        for name, series in self.metrics.items():
+            if len(series) != n:
+                raise custom_error("config.history_length", f"history.metrics.{name}",
+                                   got=len(series), n=n)
+        for i, (it, lr) in enumerate(self.learning_rates):
+            if not 1 <= it <= n + 2 or not 0 < lr <= 100:
+                raise custom_error("config.history_rate", f"history.learning_rates[{i}]",
+                                   high=n + 2, iteration=it, lr=lr)
+        return self
 
 
 class SessionConfig(Strict):
@@ -119,6 +151,9 @@ class SessionConfig(Strict):
             if isinstance(layers, list) and layers:
                 data = {**data, "layers": [len(features), *layers[1:]]}
         return data
+    history: HistoryIn | None = Field(
+        None, description="iterations completed before `parameters` (an import writes it; "
+                          "needs parameters): the session goes on from the next iteration")
 
     @model_validator(mode="after")
     def _check_shapes(self) -> SessionConfig:
@@ -153,6 +188,8 @@ class SessionConfig(Strict):
             raise custom_error("config.no_data", "dataset")
         if self.parameters is not None:
             self._check_parameters(self.parameters)
+        elif self.history is not None and self.history.losses:
+            raise ValueError("history: give the parameters its last iteration ended with")
         return self
 
     @property
@@ -205,7 +242,10 @@ class TrainRequest(Strict):
 class GotoRequest(Strict):
     model_config = ConfigDict(json_schema_extra={"examples": [{"iteration": 0}]})
 
-    iteration: int = Field(ge=0, description="the state after this many updates (0: the start)")
+    iteration: int = Field(ge=0, description=(
+        "show iteration k as it ended (its update applied: the state after k updates), its "
+        "steps recomputed; 0: the very start, before iteration 1. Between the first iteration "
+        "the session can stand at (0; an imported session's first) and `completed`"))
 
 
 class LearningRateRequest(Strict):

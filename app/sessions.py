@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from contextvars import ContextVar
@@ -139,11 +140,31 @@ def build_stepper(config: SessionConfig) -> tuple[Stepper, Dataset | None]:
         weights, biases = init_weights(config.layers, config.init, config.init_scale, rng)
     X, Y, X_test, Y_test = split(X, Y, config.test_ratio, config.seed)
     classification = (dataset.classes > 0 if dataset is not None
-                      else config.loss in ("binary_cross_entropy", "cross_entropy"))
+                      else config.loss in ("binary_cross_entropy", "cross_entropy")
+                      # an export of a classifier (of a generated dataset) says so by its history
+                      or (config.history is not None and "accuracy" in config.history.metrics))
     stepper = Stepper(spec, X, Y, weights, biases, learning_rate=config.learning_rate,
                       batch_size=config.batch_size, seed=config.seed,
                       classification=classification, X_test=X_test, Y_test=Y_test)
+    if config.history is not None and config.history.losses:
+        resume(stepper, config.history)
     return stepper, dataset
+
+
+def resume(stepper: Stepper, history) -> None:
+    """Go on from an imported history (schemas.HistoryIn: iterations numbered from 1, null for
+    a non-finite value)."""
+    def value(x):
+        if isinstance(x, list):
+            return [math.inf if v is None else v for v in x]
+        return math.inf if x is None else x
+
+    metrics = {name: [value(x) for x in series] for name, series in history.metrics.items()}
+    try:
+        stepper.resume_from(len(history.losses), history.losses, metrics,
+                            [(it - 1, lr) for it, lr in history.learning_rates])
+    except ValueError as err:
+        raise ConfigError("config.history_mismatch", "history", reason=str(err)) from None
 
 
 def split(X: np.ndarray, Y: np.ndarray, ratio: float, seed: int):
@@ -251,10 +272,15 @@ def session_state(session: Session, with_steps: bool = True) -> dict:
     cols = s.batch_columns(s.t)
     state = {
         "id": session.id,
-        "config": session.config.model_dump(exclude={"data", "parameters"}),
-        "iteration": s.t,
+        "config": session.config.model_dump(exclude={"data", "parameters", "history"}),
+        # The one numbering of the app (README, "Iterations"): `iteration` is the number of the
+        # iteration in progress or being viewed, from 1, as the page shows it; `completed` is
+        # how many iterations' updates the history holds; `updates` those the parameters shown
+        # have had (iteration − 1, or iteration once its update is applied).
+        "iteration": s.t + 1,
         "updates": s.t + (s.c == s.steps_per_iteration),
         "completed": s.completed,
+        "earliest": s.base,  # goto's lowest: 0, or the iterations an imported history holds
         "phase": s.phase,
         "cursor": s.next_step.id,
         "cursor_index": s.c % s.steps_per_iteration,

@@ -20,11 +20,11 @@ from collections.abc import Mapping, Sequence
 from typing import Literal
 
 import numpy as np
-from pydantic import ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from .engine import LOSSES, NetworkSpec, Stepper
 from .engine.regularizers import REGULARIZERS, Regularizer
-from .messages import Invalid, Refusal
+from .messages import Invalid, Refusal, custom_error
 from .schemas import (
     GIVEN_PARAMETERS,
     MAX_ABS_VALUE,
@@ -35,7 +35,7 @@ from .schemas import (
 )
 from .sessions import raw_data, split
 
-FORMAT = "backprop-stepper/1"
+FORMAT = "backprop-stepper/2"  # /1 (still read) numbered the iteration from 0 and had no history
 MAX_CSV_BYTES = 1_000_000  # 1 MB
 MAX_JSON_BYTES = 8_000_000  # an export of 2,000 examples × (64 inputs + 16 targets) is ~3.5 MB
 
@@ -50,7 +50,9 @@ class TransferError(Refusal):
 
 # -- the document ------------------------------------------------------------------------------
 class Position(Strict):
-    iteration: int = Field(0, ge=0, description="iteration index (0: the first), as in the API")
+    iteration: int = Field(1, ge=0, description="the exported iteration, numbered from 1 as in "
+                           "the API and on the page: config.history holds the iteration − 1 "
+                           "before it (format backprop-stepper/1 counted from 0)")
     step: int = Field(0, ge=0, description="micro-steps done in that iteration")
 
 
@@ -62,16 +64,25 @@ class ExportDocument(Strict):
         "config": {"layers": [2, 2, 1], "activations": ["sigmoid", "sigmoid"],
                    "loss": "squared_error", "learning_rate": 0.5, "dataset": None,
                    "data": XOR_DATA, "parameters": GIVEN_PARAMETERS},
-        "position": {"iteration": 0, "step": 5},
+        "position": {"iteration": 1, "step": 5},
         "learning_rate": 0.5,
     }]})
 
-    format: Literal["backprop-stepper/1"]
+    format: Literal["backprop-stepper/2", "backprop-stepper/1"]
     config: SessionConfig
     position: Position = Field(default_factory=Position)
     learning_rate: float | None = Field(None, gt=0, le=100,
                                         description="α of the exported iteration")
     notes: list[str] = Field([], max_length=20)
+
+    @model_validator(mode="after")
+    def _check_position(self) -> ExportDocument:
+        if self.format == FORMAT:
+            done = len(self.config.history.losses) if self.config.history else 0
+            if self.position.iteration != done + 1:
+                raise custom_error("import.position_iteration", "position.iteration",
+                                   got=self.position.iteration, done=done, next=done + 1)
+        return self
 
 
 def export_document(config: SessionConfig, stepper: Stepper) -> dict:
@@ -84,7 +95,13 @@ def export_document(config: SessionConfig, stepper: Stepper) -> dict:
         X, Y, X_test, Y_test = split(raw_X, raw_Y, config.test_ratio, config.seed)
     t = s.t
     notes = [f"parameters: as at the start of iteration {t + 1}, before its update",
-             "data: every example, one per row (X: inputs, Y: targets)"]
+             "data: every example, one per row (X: inputs, Y: targets)",
+             f"history: loss and metrics of the {t} iteration{'s' * (t != 1)} before it, and the "
+             "α schedule (an import shows them and goes on from this iteration)"]
+    if s.completed > t + (s.c == s.steps_per_iteration):
+        later = s.completed - t - (s.c == s.steps_per_iteration)
+        notes.append(f"history: the {later} later iteration{'s' * (later != 1)} of the "
+                     "session (it was viewing an earlier one) are not carried")
     batch_size = config.batch_size
     cols = s.batch_columns(t)
     if cols is not None:
@@ -109,13 +126,31 @@ def export_document(config: SessionConfig, stepper: Stepper) -> dict:
         data={"X": X.T, "Y": Y.T},
         parameters={"W": [params[f"W{l}"] for l in range(1, depth + 1)],
                     "b": [params[f"b{l}"].ravel() for l in range(1, depth + 1)]},
+        history=history_document(s),
     )
     return {
         "format": FORMAT,
         "config": body,
-        "position": {"iteration": t, "step": s.c},
+        "position": {"iteration": t + 1, "step": s.c},
         "learning_rate": s.learning_rate,
         "notes": notes,
+    }
+
+
+def history_document(s: Stepper) -> dict:
+    """The iterations before the current one, as schemas.HistoryIn (numbered from 1; null for
+    a non-finite value), and the α schedule up to the next iteration's."""
+    t = s.t
+
+    def finite(x):
+        if isinstance(x, list):
+            return [v if math.isfinite(v) else None for v in x]
+        return x if math.isfinite(x) else None
+
+    return {
+        "losses": s.losses[:t],
+        "metrics": {name: [finite(x) for x in series[:t]] for name, series in s.metrics.items()},
+        "learning_rates": [[k + 1, lr] for k, lr in s.schedule if k <= t + 1],
     }
 
 

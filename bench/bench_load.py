@@ -159,8 +159,9 @@ def main() -> None:
         steps = run_wrk(url, args.clients, args.seconds, script)
         with httpx.Client(base_url=url) as client:
             states = [client.get(f"/api/sessions/{s}").json() for s in sessions]
-        total_steps = sum(s["iteration"] * s["steps_per_iteration"] + s["cursor_index"]
-                          + (s["updates"] > s["iteration"]) * s["steps_per_iteration"]
+        # `iteration` counts from 1; its update done, `updates` equals it (cursor_index is 0).
+        total_steps = sum((s["iteration"] - 1) * s["steps_per_iteration"] + s["cursor_index"]
+                          + (s["updates"] == s["iteration"]) * s["steps_per_iteration"]
                           for s in states)
     finally:
         os.kill(proc.pid, signal.SIGTERM)

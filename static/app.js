@@ -61,20 +61,63 @@
   });
 
   // Keyboard: → next step, ← previous step. Presses made while a request is in flight are
-  // queued, so holding a key never skips or reorders steps.
+  // queued, so holding a key never skips or reorders steps. A queued press is a button's id,
+  // or {scrub: ±1}: one iteration along the history slider.
   var busy = false;
   var queue = [];
 
-  function press(id) {
-    var button = document.getElementById(id);
+  function press(item) {
+    if (busy) { queue.push(item); return; }
+    if (typeof item === "object") return scrubBy(item.scrub);
+    var button = document.getElementById(item);
     if (!button || button.disabled) return;
-    if (busy) { queue.push(id); return; }
     button.click();
   }
 
+  // The history slider's arrow keys: each press asks for exactly one iteration more or less,
+  // from where the previous press (once answered) left the slider. The browser's own handling
+  // would change the value under a request in flight, and the swapped-in panel would drop it.
+  var scrubbing = false;  // the slider has the focus (or had it until its panel was swapped)
+  var SCRUB_KEYS = {ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1};
+
+  function scrubBy(delta) {
+    var slider = document.getElementById("scrub");
+    var url = stageUrl("goto");
+    if (!slider || slider.disabled || !url) return;
+    var value = Number(slider.value);
+    var next = Math.min(Number(slider.max), Math.max(Number(slider.min), value + delta));
+    if (next === value) return;
+    slider.value = next;
+    var out = document.getElementById("scrub-value");
+    if (out) out.textContent = next;
+    window.htmx.ajax("POST", url, {target: "#stage", swap: "outerHTML", values: {iteration: next}});
+  }
+
+  document.addEventListener("focusin", function (event) {
+    scrubbing = event.target.id === "scrub";
+  });
+  document.addEventListener("mousedown", function (event) {
+    scrubbing = event.target.id === "scrub";
+  });
+  // The panel (with the slider) is replaced by every answer: give the new slider the focus.
+  function refocusScrub() {
+    var slider = document.getElementById("scrub");
+    if (scrubbing && slider && document.activeElement !== slider &&
+        (!document.activeElement || document.activeElement === document.body)) {
+      slider.focus({preventScroll: true});
+    }
+  }
+
   document.addEventListener("keydown", function (event) {
+    if (event.altKey || event.ctrlKey || event.metaKey) return;
+    var onSlider = event.target && event.target.id === "scrub";
+    if ((onSlider || (scrubbing && event.target === document.body)) && SCRUB_KEYS[event.key]) {
+      event.preventDefault();
+      press({scrub: SCRUB_KEYS[event.key]});
+      return;
+    }
     var tag = (event.target && event.target.tagName) || "";
-    if (/^(INPUT|SELECT|TEXTAREA)$/.test(tag) || event.altKey || event.ctrlKey || event.metaKey) return;
+    if (/^(INPUT|SELECT|TEXTAREA)$/.test(tag)) return;
     if (event.key === "ArrowRight") { event.preventDefault(); press("btn-next"); }
     if (event.key === "ArrowLeft") { event.preventDefault(); press("btn-prev"); }
   });
@@ -185,6 +228,12 @@
       }
     }
   });
+  // Cancel on "discard the later iterations?": α stays as it was, and so does its field.
+  document.addEventListener("click", function (event) {
+    if (!(event.target.closest && event.target.closest("#lr-keep"))) return;
+    var field = document.getElementById("lr-input");
+    if (field) field.value = field.defaultValue;
+  });
   document.addEventListener("change", function (event) {
     if (event.target.id === "speed") window.__speed = event.target.value;
   });
@@ -283,7 +332,9 @@
   });
 
   document.addEventListener("htmx:beforeRequest", function () { busy = true; });
+  document.addEventListener("htmx:afterSwap", refocusScrub);
   document.addEventListener("htmx:afterSettle", function (event) {
+    refocusScrub();
     renderTex(event.target || document);
     markScrollers();
     paintRunState();

@@ -82,7 +82,9 @@ def test_create_with_defaults_is_xor_2_2_1(api):
     assert config["layers"] == [2, 2, 1]
     assert config["activations"] == ["tanh", "sigmoid"]
     assert config["loss"] == "binary_cross_entropy" and config["dataset"] == "xor"
-    assert (state["iteration"], state["updates"], state["completed"]) == (0, 0, 0)
+    # Iteration 1 (numbered as on the page) is about to start: no update, no history.
+    assert (state["iteration"], state["updates"], state["completed"]) == (1, 0, 0)
+    assert state["earliest"] == 0
     assert state["phase"] == "start" and state["cursor"] == "Z1" and state["cursor_index"] == 0
     assert state["loss"] is None and state["steps"] == [] and state["batch"] is None
     assert state["plan"] == ["Z1", "A1", "Z2", "A2", "J", "dZ2", "dW2", "db2", "dA1", "dZ1",
@@ -191,31 +193,33 @@ def test_every_move(api):
     assert (state["phase"], state["cursor"]) == ("backward", "update")
     state = move(api, sid, "update")
     assert (state["phase"], state["updates"], state["completed"]) == ("update", 1, 1)
+    assert state["iteration"] == 1  # iteration 1 is complete: still iteration 1 being viewed
     assert state["steps"][-1]["id"] == "update"
     assert state["layers"][0]["W"] != initial_w[0]
     state = move(api, sid, "prev")  # undo the update: the parameters are the old ones again
     assert state["cursor"] == "update" and state["updates"] == 0
     assert [layer["W"] for layer in state["layers"]] == initial_w
     state = move(api, sid, "next")
-    state = move(api, sid, "next")  # into iteration 1
-    assert (state["iteration"], state["cursor"]) == (1, "A1")
-    state = move(api, sid, "iterate")  # finishes iteration 1
-    assert (state["iteration"], state["updates"], state["cursor_index"]) == (1, 2, 0)
+    state = move(api, sid, "next")  # into iteration 2
+    assert (state["iteration"], state["cursor"]) == (2, "A1")
+    state = move(api, sid, "iterate")  # finishes iteration 2
+    assert (state["iteration"], state["updates"], state["cursor_index"]) == (2, 2, 0)
     state = move(api, sid, "iterate")  # a whole new one
-    assert (state["iteration"], state["updates"]) == (2, 3)
+    assert (state["iteration"], state["updates"]) == (3, 3)
 
     state = move(api, sid, "train", iterations=20)
-    assert (state["iteration"], state["updates"], state["completed"]) == (22, 23, 23)
+    assert (state["iteration"], state["updates"], state["completed"]) == (23, 23, 23)
     assert state["loss"] < j0
 
     state = move(api, sid, "goto", iteration=5)
-    assert (state["iteration"], state["updates"], state["completed"]) == (4, 5, 23)
+    assert (state["iteration"], state["updates"], state["completed"]) == (5, 5, 23)
     state = move(api, sid, "goto", iteration=0)
-    assert (state["iteration"], state["phase"], state["completed"]) == (0, "start", 23)
+    assert (state["iteration"], state["phase"], state["completed"]) == (1, "start", 23)
     assert [layer["W"] for layer in state["layers"]] == initial_w
 
     state = move(api, sid, "learning-rate", learning_rate=0.25)
     assert state["learning_rate"] == 0.25 and state["completed"] == 0  # history truncated
+    assert state["discarded"] == 23  # and the answer says how much
     state = move(api, sid, "iterate")
     assert state["learning_rate"] == 0.25
     for layer in state["layers"]:
@@ -224,7 +228,7 @@ def test_every_move(api):
                                    rtol=1e-14, atol=1e-16)
 
     state = move(api, sid, "reset")
-    assert (state["iteration"], state["completed"], state["loss"]) == (0, 0, None)
+    assert (state["iteration"], state["completed"], state["loss"]) == (1, 0, None)
     assert state["learning_rate"] == 0.25
     assert [layer["W"] for layer in state["layers"]] == initial_w
 
@@ -241,22 +245,38 @@ def test_goto_shows_the_same_state_as_the_original_run(api):
     assert "between 0 and 7" in message(body, "iteration_out_of_range")
 
 
+def test_backward_and_update_run_the_missing_passes_first_and_say_so(api):
+    sid = create(api)["id"]
+    twin = create(api)["id"]
+    body = move(api, sid, "backward")
+    assert body["ran_first"] == ["forward"] and body["cursor"] == "update"
+    assert body["notice"] == ("Ran the forward pass of iteration 1 first: the backward pass "
+                              "needs its loss J.")
+    move(api, twin, "forward")
+    same = move(api, twin, "backward")
+    assert same["ran_first"] == [] and same["notice"] is None
+    assert [layer["dW"] for layer in same["layers"]] == [layer["dW"] for layer in body["layers"]]
+    body = move(api, sid, "update")
+    assert body["ran_first"] == [] and (body["iteration"], body["completed"]) == (1, 1)
+    body = move(api, sid, "update")  # iteration 1 is complete: Update is iteration 2's
+    assert body["ran_first"] == ["forward", "backward"]
+    assert (body["iteration"], body["completed"], body["phase"]) == (2, 2, "update")
+    assert body["notice"].startswith("Ran the forward and backward passes of iteration 2 first")
+
+
 def test_order_errors_are_409_naming_what_comes_first(api):
     sid = create(api)["id"]
-    body = move(api, sid, "backward", status=409)
-    assert "forward pass first" in message(body, "backward_needs_forward")
-    body = move(api, sid, "update", status=409)
-    assert "backward pass first" in message(body, "update_needs_backward")
     body = move(api, sid, "prev", status=409)
     assert "first step" in message(body, "already_at_start")
     move(api, sid, "forward")
-    body = move(api, sid, "update", status=409)
-    assert "backward pass first" in message(body, "update_needs_backward")
     body = move(api, sid, "forward", status=409)
     assert message(body, "forward_already_done") == (
         "the forward pass of iteration 1 is already done; the next step is dZ2")
+    move(api, sid, "backward")
+    body = move(api, sid, "backward", status=409)
+    assert "already done" in message(body, "backward_already_done")
     # An order error changes nothing.
-    assert api.get(f"{API}/{sid}").json()["cursor"] == "dZ2"
+    assert api.get(f"{API}/{sid}").json()["cursor"] == "update"
 
 
 def test_unknown_and_deleted_sessions_are_404(api):
@@ -723,7 +743,8 @@ def test_moves_run_on_the_event_loop_unless_the_session_is_held(api, app, pool_h
     hops = pool_hops
     sid = create(api)["id"]
     assert move(api, sid, "next")["cursor_index"] == 1
-    assert "backward pass first" in message(move(api, sid, "update", 409), "update_needs_backward")
+    assert move(api, sid, "prev")["cursor_index"] == 0
+    assert "first step" in message(move(api, sid, "prev", 409), "already_at_start")
     assert hops == []
     held, release = threading.Event(), threading.Event()
 
@@ -736,6 +757,6 @@ def test_moves_run_on_the_event_loop_unless_the_session_is_held(api, app, pool_h
     thread.start()
     assert held.wait(5)
     threading.Timer(0.2, release.set).start()
-    assert move(api, sid, "next")["cursor_index"] == 2
+    assert move(api, sid, "next")["cursor_index"] == 1
     thread.join()
     assert len(hops) == 1

@@ -221,8 +221,13 @@ def test_train_play_pause_and_scrub_the_history(page):
     # α can change between iterations without resetting the network.
     page.fill("#lr-input", "0.1")
     swapped(page, lambda: page.click(".lr-form button"))
+    # We stand before iteration 40's update: the new α would apply to it, so the page asks
+    # before cutting the history to 39.
+    assert f"the {paused_at - 39} from iteration 40 to {paused_at}" in page.inner_text(
+        "#lr-confirm")
+    assert completed(page) == paused_at
+    swapped(page, lambda: page.click("#lr-discard"))
     assert page.input_value("#lr-input") == "0.1"
-    # We stand before iteration 40's update: the new α applies to it, so history is cut to 39.
     assert completed(page) == 39
 
 

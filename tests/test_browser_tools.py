@@ -80,7 +80,8 @@ def test_export_links_download_json_and_script(page, tmp_path):
     with page.expect_download() as info:
         page.click("#export-json")
     doc = json.loads(Path(info.value.path()).read_text(encoding="utf-8"))
-    assert doc["format"] == "backprop-stepper/1" and doc["config"]["layers"] == [2, 2, 1]
+    assert doc["format"] == "backprop-stepper/2" and doc["config"]["layers"] == [2, 2, 1]
+    assert info.value.suggested_filename == "backprop-stepper-iteration-1.json"
 
 
 def test_import_csv_builds_a_new_network(page, tmp_path):

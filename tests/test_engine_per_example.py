@@ -76,15 +76,15 @@ def test_moves_walk_example_by_example():
     assert stepper.plan[stepper.c - 1].id == "L@0"
     stepper.backward()
     assert stepper.plan[stepper.c - 1].id == "SW1@0" and stepper.next_step.id == "x@1"
-    with pytest.raises(StepOrderError):
-        stepper.backward()
-    stepper.forward()
-    stepper.backward()
+    assert stepper.backward() == ["forward"]  # example 2's forward pass first, then its own
+    assert stepper.plan[stepper.c - 1].id == "SW1@1"
     assert stepper.next_step.id == "rest"
     stepper.forward()  # the remaining examples in one move, then J
     assert stepper.plan[stepper.c - 1].id == "J"
-    stepper.backward()
+    assert stepper.backward() == []
     assert stepper.plan[stepper.c - 1].id == "average" and stepper.next_step.id == "update"
+    with pytest.raises(StepOrderError):
+        stepper.backward()
     before = {k: v.copy() for k, v in stepper.values.items()}
     stepper.update()
     for _ in range(stepper.steps_per_iteration):

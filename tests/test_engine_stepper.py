@@ -283,27 +283,33 @@ def test_set_learning_rate_mid_iteration_applies_to_its_update():
                               value - 2.0 * stepper.values["d" + key])
 
 
-def test_order_errors_name_what_comes_first():
-    stepper = make_stepper()
-    with pytest.raises(StepOrderError, match="forward pass first"):
+def test_backward_and_update_run_the_missing_passes_first_and_say_which():
+    stepper, twin = make_stepper(), make_stepper()
+    assert stepper.backward() == ["forward"]  # from the start: the forward pass first
+    twin.forward()
+    assert twin.backward() == []
+    assert (stepper.t, stepper.c) == (twin.t, twin.c) == (0, len(stepper.plan) - 1)
+    assert all(np.array_equal(stepper.values[k], twin.values[k]) for k in twin.values)
+    with pytest.raises(StepOrderError, match="already done"):
         stepper.backward()
-    with pytest.raises(StepOrderError, match="backward pass first"):
-        stepper.update()
-    stepper.forward()
-    assert stepper.next_step.id == "dZ2" and stepper.phase == "loss"
     with pytest.raises(StepOrderError, match="already done"):
         stepper.forward()
-    with pytest.raises(StepOrderError, match="backward pass first"):
-        stepper.update()
-    stepper.backward()
-    with pytest.raises(StepOrderError, match="already done"):
-        stepper.backward()
-    stepper.update()
-    assert stepper.phase == "update" and stepper.completed == 1
-    with pytest.raises(StepOrderError, match="already applied"):
-        stepper.update()
-    stepper.forward()  # the next iteration's
-    assert stepper.t == 1
+    assert stepper.update() == [] and stepper.completed == 1
+    # After an update, Update is the next iteration's: both passes run first.
+    assert stepper.update() == ["forward", "backward"]
+    assert (stepper.t, stepper.completed) == (1, 2)
+    stepper.next()  # Z1 of iteration 3: the forward pass is under way, not done
+    assert stepper.update() == ["forward", "backward"]
+    assert stepper.backward() == ["forward"] and stepper.t == 3
+    twin.update()
+    for _ in range(2):
+        twin.iterate()
+    twin.forward()
+    twin.backward()
+    assert twin.t == 3 and all(np.array_equal(stepper.values[k], twin.values[k])
+                               for k in twin.values)
+    stepper.prev()
+    assert stepper.update() == ["backward"]  # one gradient short: only the backward pass
 
 
 def test_train_losses_reset_and_stop():
@@ -545,3 +551,41 @@ def test_an_overflowing_gradient_norm_is_recorded_as_inf_without_a_warning():
     assert stepper.values["dW1"][0, 0] == pytest.approx(1e160)
     assert stepper.metrics["grad_norms"] == [[np.inf, np.inf]]
     assert all_finite(stepper)
+
+
+def test_resume_from_goes_on_from_an_earlier_runs_iteration():
+    """A stepper resumed at iteration t of a run (its parameters, history and α schedule) goes on
+    exactly as that run, keeps its first iteration through checkpoint thinning, and cannot go
+    back before it."""
+    run = make_stepper(checkpoint_every=2, max_checkpoints=4)
+    run.train(7)
+    run.set_learning_rate(0.9)  # from iteration 7 (0-based) on
+    run.train(6)
+    t = 7
+    params = run.params_at(t)
+    spec, data = run.spec, make_dataset("circles", 2, 1, 0, 40, noise=0.1)
+    resumed = Stepper(spec, data.X, data.Y, [params["W1"], params["W2"]],
+                      [params["b1"], params["b2"]], learning_rate=0.9, checkpoint_every=2,
+                      max_checkpoints=2)
+    resumed.resume_from(t, run.losses[:t], {k: v[:t] for k, v in run.metrics.items()},
+                        run.schedule)
+    assert (resumed.t, resumed.c, resumed.base, resumed.completed) == (7, 0, 7, 7)
+    assert resumed.schedule == [(0, 0.5), (7, 0.9)]
+    resumed.train(6)
+    assert resumed.losses == run.losses and resumed.metrics == run.metrics
+    assert np.array_equal(resumed.params["W1"], run.params["W1"])
+    # Thinning (every 2 → 4 → 8) keeps the first iteration, which no multiple of 8 is.
+    assert resumed.checkpoint_every == 8 and sorted(resumed.checkpoints) == [7, 8]
+    resumed.goto(7)
+    assert (resumed.t, resumed.c) == (7, 0)
+    with pytest.raises(StepOrderError, match="first step"):
+        resumed.prev()
+    with pytest.raises(StepOrderError, match="between 7 and 13"):
+        resumed.goto(6)
+    resumed.goto(10)
+    assert resumed.loss == run.losses[9]
+    resumed.reset()
+    assert (resumed.t, resumed.completed, resumed.learning_rate) == (7, 7, 0.9)
+    assert resumed.losses == run.losses[:7]
+    with pytest.raises(ValueError, match="history"):
+        make_stepper().resume_from(3, [0.5, 0.4], {"grad_norms": [[1, 1]] * 2}, [])

@@ -233,13 +233,9 @@ def test_sessions_and_moves(client):
     assert refused(client.get(f"{API}/nope"), 404, "session_not_found") == (
         "no session 'nope': it may have expired")
     sid = client.post(API, json={}).json()["id"]
-    assert refused(client.post(f"{API}/{sid}/update"), 409, "update_needs_backward") == (
-        "run the backward pass first: the update needs every gradient")
     assert refused(client.post(f"{API}/{sid}/goto", json={"iteration": 3}), 409,
                    "iteration_out_of_range") == "iteration must be between 0 and 0"
     page = zh_page(client)
-    assert chinese(stage_error(page.post(f"/ui/{sid}/backward"))) == (
-        "请先运行前向传播:反向传播需要损失")
     assert chinese(stage_error(page.post(f"/ui/{sid}/prev"))) == "已经在第一步:前面没有步骤了"
     assert chinese(stage_error(page.post(f"/ui/{sid}/goto", data={"iteration": 5}))) == (
         "迭代次数必须在 0 到 0 之间")
@@ -248,6 +244,11 @@ def test_sessions_and_moves(client):
     page.post(f"/ui/{sid}/forward")
     assert chinese(stage_error(page.post(f"/ui/{sid}/forward"))) == (
         "第 1 次迭代的前向传播已经完成;下一步是 dZ2")
+    page.post(f"/ui/{sid}/backward")
+    assert chinese(stage_error(page.post(f"/ui/{sid}/backward"))) == (
+        "反向传播已经完成:下一步是更新")
+    assert refused(client.post(f"{API}/{sid}/backward"), 409, "backward_already_done") == (
+        "the backward pass is already done: the next step is update")
 
 
 def test_divergence_and_the_iteration_limit(tmp_path):
@@ -259,7 +260,7 @@ def test_divergence_and_the_iteration_limit(tmp_path):
                           "diverged", "learning_rate")
         state = client.get(f"{API}/{sid}").json()
         assert message == (f"loss diverged after {state['completed']} iterations: step "
-                           f"{state['cursor']} of iteration {state['iteration'] + 1} is not "
+                           f"{state['cursor']} of iteration {state['iteration']} is not "
                            "finite (overflow or NaN): try a smaller learning rate")
         assert refused(client.post(f"{API}/{sid}/train", json={"iterations": 51}), 422,
                        "too_many_iterations", "iterations") == (
@@ -328,7 +329,8 @@ def test_tools(client):
         "row 1 (header): 2 columns, but the layer sizes need 3: n[0] = 2 inputs then n[L] = 1 "
         "target (the last 1 column)")
     assert refused(client.post(f"{API}/import", json={"format": "other"}), 422, "validation",
-                   "format").startswith("format: Input should be 'backprop-stepper/1'")
+                   "format").startswith(
+        "format: Input should be 'backprop-stepper/2' or 'backprop-stepper/1'")
     page = zh_page(client)
     assert chinese(alert(page.post("/ui/import", data=fields, files=bad_csv))) == (
         "第 2 行,第 2 列(x2):'abc' 不是数字")

@@ -130,13 +130,14 @@ def test_walk_one_iteration_forward_and_back(client, app, page):
 
 def test_phase_buttons_and_order_errors_are_shown_not_raised(client, page):
     html, sid = page
-    html = soup(client.post(f"/ui/{sid}/backward"))
-    assert "forward pass first" in html.select_one("#stage-error").text
     html = soup(client.post(f"/ui/{sid}/forward"))
     assert html.select_one("#stage")["data-step"] == "J"
     assert html.select_one("#loss [data-value]")
+    html = soup(client.post(f"/ui/{sid}/forward"))
+    assert "already done" in html.select_one("#stage-error").text
     html = soup(client.post(f"/ui/{sid}/backward"))
     assert html.select_one("#stage")["data-step"] == "db1"
+    assert html.select_one("#stage-notice") is None  # nothing was run on the learner's behalf
     html = soup(client.post(f"/ui/{sid}/update"))
     assert html.select_one("#stage")["data-phase"] == "update"
     html = soup(client.post(f"/ui/{sid}/seek", data={"index": "5"}))

@@ -82,10 +82,11 @@ def position(state: dict) -> tuple[int, int, int]:
 
 
 def expected(steps: int, n: int) -> tuple[int, int, int]:
-    """(iteration, updates, cursor index) after `steps` single steps from the start."""
+    """(iteration, updates, cursor index) after `steps` single steps from the start; the
+    iteration numbered from 1, as the API and the page number it."""
     t = (steps - 1) // n
     c = steps - n * t
-    return t, t + (c == n), c % n
+    return t + 1, t + (c == n), c % n
 
 
 def test_two_workers_share_one_session_and_never_interleave(tmp_path):

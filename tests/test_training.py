@@ -181,9 +181,19 @@ def test_train_goto_and_learning_rate_through_the_page(client, app, sid):
     assert html.select_one("#stage")["data-iteration"] == "7"  # iteration 7 shown, complete
     assert html.select_one("#stage")["data-phase"] == "update"
     assert html.select_one("#scrub")["value"] == "7"
+    # Scrubbed back, α asks first: the 18 later iterations would be discarded.
     html = soup(client.post(f"/ui/{sid}/lr", data={"learning_rate": "0.05"}))
+    assert html.select_one("#lr-confirm-text").text == (
+        "Set α = 0.05 from iteration 8 on? The history holds 25 iterations; the 18 from "
+        "iteration 8 to 25 were trained with the old α and will be discarded.")
+    assert app.state.store.get(sid).stepper.completed == 25  # nothing changed yet
+    assert app.state.store.get(sid).stepper.upcoming_learning_rate == 0.5
+    html = soup(client.post(f"/ui/{sid}/lr", data={"learning_rate": "0.05", "discard": "true"}))
     assert html.select_one("#lr-input")["value"] == "0.05"
     assert html.select_one("#training")["data-completed"] == "7"  # later history dropped
+    assert html.select_one("#stage-notice").text == (
+        "α = 0.05 from iteration 8 on: the 18 later iterations (8–25) were discarded from the "
+        "history.")
     html = soup(client.post(f"/ui/{sid}/lr", data={"learning_rate": "-3"}))
     assert "learning_rate" in html.select_one("#stage-error").text
     assert app.state.store.get(sid).stepper.upcoming_learning_rate == 0.05

@@ -86,7 +86,7 @@ NETWORKS = [
     ("moons-per-example-minibatch-decay",  # UFLDL's loop over the examples, summed, averaged
      {"layers": [2, 4, 3, 1], "activations": ["relu", "tanh", "sigmoid"],
       "loss": "binary_cross_entropy", "gradient_mode": "per_example", "dataset": "moons",
-      "samples": 30, "batch_size": 8, "weight_decay": 0.02, "seed": 5}, 3, 11),
+      "samples": 32, "batch_size": 8, "weight_decay": 0.02, "seed": 5}, 3, 11),
     ("spiral-per-example-softmax-ce-chain",
      {"layers": [2, 5, 3], "activations": ["sigmoid", "softmax"], "loss": "cross_entropy",
       "gradient_mode": "per_example", "output_delta": "chain", "dataset": "spiral",
@@ -184,9 +184,17 @@ def test_export_document(api):
     assert response.status_code == 200
     assert "attachment" in response.headers["content-disposition"]
     doc = response.json()
-    assert doc["format"] == "backprop-stepper/1"
-    assert doc["position"] == {"iteration": 2, "step": 5}
+    assert doc["format"] == "backprop-stepper/2"
+    # Two iterations trained, five steps into the third: iteration 3, as the page says.
+    assert doc["position"] == {"iteration": 3, "step": 5}
+    assert response.headers["content-disposition"].endswith(
+        'filename="backprop-stepper-iteration-3.json"')
     assert doc["learning_rate"] == doc["config"]["learning_rate"] == 0.3
+    history = doc["config"]["history"]
+    state = api.get(f"{API}/{sid}").json()
+    assert len(history["losses"]) == 2 == state["iteration"] - 1
+    assert history["learning_rates"] == [[1, 0.7], [3, 0.3]]  # α 0.3 from iteration 3 on
+    assert [len(n) for n in history["metrics"]["grad_norms"]] == [2, 2]
     config = doc["config"]
     assert config["dataset"] is None and config["layers"] == [2, 3, 1]
     assert np.array(config["data"]["X"]).shape == (4, 2)  # rows = examples
@@ -201,7 +209,7 @@ def test_export_holds_the_parameters_at_the_start_of_the_iteration(api, app):
     post(api, sid, "iterate")  # the update of iteration 2 is applied: export still gives its start
     doc = api.get(f"{API}/{sid}/export").json()
     stepper = app.state.store.get(sid).stepper
-    assert doc["position"] == {"iteration": 1, "step": stepper.steps_per_iteration}
+    assert doc["position"] == {"iteration": 2, "step": stepper.steps_per_iteration}
     for l in (1, 2):
         assert np.array_equal(np.array(doc["config"]["parameters"]["W"][l - 1]),
                               stepper.params[f"W{l}"])
@@ -216,8 +224,20 @@ def test_reimported_export_gives_identical_loss_and_gradients(api, name, config,
     assert response.status_code == 201, response.text[:2000]
     imported = response.json()
     assert imported["id"] != sid
-    assert imported["iteration"] == 0 and imported["cursor_index"] == steps
     original_state = api.get(f"{API}/{sid}").json()
+    # Back at that very iteration: its number, the step, the history of the ones before it.
+    # (after `train`, the last iteration trained is the one shown, its update applied)
+    assert imported["iteration"] == original_state["iteration"] == iterations + (
+        steps > 0 or iterations == 0)
+    assert imported["cursor_index"] == steps
+    assert imported["completed"] == original_state["completed"] == iterations
+    assert imported["earliest"] == imported["iteration"] - 1
+    # Exported again, the import gives the same document: history (losses, metrics, α
+    # schedule), position, parameters and data, to the last bit.
+    again_doc = api.get(f"{API}/{imported['id']}/export").json()
+    assert again_doc["config"]["history"] == doc["config"]["history"]
+    assert len(doc["config"]["history"]["losses"]) == imported["iteration"] - 1
+    assert again_doc == doc
     assert np.array_equal(imported["X"], original_state["X"])  # the same batch, column by column
     assert np.array_equal(imported["Y"], original_state["Y"])
 
@@ -243,7 +263,8 @@ def test_import_rejects_bad_documents(api):
     cases = [
         ({**doc, "format": "something/2"}, "format"),
         ({**doc, "config": {**doc["config"], "layers": [2, 0, 1]}}, "layers[1]"),
-        ({**doc, "position": {"iteration": 0, "step": 99}}, "position.step"),
+        ({**doc, "position": {"iteration": 1, "step": 99}}, "position.step"),
+        ({**doc, "position": {"iteration": 4, "step": 0}}, "position.iteration"),
         ({**doc, "config": {**doc["config"], "parameters": {"W": [[[1.0]]], "b": [[0.0]]}}},
          "parameters"),
     ]
@@ -357,7 +378,8 @@ def test_page_import_of_json_export_lands_on_the_exported_step(client, app):
     response = page_import(client, "session.json", exported, layers="", activations="")
     assert response.status_code == 200 and response.headers["HX-Redirect"] == "/"
     new = app.state.store.get(response.cookies.get("bs_session"))
-    assert new.config.layers == [2, 4, 1] and new.stepper.c == 6 and new.stepper.t == 0
+    assert new.config.layers == [2, 4, 1] and new.stepper.c == 6 and new.stepper.t == 3
+    assert new.stepper.completed == 3  # the three trained iterations' history came along
 
 
 @pytest.mark.parametrize("name,content,needle", [

@@ -113,6 +113,7 @@ class Stepper:
             initial[f"W{l}"] = np.array(w, float)
             initial[f"b{l}"] = np.array(b, float).reshape(-1, 1)
         self.checkpoint_every, self.max_checkpoints = checkpoint_every, max_checkpoints
+        self.base = 0  # the first iteration this run can stand at (see resume_from)
         self.checkpoints: dict[int, Params] = {0: initial}
         self.schedule: list[tuple[int, float]] = [(0, float(learning_rate))]
         self.losses: list[float] = []  # J of every completed iteration, before its update
@@ -145,6 +146,36 @@ class Stepper:
             if self.classification:
                 out = evaluate.forward(self.spec, self.params, self.X_test)[-1]
                 m["test_accuracy"].append(evaluate.accuracy(out, self.Y_test))
+
+    def resume_from(self, t: int, losses: Sequence[float], metrics: dict[str, Sequence],
+                    schedule: Sequence[tuple[int, float]]) -> None:
+        """Continue an earlier run: the initial parameters are those at the start of its
+        iteration t (0-based), after t completed iterations that recorded `losses` and `metrics`
+        (one entry each, as this stepper records them) under the α `schedule` ((first
+        iteration, α) pairs from iteration 0; an entry for t + 1 is the α set for the next
+        iteration; iteration t's own α is this stepper's). Those t iterations are shown in the
+        history but cannot be stood at again: their parameters are not known. Call before any
+        move."""
+        if t < 0 or len(losses) != t:
+            raise ValueError(f"history: {len(losses)} losses for {t} completed iterations")
+        for name in self.metric_names:
+            if len(metrics.get(name, ())) != t:
+                raise ValueError(f"history: {name} needs {t} entries, "
+                                 f"got {len(metrics.get(name, ()))}")
+        initial = self.checkpoints[self.base]
+        lr = self.lr_at(self.base)
+        entries = sorted((int(k), float(a)) for k, a in schedule)
+        kept = [(k, a) for k, a in entries if 0 <= k < t]
+        if not kept or kept[0][0] != 0:
+            kept.insert(0, (0, lr))
+        kept += [(t, lr)] + [(k, a) for k, a in entries if k == t + 1]
+        # Only changes of α are entries: drop those that repeat the α before them.
+        self.schedule = [e for i, e in enumerate(kept) if i == 0 or e[1] != kept[i - 1][1]]
+        self.losses = [float(x) for x in losses]
+        self.metrics = {name: [list(x) if isinstance(x, (list, tuple)) else x
+                               for x in metrics[name]] for name in self.metric_names}
+        self.base, self.checkpoints, self._perm = t, {t: initial}, None
+        self._enter(t, initial)
 
     def _truncate_history(self, start: int) -> None:
         del self.losses[start:]
@@ -180,7 +211,9 @@ class Stepper:
         if self.batch_size is None:
             return None
         m, size = self.X.shape[1], self.batch_size
-        epoch, k = divmod(t, math.ceil(m / size))
+        # Counted from the first iteration of this run: after resume_from, its first batch
+        # is the data's first (an export orders the rows so that this is the exported batch).
+        epoch, k = divmod(t - self.base, math.ceil(m / size))
         if self._perm is None or self._perm[0] != epoch:
             self._perm = (epoch, np.random.default_rng([self.seed, epoch]).permutation(m))
         return self._perm[1][k * size:(k + 1) * size]
@@ -204,7 +237,7 @@ class Stepper:
         while len(self.checkpoints) > self.max_checkpoints:
             self.checkpoint_every *= 2
             self.checkpoints = {k: p for k, p in self.checkpoints.items()
-                                if k % self.checkpoint_every == 0}
+                                if k % self.checkpoint_every == 0 or k == self.base}
 
     def _updated_params(self) -> Params:
         return {k: self.values["new_" + k] for k in self.params}
@@ -306,7 +339,7 @@ class Stepper:
             for key in self.plan[self.c - 1].writes:
                 del self.values[key]
             self.c -= 1
-        elif self.t > 0:
+        elif self.t > self.base:
             self.goto(self.t)
         else:
             raise StepOrderError("already_at_start",
@@ -315,7 +348,7 @@ class Stepper:
     def prev_replays(self) -> int:
         """Iterations prev() recomputes: none inside an iteration; from an iteration's start,
         those from the nearest checkpoint up to the end of the previous iteration."""
-        if self.c > 0 or self.t == 0:
+        if self.c > 0 or self.t == self.base:
             return 0
         last = self.t - 1
         return last - max(k for k in self.checkpoints if k <= last) + 1
@@ -325,11 +358,11 @@ class Stepper:
         return next((i for i in range(self.c, len(self.plan)) if self.plan[i].kind == "loss"),
                     None)
 
-    def _backward_end(self) -> int:
-        """End of the backward steps that follow here: the batch's gradients (per example:
-        that example's δ, ∇W, ∇b and sums, or the averaging after J)."""
-        plan, stop = self.plan, self.c
-        example = plan[self.c - 1].example
+    def _backward_end(self, start: int) -> int:
+        """End of the backward steps that follow step `start`: the batch's gradients (per
+        example: that example's δ, ∇W, ∇b and sums, or the averaging after J)."""
+        plan, stop = self.plan, start
+        example = plan[start - 1].example
         while stop < len(plan) and plan[stop].phase == "backward" and \
                 plan[stop].example == example:
             stop += 1
@@ -347,32 +380,44 @@ class Stepper:
                 iteration=self.t + 1, step=self.plan[self.c].id)
         self._run_to(stop + 1)
 
-    def backward(self) -> None:
-        """Compute every gradient (the forward pass must be done; per example: that example's)."""
+    def _passes_before(self, stop: int) -> list[str]:
+        """The passes (forward, backward) not yet complete that a run to `stop` steps goes
+        through: what a move runs first on the learner's behalf, for the page to say so."""
         n = len(self.plan)
-        if self.c == 0 or self.c == n or self.plan[self.c - 1].phase not in ("loss", "backward"):
-            raise StepOrderError("backward_needs_forward",
-                                 "run the forward pass first: the backward pass needs the loss")
+        c = 0 if self.c == n else self.c
+        passes = []
+        if any(step.kind == "loss" for step in self.plan[c:stop]):
+            passes.append("forward")
+        if c < n - 1 < stop:  # the update (the last step) is among the steps
+            passes.append("backward")
+        return passes
+
+    def backward(self) -> list[str]:
+        """Compute every gradient (per example: that example's). Runs the rest of the forward
+        pass first if it is not done (the next iteration's, after an update) and returns
+        ["forward"] then, else []."""
+        n = len(self.plan)
         if self.c == n - 1:
             raise StepOrderError("backward_already_done",
                                  "the backward pass is already done: the next step is update")
-        stop = self._backward_end()
-        if stop == self.c:  # the last example's backward pass is done: the rest comes next
-            raise StepOrderError("backward_needs_forward",
-                                 "run the forward pass first: the backward pass needs the loss")
+        self._start_next_if_complete()
+        start = self.c
+        if start == 0 or self.plan[start - 1].phase not in ("loss", "backward") \
+                or self._backward_end(start) == start:
+            loss = self._next_loss()
+            start = n - 1 if loss is None else loss + 1
+        stop = self._backward_end(start)
+        ran = self._passes_before(stop)
         self._run_to(stop)
+        return ran
 
-    def update(self) -> None:
-        """Apply the update (the backward pass must be complete)."""
-        n = len(self.plan)
-        if self.c != n - 1:
-            if self.c < n - 1:
-                raise StepOrderError("update_needs_backward", "run the backward pass first: "
-                                     "the update needs every gradient")
-            raise StepOrderError("update_already_applied", "the update of this iteration is "
-                                 "already applied: run the next forward and backward passes "
-                                 "first")
-        self._run_to(n)
+    def update(self) -> list[str]:
+        """Apply the update. Runs whatever of the forward and backward passes is not done first
+        (the next iteration's, after an update) and returns those passes' names."""
+        self._start_next_if_complete()
+        ran = self._passes_before(len(self.plan))
+        self._run_to(len(self.plan))
+        return ran
 
     def iterate(self) -> None:
         """Finish the current iteration, or do a whole new one if it is complete."""
@@ -397,26 +442,36 @@ class Stepper:
 
     def goto(self, updates: int) -> None:
         """Stand at the state after `updates` updates (0: the very start), with its steps shown."""
-        if not 0 <= updates <= self.completed:
+        if not self.base <= updates <= self.completed:
             raise StepOrderError("iteration_out_of_range",
-                                 f"iteration must be between 0 and {self.completed}",
-                                 completed=self.completed)
-        if updates == 0:
-            self._enter(0, self.checkpoints[0])
+                                 f"iteration must be between {self.base} and {self.completed}",
+                                 low=self.base, completed=self.completed)
+        if updates == self.base:
+            self._enter(self.base, self.checkpoints[self.base])
             return
         params = self.params_at(updates - 1)
         self._enter(updates - 1, params)
         self._run_to(len(self.plan))
 
     def reset(self) -> None:
-        """Back to the initial parameters; history is cleared, the current learning rate kept."""
-        self.schedule = [(0, self.learning_rate)]
-        self._truncate_history(0)
-        self.checkpoints = {0: self.checkpoints[0]}
-        self._enter(0, self.checkpoints[0])
+        """Back to the initial parameters; history is cleared, the current learning rate kept.
+        (After resume_from: back to its first iteration, the history before it kept.)"""
+        lr, base = self.learning_rate, self.base
+        self.schedule = [e for e in self.schedule if e[0] < base] or [(0, lr)]
+        if self.schedule[-1][1] != lr:
+            self.schedule.append((base, lr))
+        self._truncate_history(base)
+        self.checkpoints = {base: self.checkpoints[base]}
+        self._enter(base, self.checkpoints[base])
+
+    def learning_rate_drops(self, lr: float) -> int:
+        """Iterations of history set_learning_rate(lr) would drop (those after the position)."""
+        start = self.t + (self.c == len(self.plan))
+        return 0 if lr == self.lr_at(start) else max(0, self.completed - start)
 
     def set_learning_rate(self, lr: float) -> None:
-        """Change α from the next update on. History after that point no longer holds: drop it."""
+        """Change α from the next update on. History after that point no longer holds: drop it
+        (learning_rate_drops says how many iterations that is, to ask the learner first)."""
         start = self.t + (self.c == len(self.plan))
         if lr == self.lr_at(start):
             return

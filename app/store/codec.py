@@ -6,7 +6,8 @@ Nothing here uses pickle. A session is stored as
   `build_stepper`, deterministically),
 * a small head (JSON): the position (t, c), the checkpoint spacing, the learning-rate schedule,
   the number of completed iterations and the view settings,
-* its parameter checkpoints other than iteration 0 (which the config rebuilds): each one the
+* its parameter checkpoints other than the first (iteration 0, or an imported session's first:
+  the config rebuilds it): each one the
   little-endian float64 bytes of W1, b1, W2, b2, … in that order (shapes come from the config),
 * its history: one fixed-width row of float64 per completed iteration (the loss, then every
   metric in `Stepper.metric_names` order; grad_norms is one value per layer), kept in chunks of
@@ -135,11 +136,12 @@ def restore(session_id: str, config: SessionConfig, head: bytes,
     if h.get("format") != FORMAT:
         raise CorruptState(f"unknown stored format {h.get('format')!r}")
     stepper, dataset = build_stepper(config)
-    initial = stepper.checkpoints[0]
+    base = stepper.base  # 0, or the iterations of an imported history (from the config)
+    initial = stepper.checkpoints[base]
     stepper.checkpoint_every = int(h["every"])
-    stepper.checkpoints = {0: initial}
+    stepper.checkpoints = {base: initial}
     for k in sorted(checkpoints):
-        if k:
+        if k != base:
             stepper.checkpoints[int(k)] = decode_params(checkpoints[k], initial)
     stepper.schedule = [(int(k), float(lr)) for k, lr in h["schedule"]]
     decode_history(stepper, b"".join(chunks))
@@ -153,13 +155,14 @@ def restore(session_id: str, config: SessionConfig, head: bytes,
 def walk_to(stepper: Stepper, t: int, c: int) -> None:
     """From the start, stand at iteration t with c of its steps done, using public moves only."""
     n = stepper.steps_per_iteration
-    if not (0 <= c <= n and 0 <= t <= stepper.completed and (c < n or t < stepper.completed)):
+    base = stepper.base
+    if not (0 <= c <= n and base <= t <= stepper.completed and (c < n or t < stepper.completed)):
         raise CorruptState(f"position ({t}, {c}) is outside the stored history")
     if c == n:
         stepper.goto(t + 1)  # replays iteration t in full: (t, n)
         return
-    if t == 0:
-        stepper.goto(0)
+    if t == base:
+        stepper.goto(base)
     else:
         stepper.goto(t)  # (t - 1, n): the next step starts iteration t
         if c == 0:
@@ -217,9 +220,9 @@ def n_chunks(rows: int) -> int:
 def diff(session: Session, written: Written) -> Delta:
     s = session.stepper
     head = encode_head(session)
-    keys = list(s.checkpoints[0])
+    keys = list(s.checkpoints[s.base])
     ck_put = {k: encode_params(p, keys) for k, p in s.checkpoints.items()
-              if k and written.checkpoints.get(k) is not p}
+              if k != s.base and written.checkpoints.get(k) is not p}
     ck_del = [k for k in written.checkpoints if k not in s.checkpoints]
     checkpoints = (dict(s.checkpoints) if ck_put or ck_del or len(s.checkpoints)
                    != len(written.checkpoints) else written.checkpoints)
@@ -298,9 +301,9 @@ def unpack_arrays(blob: bytes, count: int) -> list[np.ndarray]:
 
 def snapshot(session: Session) -> Snapshot:
     s = session.stepper
-    keys = list(s.checkpoints[0])
-    its = sorted(k for k in s.checkpoints if k)
-    n_params = sum(a.size for a in s.checkpoints[0].values())
+    keys = list(s.checkpoints[s.base])
+    its = sorted(k for k in s.checkpoints if k != s.base)
+    n_params = sum(a.size for a in s.checkpoints[s.base].values())
     ck = np.frombuffer(b"".join(encode_params(s.checkpoints[k], keys) for k in its),
                        dtype=F8).reshape(len(its), n_params)
     hist = np.frombuffer(b"".join(encode_row(s, i) for i in range(s.completed)),

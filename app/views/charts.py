@@ -236,9 +236,11 @@ def _hover_json(names: list[str], iterations: np.ndarray, values: np.ndarray, x0
 
 
 def line_chart(series: dict, width: int = 320, height: int = 180,
-               log: bool = False) -> dict | None:
+               log: bool = False, marker: int | None = None) -> dict | None:
     """Polylines of one value per iteration (1-based on the x axis), with axes and hover data;
-    "svg" is the whole chart as markup. `series` maps names to lists or 1-D arrays."""
+    "svg" is the whole chart as markup. `series` maps names to lists or 1-D arrays. `marker`
+    (an iteration, 1-based) draws a vertical line there with a dot on each series: the
+    iteration the page is viewing."""
     names = [k for k, v in series.items() if len(v)]
     if not names:
         return None
@@ -317,11 +319,24 @@ def line_chart(series: dict, width: int = 320, height: int = 180,
                 f'{escape(line["name"])}"><title>{escape(line["name"])}: '
                 f'{line["last"]}</title></polyline>' for k, line in enumerate(lines)),
         "".join(ends),
+        _marker(marker, n, x, y, values, finite, top, ph),
         f'<line class="cursor" x1="0" x2="0" y1="{top}" y2="{top + ph}" visibility="hidden">'
         "</line>")) + "\n</svg>"
     return {"width": width, "height": height, "lines": lines, "y_ticks": y_ticks,
             "x_ticks": x_ticks, "left": left, "top": top, "plot_w": pw, "plot_h": ph,
             "names": names, "hover": hover, "svg": Markup(svg)}
+
+
+def _marker(k: int | None, n: int, x, y, values: np.ndarray, finite: np.ndarray, top: int,
+            ph: int) -> str:
+    """The viewed iteration k (1-based) on a line chart: a dashed line and a ring per series."""
+    if k is None or not 1 <= k <= n:
+        return ""
+    cx = x(k - 1)
+    rings = "".join(f'<circle class="viewed-dot s{j}" cx="{cx:.1f}" cy="{y(values[j, k - 1]):.1f}" '
+                    'r="4.5"></circle>' for j in range(len(values)) if finite[j, k - 1])
+    return (f'<g class="viewed" data-iteration="{k}"><line x1="{cx:.1f}" x2="{cx:.1f}" '
+            f'y1="{top}" y2="{top + ph}"></line>{rings}</g>')
 
 
 # -- the decision boundary -----------------------------------------------------------------

@@ -151,9 +151,44 @@ def step_view(stepper: Stepper, view: ViewSettings, lang: str, t,
         else formula,
         "operands": [table(k, values[k]) for k in shown_reads],
         "outputs": [table(k, values[k]) for k in step.writes],
+        "update_check": update_view(stepper, view, t, table) if step.kind == "update" else None,
         "explanation": _explanation(step, stepper.spec.activations, stepper.spec.collapses,
                                     stepper.spec.weight_decay, lang),
     }
+
+
+def update_view(stepper: Stepper, view: ViewSettings, t, table) -> dict:
+    """The update written out with its numbers, one row per parameter, so that the learner can
+    check W − α·dW = W_new on screen: W, α, dW and the result; with weight decay λ, each dW
+    split into its data part (1/m)·dZ·Aᵀ and λ·W (computed as the engine computes them)."""
+    v, lam, L = stepper.values, stepper.spec.weight_decay, stepper.spec.depth
+    rows = []
+    for kind in ("W", "b"):
+        for l in range(1, L + 1):
+            p = f"{kind}{l}"
+            row = {"param": p, "old": table(p, v[p]), "grad": table("d" + p, v["d" + p]),
+                   "new": table("new_" + p, v["new_" + p]), "decay": None,
+                   "grad_name": html_symbol("d" + p)}
+            if kind == "W" and lam:
+                dz, a_prev = v[f"dZ{l}"], v[f"A{l - 1}"]
+                data = dz @ a_prev.T / dz.shape[1]  # run_dw's own expression: the same double
+                row["decay"] = {
+                    "data": _named_table(f"data_dW{l}", data, view, t,
+                                         t("dw_data_part_rows" if view.rows else "dw_data_part",
+                                           l=l, a="X" if l == 1 else f"A[{l - 1}]")),
+                    "decay": _named_table(f"decay_dW{l}", lam * v[p], view, t,
+                                          t("dw_decay_part", l=l)),
+                }
+            rows.append(row)
+    return {"rows": rows, "lr": num(stepper.learning_rate), "lr_exact": stepper.learning_rate,
+            "lam": num(lam) if lam else None}
+
+
+def _named_table(key: str, arr: np.ndarray, view: ViewSettings, t, name: str) -> Markup:
+    """A table like matrix_view's, captioned with `name` (plain text) instead of a symbol."""
+    mv = matrix_view(key, arr, view, t)
+    mv["name"] = escape(name)
+    return matrix_html(mv)
 
 
 @functools.lru_cache(maxsize=1024)

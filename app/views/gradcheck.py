@@ -45,7 +45,7 @@ class Inputs:
     params: dict[str, np.ndarray]
     X: np.ndarray
     Y: np.ndarray
-    iteration: int
+    iteration: int  # numbered from 1, as the API and the page number them
     step: int
 
     @classmethod
@@ -53,7 +53,7 @@ class Inputs:
         """The current iteration: its parameters before the update and its batch."""
         return cls(stepper.spec, {k: np.array(v, dtype=float) for k, v in stepper.params.items()},
                    np.array(stepper.values["A0"], dtype=float),
-                   np.array(stepper.values["Y"], dtype=float), stepper.t, stepper.c)
+                   np.array(stepper.values["Y"], dtype=float), stepper.t + 1, stepper.c)
 
     @property
     def entries(self) -> int:
@@ -174,7 +174,7 @@ def view(rep: dict, t) -> dict:
         "error": sci(rep["relative_error"]),
         "error_exact": rep["relative_error"],
         "max_entry": sci(rep["max_entry_error"]),
-        "meta": t("gc_meta", iteration=rep["iteration"] + 1, m=rep["examples"],
+        "meta": t("gc_meta", iteration=rep["iteration"], m=rep["examples"],
                   n=f"{rep['entries']:,}", h=sci(rep["h"]), J=num(rep["loss"]),
                   s=f"{rep['seconds']:.2f}"),
         "legend": t("gc_legend", ok=sci(OK), check=sci(CHECK)),

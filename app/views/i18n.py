@@ -144,11 +144,13 @@ TEXT: dict[str, dict[str, str]] = {
     "export_title": {"en": "Export", "zh": "导出"},
     "export_json": {"en": "Session (JSON)", "zh": "会话(JSON)"},
     "export_py": {"en": "NumPy script of this iteration (.py)", "zh": "本次迭代的 NumPy 脚本(.py)"},
-    "export_note": {"en": "The JSON imports back to this very iteration; the script redoes its "
-                          "forward pass, loss, backward pass and update in plain NumPy and prints "
-                          "the numbers.",
-                    "zh": "JSON 可重新导入并回到这一迭代;脚本用纯 NumPy 重做本次迭代的前向传播、"
-                          "损失、反向传播和更新,并打印结果。"},
+    "export_note": {"en": "The JSON imports back to this very iteration and step, with the "
+                          "history (curves, α) of the iterations before it; the script redoes "
+                          "its forward pass, loss, backward pass and update in plain NumPy and "
+                          "prints the numbers.",
+                    "zh": "JSON 可重新导入并回到这一迭代的这一步,连同之前各次迭代的历史(曲线、α);"
+                          "脚本用纯 NumPy 重做本次迭代的前向传播、损失、反向传播和更新,"
+                          "并打印结果。"},
     "import_title": {"en": "Import", "zh": "导入"},
     "import_file": {"en": "JSON export or CSV file", "zh": "JSON 导出文件或 CSV 文件"},
     "import_note": {"en": "CSV: a header row, then one example per row: the n[0] inputs, then "
@@ -208,6 +210,45 @@ TEXT: dict[str, dict[str, str]] = {
                         "学习速率 α = {lr} 对这个网络可能太大:"
                         "请设置更小的 α,或在历史中回退、或重置。"
                         "训练在此提示首次出现时会自动停止。"},
+    # -- training state and history: what a move did on the learner's behalf, scrubbing back
+    "ran_forward": {"en": "Ran the forward pass of iteration {k} first: the backward pass "
+                          "needs its loss J.",
+                    "zh": "先运行了第 {k} 次迭代的前向传播:反向传播需要它的损失 J。"},
+    "ran_backward": {"en": "Ran the backward pass of iteration {k} first: the update needs "
+                           "every gradient.",
+                     "zh": "先完成了第 {k} 次迭代的反向传播:更新参数需要所有梯度。"},
+    "ran_forward_backward": {"en": "Ran the forward and backward passes of iteration {k} "
+                                   "first: the update needs every gradient.",
+                             "zh": "先运行了第 {k} 次迭代的前向传播和反向传播:"
+                                   "更新参数需要所有梯度。"},
+    "lr_confirm": {"en": "Set α = {lr} from iteration {k} on? The history holds {n} "
+                         "iterations; the {d} from iteration {k} to {n} were trained with the "
+                         "old α and will be discarded.",
+                   "zh": "从第 {k} 次迭代起使用 α = {lr}?历史中共有 {n} 次迭代;"
+                         "第 {k} 到第 {n} 次这 {d} 次迭代是用原来的 α 训练的,将被丢弃。"},
+    "lr_discard_yes": {"en": "Discard {d} iterations and set α", "zh": "丢弃 {d} 次迭代并设置 α"},
+    "lr_keep": {"en": "Cancel: keep the history", "zh": "取消:保留历史"},
+    "lr_discarded": {"en": "α = {lr} from iteration {k} on: the {d} later iterations ({k}–{n}) "
+                           "were discarded from the history.",
+                     "zh": "从第 {k} 次迭代起 α = {lr}:之后的 {d} 次迭代(第 {k}–{n} 次)"
+                           "已从历史中丢弃。"},
+    "lr_scrubbed_hint": {"en": "Setting α here discards the {d} later iterations (it asks "
+                               "first).",
+                         "zh": "在此设置 α 会丢弃之后的 {d} 次迭代(会先询问)。"},
+    "update_check": {"en": "Check it: new value = old value − α × gradient, with α = {lr}",
+                     "zh": "验算:新值 = 原值 − α × 梯度,其中 α = {lr}"},
+    "update_decay": {"en": "With weight decay λ = {lam}, each dW is the data's part plus λ·W:",
+                     "zh": "有权重衰减 λ = {lam} 时,每个 dW 是数据部分加上 λ·W:"},
+    "dw_data_part": {"en": "(1/m)·dZ[{l}]·{a}ᵀ", "zh": "(1/m)·dZ[{l}]·{a}ᵀ"},
+    "dw_data_part_rows": {"en": "(1/m)·{a}ᵀ·dZ[{l}]", "zh": "(1/m)·{a}ᵀ·dZ[{l}]"},
+    "dw_decay_part": {"en": "λ·W[{l}]", "zh": "λ·W[{l}]"},
+    "viewing": {"en": "Viewing iteration {k} of {n}", "zh": "正在查看第 {k} 次迭代(共 {n} 次)"},
+    "of_iteration": {"en": "iteration {k}", "zh": "第 {k} 次迭代"},
+    "imported_from": {"en": "Imported at iteration {k}: the curves show the iterations before "
+                            "it, but the history goes back only to its start (the file holds "
+                            "no earlier parameters).",
+                      "zh": "在第 {k} 次迭代导入:曲线显示了之前的迭代,但历史只能回到这次迭代的"
+                            "开始(文件中没有更早的参数)。"},
 }
 
 

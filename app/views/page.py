@@ -16,7 +16,7 @@ from .i18n import LANGUAGES, choices, strings, tex_words, translator
 from .network import network_view
 from .neuron import neuron_view
 from .palette import Scale
-from .training import Inputs, training_view
+from .training import Inputs, training_view, viewed_record
 
 Render = Callable[..., Markup]  # renders a partial template to markup
 
@@ -44,7 +44,8 @@ def training_version(session: Session, lang: str) -> str:
     and α, not while stepping through the micro-steps of an iteration."""
     s = session.stepper
     updates = s.t + (s.c == s.steps_per_iteration)  # the same after an update and before Z1
-    return f"{lang}-{s.completed}-{updates}-{s.upcoming_learning_rate!r}-{len(s.schedule)}"
+    return (f"{lang}-{s.completed}-{updates}-{viewed_record(s)}-{s.upcoming_learning_rate!r}-"
+            f"{len(s.schedule)}")
 
 
 def training_panel(session: Session, lang: str, t, T: dict, render: Render) -> Markup:
@@ -84,7 +85,8 @@ def kept_pieces(header: str | None) -> frozenset[str]:
 
 
 def stage_context(session: Session, lang: str, render: Render, error: str | None = None,
-                  client_training: str | None = None, have: str | None = None) -> dict:
+                  client_training: str | None = None, have: str | None = None,
+                  notice: str | None = None, confirm_lr: dict | None = None) -> dict:
     """Context for _stage.html. The training panel is included (as an out-of-band swap) only
     when the client's copy, named by `client_training`, is not the current one; pieces of the
     drawing named in `have` (the X-Have header) are kept from the page (see network_view)."""
@@ -125,7 +127,11 @@ def stage_context(session: Session, lang: str, render: Render, error: str | None
         "next_name": None if nxt.id == "update" else html_symbol(nxt.id),
         "loss": None if s.loss is None else num(s.loss),
         "loss_exact": s.loss,
-        "last_loss": num(s.losses[-1]) if s.losses else None,
+        # Before J is computed the chip shows the previous iteration's loss (iteration t's,
+        # 1-based): from the history, so it is that iteration's even when scrubbed back.
+        "previous_loss": num(s.losses[s.t - 1]) if 0 < s.t <= s.completed else None,
+        "notice": notice,  # what the last move did beyond its name (ran a pass first, …)
+        "confirm_lr": confirm_lr,  # α asked for while scrubbed back: what it would discard
         "learning_rate": num(s.upcoming_learning_rate),
         "weight_decay": num(s.spec.weight_decay),
         "m": m,
@@ -144,7 +150,7 @@ def stage_context(session: Session, lang: str, render: Render, error: str | None
         "timeline": session.cache.get(("timeline", s.c, lang), (),
                                       lambda: timeline_view(s, t("update"))),
         "neuron": neuron,
-        "at_start": s.t == 0 and s.c == 0,
+        "at_start": s.t == s.base and s.c == 0,
         "training_html": (None if client_training == training_version(session, lang)
                           else training_panel(session, lang, t, T, render)),
     }

@@ -13,6 +13,7 @@ from ..engine.features import derive
 from .cache import RenderCache
 from .charts import boundary_data, boundary_plot, line_chart, regression_view
 from .fmt import num
+from .i18n import translator
 
 TRAIN_CHOICES = (1, 10, 100, 1000)
 SPEEDS = (1, 5, 20, 100)
@@ -48,8 +49,26 @@ def exploding_loss(losses: list[float]) -> dict | None:
             "times": num(now / losses[low], 2) if losses[low] > 0 else "∞"}
 
 
-def _metric_text(series: list) -> str | None:
-    return None if not series else f"{100 * series[-1]:.1f}%"
+def _metric_text(series: list, k: int) -> str | None:
+    """Iteration k's value (1-based) as a percentage, None without one."""
+    return None if len(series) < k or k < 1 else f"{100 * series[k - 1]:.1f}%"
+
+
+def viewed_record(stepper: Stepper) -> int:
+    """The iteration (1-based) whose recorded numbers go with what the page shows: the one
+    being viewed (iteration t + 1), or the last completed one while that is still running;
+    0 before any. Stepping through the iterations at the end of the history keeps it at
+    `completed`, so the training panel is not redrawn at each of them."""
+    return min(stepper.t + 1, stepper.completed)
+
+
+def ran_first_text(passes: list[str], stepper: Stepper, lang: str) -> str | None:
+    """The sentence that says which passes a move ran first (actions.perform), or None."""
+    if not passes:
+        return None
+    key = {("forward",): "ran_forward", ("backward",): "ran_backward"}.get(
+        tuple(passes), "ran_forward_backward")
+    return translator(lang)(key, k=stepper.t + 1)
 
 
 def _grad_series(grad_norms: list, depth: int) -> dict:
@@ -83,8 +102,12 @@ def training_view(stepper: Stepper, cache: RenderCache,
     metrics = s.metrics
     keys = [params[k] for k in sorted(params)]
     train_name, test_name = loss_names
-    loss = line_chart({train_name: s.losses, test_name: metrics.get("test_loss", [])})
-    grads = line_chart(_grad_series(metrics["grad_norms"], s.spec.depth), log=True)
+    k = viewed_record(s)
+    marker = k or None
+    loss = line_chart({train_name: s.losses, test_name: metrics.get("test_loss", [])},
+                      marker=marker)
+    grads = line_chart(_grad_series(metrics["grad_norms"], s.spec.depth), log=True,
+                       marker=marker)
     classification = s.classification
 
     X, X_test = (inputs.X, inputs.X_test) if inputs else (s.X, s.X_test)
@@ -113,10 +136,17 @@ def training_view(stepper: Stepper, cache: RenderCache,
         "learning_rate": s.upcoming_learning_rate,
         "loss_chart": loss,
         "grad_chart": grads,
-        "accuracy": _metric_text(metrics.get("accuracy", [])),
-        "test_accuracy": _metric_text(metrics.get("test_accuracy", [])),
-        "last_loss": num(s.losses[-1]) if s.losses else None,
-        "last_test_loss": num(metrics["test_loss"][-1]) if metrics.get("test_loss") else None,
+        # The header's numbers are iteration k's: the viewed one when scrubbed back.
+        "record": k,
+        "viewing": 0 < k < s.completed,
+        "accuracy": _metric_text(metrics.get("accuracy", []), k),
+        "test_accuracy": _metric_text(metrics.get("test_accuracy", []), k),
+        "last_loss": num(s.losses[k - 1]) if k else None,
+        "last_test_loss": num(metrics["test_loss"][k - 1]) if k and metrics.get("test_loss")
+        else None,
+        "earliest": s.base,
+        # Iterations of history after the parameters shown: what setting α now discards.
+        "later": s.completed - (s.t + (s.c == s.steps_per_iteration)),
         "plot": plot,
         "plot_kind": None if plot is None else ("boundary" if classification else "fit"),
         "symmetric": symmetric_layers(s),

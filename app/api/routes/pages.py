@@ -17,9 +17,11 @@ from ...presets import DEFAULT_PRESET, PRESETS
 from ...schemas import LearningRateRequest, SessionConfig
 from ...sessions import ConfigError, Session
 from ...store import WouldBlock
+from ...views.fmt import num
 from ...views.i18n import LANGUAGES, translator
 from ...views.network import ViewSettings
 from ...views.page import page_context, stage_context
+from ...views.training import ran_first_text
 from ..deps import SettingsDep, StoreDep
 from ..inline import on_loop_if_free, too_long_for_the_loop
 
@@ -60,13 +62,14 @@ def _lang(request: Request, cookie: str | None) -> str:
     return "zh" if accept.lower().startswith("zh") else "en"
 
 
-def _stage(request: Request, session: Session, lang: str, error: str | None = None
-           ) -> HTMLResponse:
-    """The #stage fragment; call with the session checked out."""
+def _stage(request: Request, session: Session, lang: str, error: str | None = None,
+           **extra) -> HTMLResponse:
+    """The #stage fragment; call with the session checked out. `extra`: stage_context's
+    notice and confirm_lr."""
     with computation(refuse_in_debt=False):  # drawing counts against the CPU budget too
         context = stage_context(session, lang, request.app.state.render_partial, error,
                                 request.headers.get("x-training-version"),
-                                request.headers.get("x-have"))
+                                request.headers.get("x-have"), **extra)
     return _render(request, "_stage.html", context)
 
 
@@ -196,8 +199,11 @@ def goto(request: Request, sid: str, store: StoreDep, settings: SettingsDep,
 @router.post("/ui/{sid}/lr", response_class=HTMLResponse)
 def learning_rate(request: Request, sid: str, store: StoreDep, settings: SettingsDep,
                   learning_rate: Annotated[str, Form(max_length=32)],
-                  lang_cookie: LangCookie = None) -> Response:
-    """Change α between iterations without resetting the network."""
+                  lang_cookie: LangCookie = None,
+                  discard: Annotated[bool, Form()] = False) -> Response:
+    """Change α between iterations without resetting the network. Scrubbed back, the later
+    iterations were trained with the old α: the page first asks whether to discard them
+    (`discard` = the learner's yes), then says how many it discarded."""
     lang = _lang(request, lang_cookie)
     try:
         value = LearningRateRequest(learning_rate=learning_rate).learning_rate
@@ -206,7 +212,24 @@ def learning_rate(request: Request, sid: str, store: StoreDep, settings: Setting
             if session is None:
                 return _expired()
             return _stage(request, session, lang, _error_text(err, lang))
-    return _move(request, sid, store, settings, "learning_rate", lang, learning_rate=value)
+    with store.checkout(sid) as session:
+        if session is None:
+            return _expired()
+        s = session.stepper
+        drops = s.learning_rate_drops(value)
+        first = s.t + (s.c == s.steps_per_iteration) + 1  # the first iteration with the new α
+        numbers = {"lr": num(value), "k": first, "d": drops, "n": s.completed}
+        if drops and not discard:
+            return _stage(request, session, lang, confirm_lr={**numbers, "value": learning_rate})
+        error = None
+        try:
+            perform(session, "learning_rate", settings, learning_rate=value)
+        except Refusal as refusal:
+            if refusal.status in (429, 503):
+                raise
+            error = refusal.text(lang)
+        notice = translator(lang)("lr_discarded", **numbers) if drops and not error else None
+        return _stage(request, session, lang, error, notice=notice)
 
 
 def _move(request, sid, store, settings, action: str, lang: str, wait: bool = True,
@@ -215,14 +238,14 @@ def _move(request, sid, store, settings, action: str, lang: str, wait: bool = Tr
         if session is None:
             return _expired()
         if not too_long_for_the_loop(session, action, wait):
-            error = None
             try:
-                perform(session, action, settings, **args)
+                ran = perform(session, action, settings, **args)
             except Refusal as refusal:
                 if refusal.status in (429, 503):  # come back later: the page's runs wait
                     raise
-                error = refusal.text(lang)
-            return _stage(request, session, lang, error)
+                return _stage(request, session, lang, refusal.text(lang))
+            return _stage(request, session, lang, None,
+                          notice=ran_first_text(ran, session.stepper, lang))
     # A long replay on the event loop would stall every other request: nothing was changed,
     # so let the pool do it.
     raise WouldBlock(sid)

@@ -17,5 +17,6 @@ def list_presets() -> Response:
     colour scale starts logarithmic, and the full config `POST /api/sessions` builds it from."""
     return FastJSONResponse({"default": DEFAULT_PRESET, "presets": [
         {"name": p.name, "title": p.title, "blurb": p.blurb, "log_scale": p.log_scale,
-         "config": p.session_config().model_dump(exclude={"data", "parameters"})}
+         "config": p.session_config().model_dump(exclude={"data", "parameters",
+                                                          "history"})}
         for p in PRESETS.values()]})

@@ -20,6 +20,7 @@ from ...schemas import (
 )
 from ...sessions import Session, session_state, state_parts
 from ...store import WouldBlock
+from ...views.training import ran_first_text
 from ..deps import SettingsDep, StoreDep
 from ..inline import on_loop_if_free, too_long_for_the_loop
 from ..json import FastJSONResponse
@@ -31,15 +32,20 @@ ERRORS = {
                                               "expired): `session_not_found`"},
     409: {"model": RefusalOut, "description": "The move does not fit the current step (e.g. "
                                               "backward before forward): `error` names the "
-                                              "rule (e.g. `backward_needs_forward`)"},
+                                              "rule (e.g. `backward_already_done`)"},
     422: {"model": RefusalOut, "description": "Invalid input (`validation`, with `field` and "
                                               "`errors`), or a step that diverged "
                                               "(`diverged`, with the last finite `state`)"},
 }
 
 
-def _state(session: Session, status: int = 200) -> FastJSONResponse:
-    return FastJSONResponse(session_state(session), status_code=status)
+def _state(session: Session, status: int = 200, ran_first: list[str] | None = None
+           ) -> FastJSONResponse:
+    state = session_state(session)
+    if ran_first is not None:  # a move's answer: the passes it ran first, said in English
+        state["ran_first"] = ran_first
+        state["notice"] = ran_first_text(ran_first, session.stepper, "en")
+    return FastJSONResponse(state, status_code=status)
 
 
 @contextmanager
@@ -57,14 +63,14 @@ def _move(store, session_id: str, settings, action: str, wait: bool = True,
         if not too_long_for_the_loop(session, action, wait):
             state_parts(session)  # parts asked for over the size limit: refused before moving
             try:
-                perform(session, action, settings, **args)
+                ran = perform(session, action, settings, **args)
             except Refusal as refusal:
                 if refusal.code != "diverged":
                     raise
                 # Where the run stopped (the last finite state), written while still held.
                 return FastJSONResponse(refusal.body() | {"state": session_state(session)},
                                         status_code=refusal.status)
-            return _state(session)
+            return _state(session, ran_first=ran)
     raise WouldBlock(session_id)  # left to the pool: see app/api/inline.py
 
 
@@ -78,7 +84,12 @@ def create_session(config: SessionConfig, store: StoreDep) -> Response:
 
 @router.get("/{session_id}", responses=ERRORS)
 def get_state(session_id: str, store: StoreDep) -> Response:
-    """The state: position, loss, the current batch, every layer's arrays, the steps done."""
+    """The state: position, loss, the current batch, every layer's arrays, the steps done.
+
+    Numbering: `iteration` is the iteration in progress or being viewed, from 1 (the number
+    the page shows); `completed` the iterations the history holds (updates applied);
+    `updates` the updates the parameters shown have had (iteration − 1, or iteration once its
+    update step is done); `earliest` the lowest iteration `goto` accepts."""
     with _checked_out(store, session_id) as session:
         return _state(session)
 
@@ -107,9 +118,15 @@ def goto(session_id: str, body: GotoRequest, store: StoreDep, settings: Settings
 @router.post("/{session_id}/learning-rate", responses=ERRORS)
 def learning_rate(session_id: str, body: LearningRateRequest, store: StoreDep,
                   settings: SettingsDep) -> Response:
-    """Change α from the next update on, without resetting the network."""
-    return _move(store, session_id, settings, "learning_rate",
-                 learning_rate=body.learning_rate)
+    """Change α from the next update on, without resetting the network. Viewing an earlier
+    iteration (after `goto`), the later iterations of the history were trained with the old α:
+    they are discarded, and the answer's `discarded` says how many (0: none)."""
+    with _checked_out(store, session_id) as session:
+        discarded = session.stepper.learning_rate_drops(body.learning_rate)
+        perform(session, "learning_rate", settings, learning_rate=body.learning_rate)
+        state = session_state(session)
+        state["discarded"] = discarded
+        return FastJSONResponse(state)
 
 
 Move = Literal["next", "prev", "forward", "backward", "update", "iterate", "reset"]
@@ -119,6 +136,11 @@ Move = Literal["next", "prev", "forward", "backward", "update", "iterate", "rese
 async def move(session_id: str, move: Move, store: StoreDep, settings: SettingsDep
                ) -> Response:
     """One move: `next`/`prev` micro-step, `forward` (through the loss), `backward` (every
-    gradient), `update`, `iterate` (one whole iteration) or `reset` (initial parameters)."""
+    gradient), `update`, `iterate` (one whole iteration) or `reset` (initial parameters).
+
+    `backward` before the forward pass is done runs it first, and `update` runs whatever of
+    both passes is missing (after an update: the next iteration's), as the page does; the
+    answer's `ran_first` names those passes (`[]`: none) and `notice` says it in a sentence.
+    Asking for a pass already done (forward twice, backward twice) is a 409."""
     return await on_loop_if_free(store, lambda wait: _move(store, session_id, settings, move,
                                                             wait))

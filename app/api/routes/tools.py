@@ -97,8 +97,10 @@ def _error_fragment(request: Request, message: str) -> HTMLResponse:
 @router.get("/api/sessions/{session_id}/export", tags=["tools"], responses=ERRORS)
 def export_json(session_id: str, store: StoreDep) -> Response:
     """The session as a document POST /api/sessions/import rebuilds: the config with `data`
-    (rows = examples) and `parameters` as at the start of the current iteration, the position
-    and the current learning rate."""
+    (rows = examples), `parameters` as at the start of the current iteration and `history`
+    (loss and metrics of every iteration before it, the α schedule), the position (iteration
+    numbered from 1, as in the state) and the current learning rate. The file is named after
+    the iteration: backprop-stepper-iteration-N.json."""
     with store.checkout(session_id) as session:
         if session is None:
             raise _missing(session_id)
@@ -150,8 +152,10 @@ def _created(store, session: Session) -> Response:
 
 @router.post("/api/sessions/import", status_code=201, tags=["tools"], responses=ERRORS)
 def import_json(doc: ExportDocument, store: StoreDep, settings: SettingsDep) -> Response:
-    """A session from an export document, standing at the exported step of its iteration
-    (numbered from 0 again): the same loss and gradients as the exported session."""
+    """A session from an export document, standing at the exported step of the exported
+    iteration, with the same number and the history before it (its curves): the same loss
+    and gradients as the exported session. It can go back to that iteration's start, not
+    before (the file holds no earlier parameters)."""
     session = _build(store, settings, imported_config(doc), doc.position.step)
     return _created(store, session)
 
