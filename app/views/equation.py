@@ -152,7 +152,7 @@ def step_view(stepper: Stepper, view: ViewSettings, lang: str, t,
         "operands": [table(k, values[k]) for k in shown_reads],
         "outputs": [table(k, values[k]) for k in step.writes],
         "explanation": _explanation(step, stepper.spec.activations, stepper.spec.collapses,
-                                    stepper.spec.weight_decay, lang),
+                                    stepper.spec.weight_decay, lang, view.rows),
     }
 
 
@@ -163,8 +163,8 @@ def _annotated(formula: str, shapes: tuple[tuple[str, tuple[int, ...]], ...]) ->
 
 @functools.lru_cache(maxsize=1024)
 def _explanation(step, activations: tuple[str, ...], collapses: bool, weight_decay: float,
-                 lang: str) -> str:
-    return explain(step, activations, collapses, weight_decay, lang)
+                 lang: str, rows: bool) -> str:
+    return explain(step, activations, collapses, weight_decay, lang, rows)
 
 
 def timeline_view(stepper: Stepper, update_label: str) -> Markup:

@@ -231,6 +231,7 @@ TERMS: dict[str, dict[str, str]] = {
     "squared_error": {"zh": "平方误差"},
     "normal": {"zh": "正态分布"},
     "uniform": {"zh": "均匀分布"},
+    "constant": {"zh": "常数"},
     "zeros": {"zh": "全零"},
     "xor": {"zh": "异或"},
     "and": {"zh": "与"},
