@@ -137,3 +137,53 @@ def test_every_preset_builds_and_trains_on_the_page(client, name):
     sid = client.cookies.get("bs_session")
     html = client.post(f"/ui/{sid}/train", data={"iterations": "10"})
     assert html.status_code == 200 and 'data-completed="10"' in html.text
+
+
+# -- what the training panel says about them ---------------------------------------------------
+def panel(client, preset: str, iterations: int, lang: str = "en", **fields):
+    from bs4 import BeautifulSoup
+
+    if fields:
+        client.get("/?" + "&".join(f"{k}={v}" for k, v in {**PRESETS[preset].config, **fields,
+                                                              "lang": lang}.items()
+                                   if not isinstance(v, list))
+                   + "&layers=" + ",".join(map(str, PRESETS[preset].config["layers"]))
+                   + "&activations=" + ",".join(PRESETS[preset].config["activations"]))
+    else:
+        client.get(f"/?preset={preset}&lang={lang}")
+    sid = client.cookies.get("bs_session")
+    response = client.post(f"/ui/{sid}/train", data={"iterations": str(iterations)})
+    assert response.status_code == 200
+    return BeautifulSoup(response.text, "html.parser").select_one("#training")
+
+
+def test_the_page_says_the_symmetric_units_stay_identical(client):
+    html = panel(client, "symmetry", 101)
+    note = html.select_one(".note.symmetry").text
+    assert "the 3 units of layer 1 are identical" in note and "maps" in note
+    assert "The loss can still fall" in note
+    assert not html.select_one(".note.still")  # the weights do move
+    assert html.select_one("#grad-chart polyline")
+    zh = panel(client, "symmetry", 5, lang="zh").select_one(".note.symmetry").text
+    assert "第 1 层的 3 个单元完全相同" in zh and "输出图也完全相同" in zh
+
+
+def test_the_page_says_zero_gradients_are_zero_and_why(client):
+    html = panel(client, "symmetry", 101, init="zeros")
+    note = html.select_one(".note.still").text
+    assert "exactly 0 at each of the 101 iterations" in note
+    assert "a = 0.5 for every example and Σ(a − y) = 0" in note and "Nothing will ever move" in note
+    chart = html.select_one("#grad-chart")
+    assert "Train a few iterations" not in chart.text
+    assert "exactly 0 in all 101 iterations" in chart.select_one("#grads-zero").text
+    zh = panel(client, "symmetry", 3, lang="zh", init="zeros")
+    assert "a = 0.5" in zh.select_one(".note.still").text and zh.select_one("#grads-zero")
+
+
+def test_the_page_says_where_gradients_vanished(client):
+    html = panel(client, "vanishing", 20)
+    note = html.select_one(".note.vanishing").text
+    assert "at iteration 1, ‖dW[1]‖ = 3e−5 was 2226× smaller than ‖dW[6]‖ = 0.068" in note
+    assert "g' = a(1 − a) ≤ 0.25" in note
+    assert not panel(client, "xor", 20).select_one(".note.vanishing")
+    assert not panel(client, "deep", 20).select_one(".note.vanishing")

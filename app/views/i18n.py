@@ -184,13 +184,44 @@ TEXT: dict[str, dict[str, str]] = {
                    "zh": "各层梯度大小 ‖dW[l]‖(对数刻度)"},
     "no_history": {"en": "Train a few iterations to see the curves.",
                    "zh": "先训练几次迭代,再看曲线。"},
-    "symmetry": {"en": "Symmetry: the {n} units of layer {l} have identical weights and biases "
-                       "(W[{l}] has {n} equal rows). They compute the same value and receive the "
-                       "same gradient, so they can never become different: zero initialisation "
-                       "wastes every unit but one.",
-                 "zh": "对称性:第 {l} 层的 {n} 个单元权重和偏置完全相同(W[{l}] 的 {n} 行相等)。"
-                       "它们的输出相同、得到的梯度也相同,所以永远无法变得不同:零初始化使得"
-                       "除一个单元外其余单元都白白浪费。"},
+    "symmetry": {"en": "Symmetry: the {n} units of layer {l} are identical: the same weights into "
+                       "them, the same bias, the same weights out of them. So they compute the "
+                       "same value and receive the same gradient, and every update keeps them "
+                       "equal: {n} units do the work of one. The loss can still fall, as far as "
+                       "one unit can take it.",
+                 "zh": "对称性:第 {l} 层的 {n} 个单元完全相同:进入它们的权重相同、偏置相同、"
+                       "从它们出发的权重也相同。所以它们的输出相同、得到的梯度也相同,每次更新后"
+                       "依然相等:{n} 个单元只做了一个单元的事。损失仍可下降,但只能降到一个单元"
+                       "所能达到的程度。"},
+    "symmetry_maps": {"en": "Their maps over the input plane are identical too.",
+                      "zh": "它们在输入平面上的输出图也完全相同。"},
+    "still": {"en": "Every gradient dW has been exactly 0 at each of the {n} iterations so far: "
+                    "no weight has moved.",
+              "zh": "到目前为止的 {n} 次迭代中,每个梯度 dW 都恰好为 0:没有任何权重移动过。"},
+    "still_why": {"en": "Why: every weight is 0. δ travels back through W, so below the output "
+                        "every δ, dW and db is 0. The output layer's inputs are the same for "
+                        "every example, so its dW and db are multiples of Σ(a − y), and here "
+                        "a = {a} for every example and Σ(a − y) = 0: the errors cancel. Nothing "
+                        "will ever move, however long it trains.",
+                  "zh": "原因:所有权重都是 0。残差 δ 要经过 W 反向传递,所以输出层以下的每个 "
+                        "δ、dW 和 db 都是 0。输出层的输入对每个样本都相同,所以它的 dW 和 db 都是 "
+                        "Σ(a − y) 的倍数;而这里每个样本的 a = {a},Σ(a − y) = 0:误差正负抵消。"
+                        "无论训练多久,什么都不会改变。"},
+    "grads_still": {"en": "Every ‖dW[l]‖ has been exactly 0 in all {n} iterations: a log scale "
+                          "has nothing to draw.",
+                    "zh": "全部 {n} 次迭代中每个 ‖dW[l]‖ 都恰好为 0:对数刻度上无法画出。"},
+    "grads_zero_series": {"en": "Exactly 0 at every iteration, so not drawn: {names}.",
+                          "zh": "每次迭代都恰好为 0,因此未画出:{names}。"},
+    "vanishing": {"en": "Vanishing gradients: at iteration {at}, ‖dW[1]‖ = {first} was {times}× "
+                        "smaller than ‖dW[{L}]‖ = {last}. With the same α, the first layer's "
+                        "weights move that many times more slowly than the last layer's: the "
+                        "layers near the input hardly learn.",
+                  "zh": "梯度消失:第 {at} 次迭代时,‖dW[1]‖ = {first},比 ‖dW[{L}]‖ = {last} 小 "
+                        "{times} 倍。学习速率 α 相同,第一层权重的移动就慢这么多倍:靠近输入的"
+                        "各层几乎学不到东西。"},
+    "vanishing_sigmoid": {"en": "Each sigmoid layer multiplies δ by g' = a(1 − a) ≤ 0.25 on "
+                                "the way back.",
+                          "zh": "反向传播每经过一个 sigmoid 层,δ 都要乘以 g' = a(1 − a) ≤ 0.25。"},
     "test_points": {"en": "hollow points: test set", "zh": "空心点:测试集"},
     "exploding": {"en": "The loss is blowing up: J = {now}, {times}× its lowest ({low}, at "
                         "iteration {at}). The learning rate α = {lr} is probably too large for "
