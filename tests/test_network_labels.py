@@ -11,8 +11,15 @@ from bs4 import BeautifulSoup
 from app.presets import PRESETS
 from app.sessions import build_stepper
 from app.views.i18n import translator
-from app.views.network import (LABEL_FONT_PX, RADIUS, ViewSettings, label_font_px,
-                               label_width_px, network_view, neuron_label)
+from app.views.network import (
+    LABEL_FONT_PX,
+    RADIUS,
+    ViewSettings,
+    label_font_px,
+    label_width_px,
+    network_view,
+    neuron_label,
+)
 
 
 def test_every_label_fits_inside_a_circle():
