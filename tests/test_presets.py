@@ -187,3 +187,36 @@ def test_the_page_says_where_gradients_vanished(client):
     assert "g' = a(1 − a) ≤ 0.25" in note
     assert not panel(client, "xor", 20).select_one(".note.vanishing")
     assert not panel(client, "deep", 20).select_one(".note.vanishing")
+
+
+def test_the_output_plane_has_axes_a_colour_key_and_visible_points(client):
+    html = panel(client, "xor", 10)
+    plane = html.select_one("#boundary svg.plane")
+    x_labels = [t.text for t in plane.select(".axis.x text:not(.name)")]
+    y_labels = [t.text for t in plane.select(".axis.y text:not(.name)")]
+    assert x_labels == y_labels == ["0", "0.5", "1"]  # XOR's inputs are 0 and 1
+    assert "x₁" in plane.select_one(".axis.x .name").text
+    assert "x₂" in plane.select_one(".axis.y .name").text
+    # The points sit on the image, inside the margin left for the axes.
+    image = plane.select_one("image")
+    assert plane.select_one("g[transform]")["transform"] == f"translate({image['x']} {image['y']})"
+    assert len(plane.select("circle.train")) == 4
+    key = html.select_one("#plane-key")
+    assert [t.text for t in key.select("text")] == ["0", "0.25", "0.5", "0.75", "1"]
+    assert "from 0 (orange) through 0.5 (white) to 1 (blue)" in key.text
+    softmax = panel(client, "softmax", 3, lang="zh").select_one("#plane-key")
+    assert len(softmax.select(".swatch")) == 3 and "输出最大的类别" in softmax.text
+
+
+def test_hidden_maps_are_labelled_and_flat_ones_are_named(client):
+    html = panel(client, "vanishing", 100)
+    maps = html.select_one("#hidden-maps")
+    layers = maps.select(".map-layer")
+    assert [m.select_one(".map-layer-name").text for m in layers] == [
+        f"a[{l}]" for l in range(1, 6)]
+    assert [t.text for t in layers[0].select(".tile figcaption")] == list("123456")
+    assert "One row per hidden layer" in maps.text
+    flat = len(maps.select(".tile.flat"))
+    assert flat >= 10  # the deep layers of the vanishing preset pass on almost nothing
+    assert f"{flat} of these 30 tiles are flat" in maps.select_one(".flat-maps").text
+    assert not panel(client, "xor", 100).select_one("#hidden-maps .flat-maps")

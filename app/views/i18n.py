@@ -180,6 +180,25 @@ TEXT: dict[str, dict[str, str]] = {
     "boundary": {"en": "Output over the input plane", "zh": "输入平面上的输出"},
     "fit": {"en": "Fitted curve", "zh": "拟合曲线"},
     "hidden_maps": {"en": "Hidden units over the input plane", "zh": "隐藏单元在输入平面上的输出"},
+    "hidden_maps_caption": {"en": "One row per hidden layer a[l], one tile per unit (numbered): "
+                                  "its a at every point of the same plane as the output (x₁ "
+                                  "across, x₂ up). Blue: positive, orange: negative, white: 0, "
+                                  "each tile on its own scale up to its largest |a|.",
+                            "zh": "每行是一个隐藏层 a[l],每个小图是一个单元(按编号):它在与输出"
+                                  "相同的平面上每一点的 a 值(x₁ 向右,x₂ 向上)。蓝色为正,橙色为负,"
+                                  "白色为 0,每个小图按自己的最大 |a| 着色。"},
+    "hidden_maps_flat": {"en": "{k} of these {n} tiles are flat: the unit's a changes by less "
+                               "than 5 % over the whole plane, so it tells the next layer almost "
+                               "nothing about where a point lies.",
+                         "zh": "这 {n} 个小图中有 {k} 个是平的:该单元的 a 在整个平面上变化不到 "
+                               "5 %,几乎没有告诉下一层这个点在哪里。"},
+    "plane_key_value": {"en": "Colour: the output a at each point, from 0 (orange) through 0.5 "
+                              "(white) to 1 (blue). Dots: the examples,",
+                        "zh": "颜色:每一点的输出 a,从 0(橙)经 0.5(白)到 1(蓝)。圆点:样本,"},
+    "plane_key_classes": {"en": "Colour: the class of the largest output, paler where the "
+                                "network is less sure. Dots: the examples by their target class:",
+                          "zh": "颜色:输出最大的类别,网络越不确定颜色越浅。圆点:按目标类别着色"
+                                "的样本:"},
     "grad_norms": {"en": "Gradient size ‖dW[l]‖ per layer (log scale)",
                    "zh": "各层梯度大小 ‖dW[l]‖(对数刻度)"},
     "no_history": {"en": "Train a few iterations to see the curves.",
