@@ -16,6 +16,21 @@ TEXT: dict[str, dict[str, str]] = {
     "presets": {"en": "Presets", "zh": "预设网络"},
     "custom": {"en": "Custom network", "zh": "自定义网络"},
     "build": {"en": "Build this network", "zh": "构建此网络"},
+    "reseed": {"en": "New seed", "zh": "换个随机种子"},
+    "reseed_help": {"en": "Rebuild this setup with a fresh random seed: new starting weights "
+                          "(and a new draw of generated data)",
+                    "zh": "用新的随机种子重建当前设置:新的初始权重(生成的数据也重新抽取)"},
+    "weights_title": {"en": "Start from given weights", "zh": "从给定的权重开始"},
+    "weights_help": {"en": "W[l]: one line per unit j of layer l, holding the weights into it "
+                           "from each unit of layer l−1 (the column notation: row j of W[l]); "
+                           "b[l]: one number per unit. Numbers are separated by spaces or commas. "
+                           "Filled in with this network's starting weights; building keeps the "
+                           "rest of the setup.",
+                     "zh": "W[l]:第 l 层每个单元 j 占一行,写出从第 l−1 层各单元进入它的权重"
+                           "(按列记法:W[l] 的第 j 行);b[l]:每个单元一个数。数之间用空格或逗号"
+                           "分隔。已填入当前网络的初始权重;构建时其余设置保持不变。"},
+    "weights_build": {"en": "Build with these weights", "zh": "用这些权重构建"},
+    "layer_word": {"en": "Layer", "zh": "层"},
     "build_note": {"en": "Building a network replaces the current one and its history.",
                    "zh": "构建新网络会替换当前网络及其历史。"},
     "layers": {"en": "Layer sizes n[0]…n[L]", "zh": "各层单元数 n[0]…n[L]"},

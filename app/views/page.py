@@ -10,6 +10,7 @@ from markupsafe import Markup
 from ..engine import DATASETS, INITIALIZERS, LOSSES
 from ..presets import PRESETS
 from ..sessions import Session
+from ..weights import weights_text
 from .equation import html_symbol, matrix_html, matrix_view, step_view, timeline_view
 from .fmt import num
 from .i18n import LANGUAGES, choices, strings, tex_words, translator
@@ -159,5 +160,6 @@ def page_context(session: Session, lang: str, render: Render,
         "choices": {"loss": choices(LOSSES, lang), "init": choices(INITIALIZERS, lang),
                     "dataset": choices(DATASETS, lang)},
         "form_error": form_error,
+        "weights_form": weights_text(session.stepper.params_at(0), session.stepper.spec.depth),
         "t": t,
     }
