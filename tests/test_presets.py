@@ -39,7 +39,7 @@ def test_the_default_xor_preset_learns_xor():
     assert 40 <= reached <= 80 and all(a == 1.0 for a in accuracy[reached - 1:])
     assert first(s.losses, lambda j: j < 0.01) < 1000
     blurb = PRESETS["xor"].blurb
-    assert "100 %" in blurb["en"] and "60" in blurb["en"] and "60" in blurb["zh"]
+    assert "100\u00a0%" in blurb["en"] and "60" in blurb["en"] and "60" in blurb["zh"]
 
 
 def test_ufldl_preset():

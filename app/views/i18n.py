@@ -30,7 +30,7 @@ TEXT: dict[str, dict[str, str]] = {
                            "(按列记法:W[l] 的第 j 行);b[l]:每个单元一个数。数之间用空格或逗号"
                            "分隔。已填入当前网络的初始权重;构建时其余设置保持不变。"},
     "weights_build": {"en": "Build with these weights", "zh": "用这些权重构建"},
-    "layer_word": {"en": "Layer", "zh": "层"},
+    "layer_n": {"en": "Layer {l}", "zh": "第 {l} 层"},
     "build_note": {"en": "Building a network replaces the current one and its history.",
                    "zh": "构建新网络会替换当前网络及其历史。"},
     "layers": {"en": "Layer sizes n[0]…n[L]", "zh": "各层单元数 n[0]…n[L]"},
@@ -39,7 +39,8 @@ TEXT: dict[str, dict[str, str]] = {
     "learning_rate": {"en": "Learning rate α", "zh": "学习速率 α"},
     "weight_decay": {"en": "Weight decay λ", "zh": "权重衰减 λ"},
     "init": {"en": "Initialisation", "zh": "初始化"},
-    "init_scale": {"en": "Init scale ε", "zh": "初始化尺度 ε"},
+    "init_scale": {"en": "Init scale ε (constant: every weight's value)",
+                   "zh": "初始化尺度 ε(常数初始化:每个权重的值)"},
     "seed": {"en": "Seed", "zh": "随机种子"},
     "dataset": {"en": "Dataset", "zh": "数据集"},
     "samples": {"en": "Examples m", "zh": "样本数 m"},
