@@ -155,3 +155,22 @@ def test_the_chinese_page_has_no_english_sentence(client, preset):
     page = soup(client.get("/?lang=zh"))
     found = [m for m in LATIN_RUN.findall(visible_text(page))]
     assert not found, found
+
+
+@pytest.mark.parametrize("rows", [False, True], ids=["columns", "rows"])
+def test_the_neuron_panel_indexes_weights_as_the_notation_shown(client, rows):
+    """Unit 1 of layer 1: z = Σ w_1k x_k + b with W[1] as printed (n[1] × n[0]), its transpose's
+    w_k1 in the row notation; δ collects w[2]_k1 (w[2]_1k in rows)."""
+    client.get("/?preset=xor&lang=en")
+    sid = client.cookies.get("bs_session")
+    soup(client.post(f"/ui/{sid}/view", data={"notation": "rows" if rows else "columns",
+                                              "neuron": "1,0"}))
+    while True:
+        html = soup(client.post(f"/ui/{sid}/next"))
+        if html.select_one("#stage")["data-step"] == "dZ1":
+            break
+    lines = [d["data-tex"] for d in html.select("#neuron .neuron-line")]
+    z_line = next(line for line in lines if line.startswith("z^"))
+    delta_line = next(line for line in lines if line.startswith(r"\delta"))
+    assert ("w^{[1]}_{k1}" if rows else "w^{[1]}_{1k}") in z_line
+    assert ("w^{[2]}_{1k}" if rows else "w^{[2]}_{k1}") in delta_line

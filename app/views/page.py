@@ -81,7 +81,7 @@ def stage_context(session: Session, lang: str, render: Render, error: str | None
         view = session.view = type(view)(**{**view.__dict__, "example": 0})
     neuron = None
     if view.neuron is not None:
-        neuron = neuron_view(s, view.neuron[0], view.neuron[1], view.example)
+        neuron = neuron_view(s, view.neuron[0], view.neuron[1], view.example, view.rows)
         if neuron is not None:
             neuron["lines"] = [tex_words(line, lang) for line in neuron["lines"]]
     nxt = s.next_step
