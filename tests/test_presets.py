@@ -172,6 +172,7 @@ def test_the_page_says_zero_gradients_are_zero_and_why(client):
     html = panel(client, "symmetry", 101, init="zeros")
     note = html.select_one(".note.still").text
     assert "exactly 0 at each of the 101 iterations" in note
+    assert "can still fall" not in html.select_one(".note.symmetry").text
     assert "a = 0.5 for every example and Σ(a − y) = 0" in note and "Nothing will ever move" in note
     chart = html.select_one("#grad-chart")
     assert "Train a few iterations" not in chart.text

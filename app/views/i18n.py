@@ -222,12 +222,12 @@ TEXT: dict[str, dict[str, str]] = {
     "symmetry": {"en": "Symmetry: the {n} units of layer {l} are identical: the same weights into "
                        "them, the same bias, the same weights out of them. So they compute the "
                        "same value and receive the same gradient, and every update keeps them "
-                       "equal: {n} units do the work of one. The loss can still fall, as far as "
-                       "one unit can take it.",
+                       "equal: {n} units do the work of one.",
                  "zh": "对称性:第 {l} 层的 {n} 个单元完全相同:进入它们的权重相同、偏置相同、"
                        "从它们出发的权重也相同。所以它们的输出相同、得到的梯度也相同,每次更新后"
-                       "依然相等:{n} 个单元只做了一个单元的事。损失仍可下降,但只能降到一个单元"
-                       "所能达到的程度。"},
+                       "依然相等:{n} 个单元只做了一个单元的事。"},
+    "symmetry_loss": {"en": "The loss can still fall, as far as one unit can take it.",
+                      "zh": "损失仍可下降,但只能降到一个单元所能达到的程度。"},
     "symmetry_maps": {"en": "Their maps over the input plane are identical too.",
                       "zh": "它们在输入平面上的输出图也完全相同。"},
     "still": {"en": "Every gradient dW has been exactly 0 at each of the {n} iterations so far: "
