@@ -221,3 +221,11 @@ def test_hidden_maps_are_labelled_and_flat_ones_are_named(client):
     assert flat >= 10  # the deep layers of the vanishing preset pass on almost nothing
     assert f"{flat} of these 30 tiles are flat" in maps.select_one(".flat-maps").text
     assert not panel(client, "xor", 100).select_one("#hidden-maps .flat-maps")
+
+
+def test_chinese_notes_join_their_sentences_without_spaces(client):
+    html = panel(client, "symmetry", 3, lang="zh", init="zeros")
+    for selector in (".note.symmetry", ".note.still"):
+        text = html.select_one(selector).text
+        assert "。 " not in text and text.count("。") >= 2, text
+    assert "。 " not in panel(client, "vanishing", 3, lang="zh").select_one(".note.vanishing").text
