@@ -229,3 +229,15 @@ def test_chinese_notes_join_their_sentences_without_spaces(client):
         text = html.select_one(selector).text
         assert "。 " not in text and text.count("。") >= 2, text
     assert "。 " not in panel(client, "vanishing", 3, lang="zh").select_one(".note.vanishing").text
+
+
+def test_a_run_stuck_on_a_plateau_is_said_to_be(client):
+    """XOR from seed 1 stalls at J = ln 2 / 2 (one output stuck at 0.5): the page says so;
+    the default seed never shows the note, nor does a run still learning."""
+    stuck = panel(client, "xor", 1000, seed=1)
+    note = stuck.select_one(".note.plateau").text
+    assert "hardly moved in the last 100 iterations (J = 0.3498" in note and "50.0%" in note
+    assert not panel(client, "xor", 1000).select_one(".note.plateau")
+    assert not panel(client, "xor", 300, seed=1).select_one(".note.plateau")  # still falling
+    assert not panel(client, "two_output", 150).select_one(".note.plateau")  # leaves it later
+    assert "平台" in panel(client, "xor", 1000, lang="zh", seed=1).select_one(".note.plateau").text

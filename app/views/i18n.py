@@ -254,6 +254,13 @@ TEXT: dict[str, dict[str, str]] = {
                   "zh": "梯度消失:第 {at} 次迭代时,‖dW[1]‖ = {first},比 ‖dW[{L}]‖ = {last} 小 "
                         "{times} 倍。学习速率 α 相同,第一层权重的移动就慢这么多倍:靠近输入的"
                         "各层几乎学不到东西。"},
+    "plateau": {"en": "The loss has hardly moved in the last {n} iterations (J = {J}, a change "
+                      "below 1 %) while the accuracy is {acc}: training has stalled, on a plateau "
+                      "it may leave later or near a minimum it will not leave. New seed (in the "
+                      "setup) starts from other weights.",
+                "zh": "最近 {n} 次迭代中损失几乎没有变化(J = {J},变化不到 1 %),而准确率为 "
+                      "{acc}:训练停滞了,可能停在一个之后会离开的平台上,也可能停在一个不会再离开"
+                      "的极小值附近。在网络设置中点“换个随机种子”可以从另一组权重开始。"},
     "vanishing_sigmoid": {"en": "Each sigmoid layer multiplies δ by g' = a(1 − a) ≤ 0.25 on "
                                 "the way back.",
                           "zh": "反向传播每经过一个 sigmoid 层,δ 都要乘以 g' = a(1 − a) ≤ 0.25。"},

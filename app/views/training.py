@@ -70,6 +70,22 @@ def vanishing(stepper: Stepper) -> dict | None:
 
 
 VANISHING = 100
+PLATEAU_WINDOW, PLATEAU_CHANGE = 100, 1e-2
+
+
+def plateau(stepper: Stepper) -> dict | None:
+    """A classifier short of 100 % accuracy whose loss changed by less than PLATEAU_CHANGE
+    (relative) over the last PLATEAU_WINDOW iterations: the numbers for the note."""
+    losses, accuracy = stepper.losses, stepper.metrics.get("accuracy", [])
+    if len(losses) < PLATEAU_WINDOW or not accuracy or accuracy[-1] >= 1.0:
+        return None
+    window = losses[-PLATEAU_WINDOW:]
+    change = max(window) - min(window)
+    if not change <= PLATEAU_CHANGE * abs(window[-1]):
+        return None
+    return {"n": PLATEAU_WINDOW, "J": num(window[-1]), "acc": f"{100 * accuracy[-1]:.1f}%"}
+
+
 EXPLODING = 1e3  # the loss this many times its lowest so far: the learner is warned
 
 
@@ -143,6 +159,7 @@ def training_view(stepper: Stepper, cache: RenderCache,
         "symmetric": symmetric_layers(s),
         "still": still_weights(s),
         "vanishing": vanishing(s),
+        "plateau": plateau(s),
         "zero_series": [f"dW[{l}]" for l in range(1, s.spec.depth + 1)
                         if metrics["grad_norms"] and not any(row[l - 1] for row in
                                                              metrics["grad_norms"])],
