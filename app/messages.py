@@ -298,6 +298,31 @@ MESSAGES |= {
                        "zh": "此处的输入无效({type})"},
 }
 
+# -- setup: weights typed on the page (app/weights.py) --------------------------------
+MESSAGES |= {
+    "weights_rows": {
+        "en": "{name}: give {rows} rows (one per unit of layer {l}) of {cols} numbers, got {got} "
+              "rows",
+        "zh": "{name}:需要 {rows} 行(第 {l} 层每个单元一行),每行 {cols} 个数,实际为 {got} 行",
+    },
+    "weights_cols": {
+        "en": "{name}, row {row}: give {cols} numbers (one per unit of layer {p}), got {got}",
+        "zh": "{name} 第 {row} 行:需要 {cols} 个数(第 {p} 层每个单元一个),实际为 {got} 个",
+    },
+    "bias_count": {
+        "en": "{name}: give {n} numbers (one per unit of layer {l}), got {got}",
+        "zh": "{name}:需要 {n} 个数(第 {l} 层每个单元一个),实际为 {got} 个",
+    },
+    "weights_not_a_number": {
+        "en": "{name}: {text!r} is not a number",
+        "zh": "{name}:{text!r} 不是数字",
+    },
+    "weights_out_of_range": {
+        "en": "{name}: {text!r} is not a finite number within ±1e6",
+        "zh": "{name}:{text!r} 不是 ±1e6 以内的有限数",
+    },
+}
+
 # -- training state and history ------------------------------------------------------------------
 MESSAGES |= {}
 

@@ -19,7 +19,7 @@ MAX_ABS_VALUE = 1e6
 
 ActivationName = Literal["sigmoid", "tanh", "relu", "leaky_relu", "linear", "softmax"]
 LossName = Literal["squared_error", "binary_cross_entropy", "cross_entropy"]
-InitName = Literal["normal", "xavier", "he", "uniform", "zeros"]
+InitName = Literal["normal", "xavier", "he", "uniform", "constant", "zeros"]
 FeatureName = Literal["x1", "x2", "x1_squared", "x2_squared", "x1_x2", "sin_x1", "sin_x2"]
 DatasetName = Literal["xor", "and", "circles", "moons", "spiral", "gaussians", "sine", "random"]
 Number = Annotated[float, Field(ge=-MAX_ABS_VALUE, le=MAX_ABS_VALUE)]
@@ -109,7 +109,8 @@ class SessionConfig(Strict):
     learning_rate: float = Field(0.5, gt=0, le=100)
     weight_decay: float = Field(0.0, ge=0, le=10)
     init: InitName = "xavier"
-    init_scale: float = Field(0.01, gt=0, le=10, description="σ for normal, half-width for uniform")
+    init_scale: float = Field(0.01, gt=0, le=10, description="σ for normal, half-width for "
+                              "uniform, the value of every weight for constant")
     seed: int = Field(0, ge=0, le=2**32 - 1)
     batch_size: int | None = Field(None, ge=1, le=MAX_EXAMPLES, description="null: full batch")
     dataset: DatasetName | None = "xor"

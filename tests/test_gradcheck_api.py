@@ -108,7 +108,7 @@ def test_report_fields(client, app):
 def test_zero_gradients_are_ok_not_wrong(client):
     """Zero initialisation: dW2 is exactly 0 while the central difference is ~1e-12 of rounding
     noise, a relative error of 1. Below the resolution of the differences that is "ok"."""
-    sid = create(client, **PRESETS["symmetry"].config)
+    sid = create(client, **{**PRESETS["symmetry"].config, "init": "zeros"})
     report = gradcheck(client, sid)
     w2 = report["parameters"]["W2"]
     assert np.all(np.array(w2["backprop"]) == 0.0)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-INITIALIZERS = ("normal", "xavier", "he", "uniform", "zeros")
+INITIALIZERS = ("normal", "xavier", "he", "uniform", "constant", "zeros")
 
 
 def init_weights(
@@ -18,7 +18,10 @@ def init_weights(
     uniform: U(−scale, scale).
     xavier:  N(0, 2 / (n[l-1] + n[l])) (Glorot).
     he:      N(0, 2 / n[l-1]).
-    zeros:   all zero: every hidden unit of a layer stays identical (the symmetry problem).
+    constant: every entry of every W equals `scale`: the units of a layer start identical and
+             stay identical (the symmetry problem), while the loss can still fall.
+    zeros:   all zero: every hidden unit of a layer stays identical; on data whose errors
+             cancel (Σ(a − y) = 0, as on XOR) every gradient is exactly 0 and nothing moves.
     """
     weights, biases = [], []
     for n_in, n_out in zip(layers[:-1], layers[1:], strict=True):
@@ -31,6 +34,8 @@ def init_weights(
             w = rng.normal(0.0, np.sqrt(2.0 / (n_in + n_out)), shape)
         elif method == "he":
             w = rng.normal(0.0, np.sqrt(2.0 / n_in), shape)
+        elif method == "constant":
+            w = np.full(shape, float(scale))
         elif method == "zeros":
             w = np.zeros(shape)
         else:

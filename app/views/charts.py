@@ -20,7 +20,7 @@ from markupsafe import Markup, escape
 from ..engine import Stepper
 from ..engine.evaluate import forward, grid
 from .fmt import num
-from .palette import NEGATIVE_LUT, POSITIVE_LUT, Scale
+from .palette import LEGEND_GRADIENT, NEGATIVE_LUT, POSITIVE_LUT, Scale
 
 HIDDEN_MAP_RESOLUTION = 28  # the per-unit maps are drawn 56 px wide
 # The per-unit maps are stored, not deflated: 2.4 KB each instead of ~1.2 KB, but deflating
@@ -378,8 +378,13 @@ def boundary_data(X_all, labels, resolution: int = 56, test_X=None, test_labels=
             "box_labels": [num(v, 3) for v in box]}
 
 
+FLAT_SPREAD = 0.05  # a map whose a varies by less than this share of its max |a| looks flat
+
+
 def _hidden_maps(spec, acts: list[np.ndarray], resolution: int) -> tuple[list[dict], Markup]:
-    """The small map of each hidden unit (at most 8 per layer), each on its own colour scale."""
+    """The small map of each hidden unit (at most 8 per layer), each on its own colour scale,
+    one row per layer named a[l], each tile numbered as its unit. "flat" marks a map whose a
+    varies by less than FLAT_SPREAD of its largest |a|: on its scale it shows as one colour."""
     step = max(1, resolution // HIDDEN_MAP_RESOLUTION)  # small maps: every other grid point
     units = [(l, j) for l in range(1, spec.depth) for j in range(min(spec.layers[l], 8))]
     if not units:
@@ -387,12 +392,24 @@ def _hidden_maps(spec, acts: list[np.ndarray], resolution: int) -> tuple[list[di
     maps = np.concatenate([acts[l][:min(spec.layers[l], 8)] for l in range(1, spec.depth)])
     maps = maps.reshape(-1, resolution, resolution)[:, ::step, ::step]
     rows = _maps_rows(maps)
-    hidden = [{"layer": l, "index": j, "src": _png_uri(r, HIDDEN_MAP_ZLIB_LEVEL)}
-              for (l, j), r in zip(units, rows, strict=True)]
-    html = "".join(f'<img src="{h["src"]}" width="56" height="56" alt="[{h["layer"]}] '
-                   f'#{h["index"] + 1}" title="a[{h["layer"]}]_{h["index"] + 1}">'
-                   for h in hidden)  # base64 and numbers: nothing to escape
-    return hidden, Markup(html)
+    finite = _finite(maps)
+    top = np.abs(finite).max(axis=(1, 2))
+    spread = finite.max(axis=(1, 2)) - finite.min(axis=(1, 2))
+    flat = (spread <= FLAT_SPREAD * top).tolist()
+    hidden = [{"layer": l, "index": j, "src": _png_uri(r, HIDDEN_MAP_ZLIB_LEVEL), "flat": f}
+              for (l, j), r, f in zip(units, rows, flat, strict=True)]
+    html = []
+    for l, tiles in itertools.groupby(hidden, key=lambda h: h["layer"]):
+        cells = "".join(
+            f'<figure class="tile{" flat" * h["flat"]}"><img src="{h["src"]}" width="56" '
+            f'height="56" alt="[{l}] #{h["index"] + 1}" title="a[{l}]_{h["index"] + 1}">'
+            f'<figcaption>{h["index"] + 1}</figcaption></figure>' for h in tiles)
+        more = spec.layers[l] - min(spec.layers[l], 8)
+        html.append(f'<div class="map-layer" data-layer="{l}"><span class="map-layer-name">'
+                    f'a<sup>[{l}]</sup></span><div class="map-tiles">{cells}'
+                    + (f'<span class="muted small">+{more}</span>' if more else "")
+                    + "</div></div>")  # base64 and numbers: nothing to escape
+    return hidden, Markup("".join(html))
 
 
 def boundary_view(stepper: Stepper, params, X_all, labels, resolution: int = 56,
@@ -425,7 +442,40 @@ def boundary_plot(stepper: Stepper, params, data: dict) -> dict:
     hidden, hidden_html = _hidden_maps(spec, acts, resolution)
     return {"src": png_data_uri(image), "size": data["size"], "overflow": False,
             "points": data["points"], "points_svg": data["points_svg"],
-            "hidden": hidden, "hidden_html": hidden_html, "box": data["box_labels"]}
+            "hidden": hidden, "hidden_html": hidden_html, "box": data["box_labels"],
+            "flat": sum(h["flat"] for h in hidden), "axes": plane_axes(data["box"], data["size"]),
+            "key": plane_key(out.shape[0])}
+
+
+PLANE_MARGIN = {"left": 40, "top": 8, "right": 10, "bottom": 34}
+
+
+def plane_axes(box, size: int) -> dict:
+    """Ticks of the input plane's two axes: x1 across (left to right), x2 up, in the drawing's
+    pixels inside PLANE_MARGIN."""
+    x_lo, x_hi, y_lo, y_hi = (float(v) for v in box)
+    m = PLANE_MARGIN
+    x_ticks = [{"at": round(m["left"] + (v - x_lo) / (x_hi - x_lo) * size, 1), "label": num(v, 3)}
+               for v in _ticks(x_lo, x_hi, 4) if x_lo <= v <= x_hi]
+    y_ticks = [{"at": round(m["top"] + (1 - (v - y_lo) / (y_hi - y_lo)) * size, 1),
+                "label": num(v, 3)} for v in _ticks(y_lo, y_hi, 4) if y_lo <= v <= y_hi]
+    bottom, left = m["top"] + size, m["left"]
+    marks = "".join(f"M{t['at']} {bottom}v4" for t in x_ticks) + "".join(
+        f"M{left - 4} {t['at']}h4" for t in y_ticks)  # one path: the tick marks of both axes
+    return {"x": x_ticks, "y": y_ticks, "marks": marks, "width": m["left"] + size + m["right"],
+            "height": m["top"] + size + m["bottom"], "left": m["left"], "top": m["top"],
+            "bottom": m["top"] + size, "right": m["left"] + size}
+
+
+def plane_key(outputs: int) -> dict:
+    """What the plane's colours mean: one output's value a from 0 (orange) through 0.5 (white)
+    to 1 (blue); or, with several outputs, the colour of the largest one, paler where less sure."""
+    if outputs == 1:
+        return {"kind": "value", "gradient": LEGEND_GRADIENT,
+                "ticks": [{"offset": 25 * k, "label": num(k / 4, 2)} for k in range(5)],
+                "class_colors": CLASS_COLORS[:2]}
+    return {"kind": "classes", "classes": [{"color": CLASS_COLORS[k % len(CLASS_COLORS)],
+                                            "label": str(k + 1)} for k in range(outputs)]}
 
 
 def regression_view(stepper: Stepper, params, X, Y, test_X=None, test_Y=None) -> dict | None:

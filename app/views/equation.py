@@ -153,7 +153,7 @@ def step_view(stepper: Stepper, view: ViewSettings, lang: str, t,
         "outputs": [table(k, values[k]) for k in step.writes],
         "update_check": update_view(stepper, view, t, table) if step.kind == "update" else None,
         "explanation": _explanation(step, stepper.spec.activations, stepper.spec.collapses,
-                                    stepper.spec.weight_decay, lang),
+                                    stepper.spec.weight_decay, lang, view.rows),
     }
 
 
@@ -198,8 +198,8 @@ def _annotated(formula: str, shapes: tuple[tuple[str, tuple[int, ...]], ...]) ->
 
 @functools.lru_cache(maxsize=1024)
 def _explanation(step, activations: tuple[str, ...], collapses: bool, weight_decay: float,
-                 lang: str) -> str:
-    return explain(step, activations, collapses, weight_decay, lang)
+                 lang: str, rows: bool) -> str:
+    return explain(step, activations, collapses, weight_decay, lang, rows)
 
 
 def timeline_view(stepper: Stepper, update_label: str) -> Markup:

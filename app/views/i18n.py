@@ -16,6 +16,21 @@ TEXT: dict[str, dict[str, str]] = {
     "presets": {"en": "Presets", "zh": "预设网络"},
     "custom": {"en": "Custom network", "zh": "自定义网络"},
     "build": {"en": "Build this network", "zh": "构建此网络"},
+    "reseed": {"en": "New seed", "zh": "换个随机种子"},
+    "reseed_help": {"en": "Rebuild this setup with a fresh random seed: new starting weights "
+                          "(and a new draw of generated data)",
+                    "zh": "用新的随机种子重建当前设置:新的初始权重(生成的数据也重新抽取)"},
+    "weights_title": {"en": "Start from given weights", "zh": "从给定的权重开始"},
+    "weights_help": {"en": "W[l]: one line per unit j of layer l, holding the weights into it "
+                           "from each unit of layer l−1 (the column notation: row j of W[l]); "
+                           "b[l]: one number per unit. Numbers are separated by spaces or commas. "
+                           "Filled in with this network's starting weights; building keeps the "
+                           "rest of the setup.",
+                     "zh": "W[l]:第 l 层每个单元 j 占一行,写出从第 l−1 层各单元进入它的权重"
+                           "(按列记法:W[l] 的第 j 行);b[l]:每个单元一个数。数之间用空格或逗号"
+                           "分隔。已填入当前网络的初始权重;构建时其余设置保持不变。"},
+    "weights_build": {"en": "Build with these weights", "zh": "用这些权重构建"},
+    "layer_n": {"en": "Layer {l}", "zh": "第 {l} 层"},
     "build_note": {"en": "Building a network replaces the current one and its history.",
                    "zh": "构建新网络会替换当前网络及其历史。"},
     "layers": {"en": "Layer sizes n[0]…n[L]", "zh": "各层单元数 n[0]…n[L]"},
@@ -24,7 +39,8 @@ TEXT: dict[str, dict[str, str]] = {
     "learning_rate": {"en": "Learning rate α", "zh": "学习速率 α"},
     "weight_decay": {"en": "Weight decay λ", "zh": "权重衰减 λ"},
     "init": {"en": "Initialisation", "zh": "初始化"},
-    "init_scale": {"en": "Init scale ε", "zh": "初始化尺度 ε"},
+    "init_scale": {"en": "Init scale ε (constant: every weight's value)",
+                   "zh": "初始化尺度 ε(常数初始化:每个权重的值)"},
     "seed": {"en": "Seed", "zh": "随机种子"},
     "dataset": {"en": "Dataset", "zh": "数据集"},
     "samples": {"en": "Examples m", "zh": "样本数 m"},
@@ -189,18 +205,75 @@ TEXT: dict[str, dict[str, str]] = {
     "boundary": {"en": "Output over the input plane", "zh": "输入平面上的输出"},
     "fit": {"en": "Fitted curve", "zh": "拟合曲线"},
     "hidden_maps": {"en": "Hidden units over the input plane", "zh": "隐藏单元在输入平面上的输出"},
+    "hidden_maps_caption": {"en": "One row per hidden layer a[l], one tile per unit (numbered): "
+                                  "its a at every point of the same plane as the output (x₁ "
+                                  "across, x₂ up). Blue: positive, orange: negative, white: 0, "
+                                  "each tile on its own scale up to its largest |a|.",
+                            "zh": "每行是一个隐藏层 a[l],每个小图是一个单元(按编号):它在与输出"
+                                  "相同的平面上每一点的 a 值(x₁ 向右,x₂ 向上)。蓝色为正,橙色为负,"
+                                  "白色为 0,每个小图按自己的最大 |a| 着色。"},
+    "hidden_maps_flat": {"en": "{k} of these {n} tiles are flat: the unit's a changes by less "
+                               "than 5 % over the whole plane, so it tells the next layer almost "
+                               "nothing about where a point lies.",
+                         "zh": "这 {n} 个小图中有 {k} 个是平的:该单元的 a 在整个平面上变化不到 "
+                               "5 %,几乎没有告诉下一层这个点在哪里。"},
+    "plane_key_value": {"en": "Colour: the output a at each point, from 0 (orange) through 0.5 "
+                              "(white) to 1 (blue). Dots: the examples,",
+                        "zh": "颜色:每一点的输出 a,从 0(橙)经 0.5(白)到 1(蓝)。圆点:样本,"},
+    "plane_key_classes": {"en": "Colour: the class of the largest output, paler where the "
+                                "network is less sure. Dots: the examples by their target class:",
+                          "zh": "颜色:输出最大的类别,网络越不确定颜色越浅。圆点:按目标类别着色"
+                                "的样本:"},
     "grad_norms": {"en": "Gradient size ‖dW[l]‖ per layer (log scale)",
                    "zh": "各层梯度大小 ‖dW[l]‖(对数刻度)"},
     "chart_tip": {"en": "iteration {n}", "zh": "第 {n} 次迭代"},  # a chart's hover, in app.js
     "no_history": {"en": "Train a few iterations to see the curves.",
                    "zh": "先训练几次迭代,再看曲线。"},
-    "symmetry": {"en": "Symmetry: the {n} units of layer {l} have identical weights and biases "
-                       "(W[{l}] has {n} equal rows). They compute the same value and receive the "
-                       "same gradient, so they can never become different: zero initialisation "
-                       "wastes every unit but one.",
-                 "zh": "对称性:第 {l} 层的 {n} 个单元权重和偏置完全相同(W[{l}] 的 {n} 行相等)。"
-                       "它们的输出相同、得到的梯度也相同,所以永远无法变得不同:零初始化使得"
-                       "除一个单元外其余单元都白白浪费。"},
+    "symmetry": {"en": "Symmetry: the {n} units of layer {l} are identical: the same weights into "
+                       "them, the same bias, the same weights out of them. So they compute the "
+                       "same value and receive the same gradient, and every update keeps them "
+                       "equal: {n} units do the work of one.",
+                 "zh": "对称性:第 {l} 层的 {n} 个单元完全相同:进入它们的权重相同、偏置相同、"
+                       "从它们出发的权重也相同。所以它们的输出相同、得到的梯度也相同,每次更新后"
+                       "依然相等:{n} 个单元只做了一个单元的事。"},
+    "symmetry_loss": {"en": "The loss can still fall, as far as one unit can take it.",
+                      "zh": "损失仍可下降,但只能降到一个单元所能达到的程度。"},
+    "symmetry_maps": {"en": "Their maps over the input plane are identical too.",
+                      "zh": "它们在输入平面上的输出图也完全相同。"},
+    "still": {"en": "Every gradient dW has been exactly 0 at each of the {n} iterations so far: "
+                    "no weight has moved.",
+              "zh": "到目前为止的 {n} 次迭代中,每个梯度 dW 都恰好为 0:没有任何权重移动过。"},
+    "still_why": {"en": "Why: every weight is 0. δ travels back through W, so below the output "
+                        "every δ, dW and db is 0. The output layer's inputs are the same for "
+                        "every example, so its dW and db are multiples of Σ(a − y), and here "
+                        "a = {a} for every example and Σ(a − y) = 0: the errors cancel. Nothing "
+                        "will ever move, however long it trains.",
+                  "zh": "原因:所有权重都是 0。残差 δ 要经过 W 反向传递,所以输出层以下的每个 "
+                        "δ、dW 和 db 都是 0。输出层的输入对每个样本都相同,所以它的 dW 和 db 都是 "
+                        "Σ(a − y) 的倍数;而这里每个样本的 a = {a},Σ(a − y) = 0:误差正负抵消。"
+                        "无论训练多久,什么都不会改变。"},
+    "grads_still": {"en": "Every ‖dW[l]‖ has been exactly 0 in all {n} iterations: a log scale "
+                          "has nothing to draw.",
+                    "zh": "全部 {n} 次迭代中每个 ‖dW[l]‖ 都恰好为 0:对数刻度上无法画出。"},
+    "grads_zero_series": {"en": "Exactly 0 at every iteration, so not drawn: {names}.",
+                          "zh": "每次迭代都恰好为 0,因此未画出:{names}。"},
+    "vanishing": {"en": "Vanishing gradients: at iteration {at}, ‖dW[1]‖ = {first} was {times}× "
+                        "smaller than ‖dW[{L}]‖ = {last}. With the same α, the first layer's "
+                        "weights move that many times more slowly than the last layer's: the "
+                        "layers near the input hardly learn.",
+                  "zh": "梯度消失:第 {at} 次迭代时,‖dW[1]‖ = {first},比 ‖dW[{L}]‖ = {last} 小 "
+                        "{times} 倍。学习速率 α 相同,第一层权重的移动就慢这么多倍:靠近输入的"
+                        "各层几乎学不到东西。"},
+    "plateau": {"en": "The loss has hardly moved in the last {n} iterations (J = {J}, a change "
+                      "below 1 %) while the accuracy is {acc}: training has stalled, on a plateau "
+                      "it may leave later or near a minimum it will not leave. New seed (in the "
+                      "setup) starts from other weights.",
+                "zh": "最近 {n} 次迭代中损失几乎没有变化(J = {J},变化不到 1 %),而准确率为 "
+                      "{acc}:训练停滞了,可能停在一个之后会离开的平台上,也可能停在一个不会再离开"
+                      "的极小值附近。在网络设置中点“换个随机种子”可以从另一组权重开始。"},
+    "vanishing_sigmoid": {"en": "Each sigmoid layer multiplies δ by g' = a(1 − a) ≤ 0.25 on "
+                                "the way back.",
+                          "zh": "反向传播每经过一个 sigmoid 层,δ 都要乘以 g' = a(1 − a) ≤ 0.25。"},
     "test_points": {"en": "hollow points: test set", "zh": "空心点:测试集"},
     "exploding": {"en": "The loss is blowing up: J = {now}, {times}× its lowest ({low}, at "
                         "iteration {at}). The learning rate α = {lr} is probably too large for "
@@ -280,6 +353,7 @@ TERMS: dict[str, dict[str, str]] = {
     "squared_error": {"zh": "平方误差"},
     "normal": {"zh": "正态分布"},
     "uniform": {"zh": "均匀分布"},
+    "constant": {"zh": "常数"},
     "zeros": {"zh": "全零"},
     "xor": {"zh": "异或"},
     "and": {"zh": "与"},

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +25,32 @@ PAD_X, TOP, BOTTOM = 84, 92, 86
 BIAS_Y = TOP - 44
 MAX_DRAWN = 12  # units drawn per layer; wider layers show their first and last units
 NEUTRAL_FILL, PENDING_STROKE = "#ffffff", "#c9ced4"
+# A neuron's label (its a or δ) must stay inside its circle, clear of the edges that end on the
+# circle's border: labels longer than ~5 characters get a smaller font. Bold digits, the minus
+# sign and "e" are at most ~0.62 em wide in the page's sans-serif fonts.
+LABEL_FONT_PX, LABEL_CHAR_EM = 10.5, 0.62
+LABEL_ROOM_PX = 2 * RADIUS - 6
+
+
+def label_font_px(label: str) -> float:
+    """The font size (px) at which `label` fits in LABEL_ROOM_PX: 10.5 px, smaller if longer."""
+    fits = LABEL_ROOM_PX / (LABEL_CHAR_EM * max(len(label), 1))
+    return LABEL_FONT_PX if fits >= LABEL_FONT_PX else math.floor(fits * 10) / 10
+
+
+def neuron_label(v: float) -> str:
+    """short(v), its mantissa cut to one digit if that leaves more than 7 characters:
+    −3.3e−100 -> −3e−100 (the exact value is in the neuron's hover text)."""
+    label = short(v)
+    if len(label) > 7 and "e" in label:
+        mantissa, exp = f"{v:.0e}".split("e")
+        label = f"{mantissa}e{int(exp)}".replace("-", "−")
+    return label
+
+
+def label_width_px(label: str) -> float:
+    """The width `label` takes at its font size, as estimated above."""
+    return len(label) * LABEL_CHAR_EM * label_font_px(label)
 
 
 @dataclass(frozen=True)
@@ -236,17 +263,20 @@ def _layer_nodes(v, l, i, geo: _Geometry, delta_mode: bool, scale: Scale,
         if shown is None:
             cls, fill, ink, label = "neuron pending", NEUTRAL_FILL, "#5b6570", ""
         else:
-            cls, fill, ink, label = "neuron", fills[j], texts[j], short(shown[j])
+            cls, fill, ink, label = "neuron", fills[j], texts[j], neuron_label(shown[j])
         if j == selected:
             cls += " selected"
         y = geo.y(l, slot)
+        font = label_font_px(label)
+        size = "" if font == LABEL_FONT_PX else f' style="font-size:{font}px"'
         nodes.append(
             f'<g class="{cls}" tabindex="0" role="button" data-layer="{l}" data-index="{j}" '
             f'data-value="{"" if a is None else repr(float(a[j]))}" '
             f'data-delta="{"" if delta is None else repr(float(delta[j]))}" '
             f'data-z="{"" if z is None else repr(float(z[j]))}">'
             f'<circle cx="{x}" cy="{y}" r="{RADIUS}" fill="{fill}"></circle>'
-            f'<text x="{x}" y="{y}" dy="0.35em" text-anchor="middle" fill="{ink}">{label}</text>'
+            f'<text x="{x}" y="{y}" dy="0.35em" text-anchor="middle" fill="{ink}"{size}>{label}'
+            "</text>"
             f'<title>{escape(" · ".join(title))}</title></g>')
     return nodes
 

@@ -20,8 +20,16 @@ def _sum_terms(pairs: list[tuple[float, float]]) -> str:
     return " + ".join(terms)
 
 
-def neuron_view(stepper: Stepper, layer: int, index: int, example: int) -> dict | None:
-    """Lines of LaTeX for unit `index` of `layer` and column `example`; None if out of range."""
+def _w(layer: str, to: object, frm: object, rows: bool) -> str:
+    """The weight from unit `frm` into unit `to` as the notation indexes W: w_{to,frm} in the
+    column notation (W is n[l] × n[l-1]), w_{frm,to} in the row notation (its transpose)."""
+    return rf"w^{{{layer}}}_{{{frm}{to}}}" if rows else rf"w^{{{layer}}}_{{{to}{frm}}}"
+
+
+def neuron_view(stepper: Stepper, layer: int, index: int, example: int,
+                rows: bool = False) -> dict | None:
+    """Lines of LaTeX for unit `index` of `layer` and column `example`; None if out of range.
+    `rows`: index the weights as the row notation's W (its transpose) does."""
     spec, v = stepper.spec, stepper.values
     L = spec.depth
     if not (0 <= layer <= L and 0 <= index < spec.layers[layer]):
@@ -41,20 +49,21 @@ def neuron_view(stepper: Stepper, layer: int, index: int, example: int) -> dict 
         z = float(v[f"Z{layer}"][j, i])
         pairs = [(float(w[j, k]), float(a_prev[k])) for k in range(len(a_prev))]
         prev = "x" if layer == 1 else f"a^{{[{layer - 1}]}}"
-        lines.append(rf"z{sub} = \sum_k w{sub[:-1]}k}} {prev}_k + b{sub}")
+        lines.append(rf"z{sub} = \sum_k {_w(f'[{layer}]', j + 1, 'k', rows)} {prev}_k + b{sub}")
         lines.append(rf"= {_sum_terms(pairs)} + ({n(b[j, 0])}) = {n(z)}")
         if f"A{layer}" in v:
             a = float(v[f"A{layer}"][j, i])
             arg = r"z_{1..n}" if g == "softmax" else n(z)
             lines.append(rf"a{sub} = {G_TEX[g]}({arg}) = {n(a)}")
     if f"dZ{layer}" in v:
-        lines += _delta_lines(stepper, layer, j, i, sub, g)
+        lines += _delta_lines(stepper, layer, j, i, sub, g, rows)
     # Nothing of this unit computed yet in this iteration (its z comes at step Z[layer]).
     return {"layer": layer, "index": j, "example": i, "lines": lines, "input": False,
             "pending": not lines}
 
 
-def _delta_lines(stepper: Stepper, layer: int, j: int, i: int, sub: str, g: str) -> list[str]:
+def _delta_lines(stepper: Stepper, layer: int, j: int, i: int, sub: str, g: str,
+                 rows: bool = False) -> list[str]:
     """δ of the unit: from the loss at the output, from the next layer's δs elsewhere."""
     spec, v = stepper.spec, stepper.values
     delta = n(float(v[f"dZ{layer}"][j, i]))
@@ -70,7 +79,7 @@ def _delta_lines(stepper: Stepper, layer: int, j: int, i: int, sub: str, g: str)
     d_next = v[f"dZ{layer + 1}"][:, i]
     pairs = [(float(w_next[k, j]), float(d_next[k])) for k in range(len(d_next))]
     nxt = f"[{layer + 1}]"
-    return [rf"\delta{sub} = \Big(\sum_k w^{{{nxt}}}_{{k{j + 1}}}\,\delta^{{{nxt}}}_k\Big)"
+    return [rf"\delta{sub} = \Big(\sum_k {_w(nxt, 'k', j + 1, rows)}\,\delta^{{{nxt}}}_k\Big)"
             rf"\, g'(z{sub})",
             rf"= \big({_sum_terms(pairs)}\big) \cdot {_g_prime_value(g, v, layer, j, i)}"
             rf" = {delta}"]

@@ -10,6 +10,7 @@ from markupsafe import Markup
 from ..engine import DATASETS, INITIALIZERS, LOSSES
 from ..presets import PRESETS
 from ..sessions import Session, raw_data, split
+from ..weights import weights_text
 from .equation import html_symbol, matrix_html, matrix_view, step_view, timeline_view
 from .fmt import num
 from .i18n import LANGUAGES, choices, strings, tex_words, translator
@@ -97,7 +98,7 @@ def stage_context(session: Session, lang: str, render: Render, error: str | None
         view = session.view = type(view)(**{**view.__dict__, "example": 0})
     neuron = None
     if view.neuron is not None:
-        neuron = neuron_view(s, view.neuron[0], view.neuron[1], view.example)
+        neuron = neuron_view(s, view.neuron[0], view.neuron[1], view.example, view.rows)
         if neuron is not None:
             neuron["lines"] = [tex_words(line, lang) for line in neuron["lines"]]
     nxt = s.next_step
@@ -180,5 +181,7 @@ def page_context(session: Session, lang: str, render: Render,
         "choices": {"loss": choices(LOSSES, lang), "init": choices(INITIALIZERS, lang),
                     "dataset": choices(DATASETS, lang)},
         "form_error": form_error,
+        "weights_form": weights_text(session.stepper.params_at(session.stepper.base),
+                                     session.stepper.spec.depth),
         "t": t,
     }

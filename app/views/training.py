@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine import Stepper
-from ..engine.evaluate import predicted_classes
+from ..engine.evaluate import forward, predicted_classes
 from ..engine.features import derive
 from .cache import RenderCache
 from .charts import boundary_data, boundary_plot, line_chart, regression_view
@@ -31,6 +31,62 @@ def symmetric_layers(stepper: Stepper) -> list[tuple[int, int]]:
         if np.all(w == w[0]) and np.all(b == b[0]) and np.all(w_next == w_next[:, :1]):
             out.append((l, w.shape[0]))
     return out
+
+
+def still_weights(stepper: Stepper) -> dict | None:
+    """When every ‖dW[l]‖ has been exactly 0 at every iteration so far: how many, and (when the
+    reason is the one of zero initialisation) the numbers that say why nothing can ever move."""
+    norms = stepper.metrics["grad_norms"]
+    if not norms or any(any(row) for row in norms):
+        return None
+    out: dict = {"n": len(norms), "why": None}
+    spec, params = stepper.spec, stepper.current_params()
+    if spec.depth < 2 or any(np.any(params[f"W{l}"]) for l in range(1, spec.depth + 1)):
+        return out
+    acts = forward(spec, params, stepper.X)
+    last_in, a = acts[-2], acts[-1]
+    # Every W is 0: δ going back through W is 0 below the output, so dW and db are 0 there.
+    # The output's inputs are the same for every example, so dW[L] = mean(a − y) · that
+    # constant and db[L] = mean(a − y): both 0 when the errors cancel. Then nothing ever moves.
+    if np.all(last_in == last_in[:, :1]) and np.all(a == a[:, :1]) and \
+            abs(float(np.sum(a - stepper.Y))) < 1e-12:
+        out["why"] = {"a": num(float(a[0, 0])), "L": spec.depth}
+    return out
+
+
+def vanishing(stepper: Stepper) -> dict | None:
+    """The iteration where ‖dW[1]‖ was smallest next to ‖dW[L]‖, if ≥ VANISHING times smaller
+    (networks of two hidden layers or more)."""
+    norms = stepper.metrics["grad_norms"]
+    if stepper.spec.depth < 3 or not norms:
+        return None
+    table = np.array(norms, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = np.where(table[:, 0] > 0, table[:, -1] / table[:, 0], 0.0)
+    ratios[~np.isfinite(ratios)] = 0.0
+    at = int(np.argmax(ratios))
+    if not ratios[at] >= VANISHING:
+        return None
+    sigmoid = all(g == "sigmoid" for g in stepper.spec.activations[:-1])
+    return {"at": at + 1, "first": num(table[at, 0], 2), "last": num(table[at, -1], 2),
+            "times": f"{ratios[at]:.0f}", "L": stepper.spec.depth, "sigmoid": sigmoid}
+
+
+VANISHING = 100
+PLATEAU_WINDOW, PLATEAU_CHANGE = 100, 1e-2
+
+
+def plateau(stepper: Stepper) -> dict | None:
+    """A classifier short of 100 % accuracy whose loss changed by less than PLATEAU_CHANGE
+    (relative) over the last PLATEAU_WINDOW iterations: the numbers for the note."""
+    losses, accuracy = stepper.losses, stepper.metrics.get("accuracy", [])
+    if len(losses) < PLATEAU_WINDOW or not accuracy or accuracy[-1] >= 1.0:
+        return None
+    window = losses[-PLATEAU_WINDOW:]
+    change = max(window) - min(window)
+    if not change <= PLATEAU_CHANGE * abs(window[-1]):
+        return None
+    return {"n": PLATEAU_WINDOW, "J": num(window[-1]), "acc": f"{100 * accuracy[-1]:.1f}%"}
 
 
 EXPLODING = 1e3  # the loss this many times its lowest so far: the learner is warned
@@ -150,6 +206,12 @@ def training_view(stepper: Stepper, cache: RenderCache,
         "plot": plot,
         "plot_kind": None if plot is None else ("boundary" if classification else "fit"),
         "symmetric": symmetric_layers(s),
+        "still": still_weights(s),
+        "vanishing": vanishing(s),
+        "plateau": plateau(s),
+        "zero_series": [f"dW[{l}]" for l in range(1, s.spec.depth + 1)
+                        if metrics["grad_norms"] and not any(row[l - 1] for row in
+                                                             metrics["grad_norms"])],
         "exploding": exploding and {**exploding, "lr": num(s.upcoming_learning_rate)},
         "train_choices": TRAIN_CHOICES,
         "speeds": SPEEDS,

@@ -318,3 +318,51 @@ async def new_network(request: Request, store: StoreDep, lang_cookie: LangCookie
     _set_cookies(response, session, lang, _cookie_age(request))
     return response
 
+
+def _rebuilt(request: Request, store, lang: str, config: SessionConfig,
+             log_scale: bool) -> Response:
+    """A new session from `config`; the page reloads onto it (as after Build)."""
+    session = _new_session(store, config, log_scale)
+    response = Response(status_code=200, headers={"HX-Redirect": "/"})
+    _set_cookies(response, session, lang, _cookie_age(request))
+    return response
+
+
+@router.post("/ui/{sid}/reseed", response_class=HTMLResponse)
+def reseed(request: Request, sid: str, store: StoreDep, lang_cookie: LangCookie = None
+           ) -> Response:
+    """The same setup with a fresh random seed: new starting weights (and a new draw of
+    generated data, its test split and batch order), typed weights forgotten."""
+    import secrets
+
+    with store.checkout(sid) as session:
+        if session is None:
+            return _expired()
+        config, log_scale = session.config, session.view.log_scale
+    fresh = config.model_copy(update={"seed": secrets.randbelow(1_000_000), "parameters": None})
+    lang = _lang(request, lang_cookie)
+    try:
+        return _rebuilt(request, store, lang, fresh, log_scale)
+    except ConfigError as err:  # a generated dataset the new seed cannot make
+        return _render(request, "_setup_error.html", {"message": _error_text(err, lang)})
+
+
+@router.post("/ui/{sid}/weights", response_class=HTMLResponse)
+async def given_weights(request: Request, sid: str, store: StoreDep,
+                        lang_cookie: LangCookie = None) -> Response:
+    """The same setup starting from the weights typed in the setup's form (W1, b1, …)."""
+    from ...weights import parse_weights
+
+    lang = _lang(request, lang_cookie)
+    form = await request.form()
+    with store.checkout(sid) as session:
+        if session is None:
+            return _expired()
+        config, log_scale = session.config, session.view.log_scale
+    try:
+        W, b = parse_weights(form, config.layers)
+        given = SessionConfig(**{**config.model_dump(exclude_unset=True),
+                                 "parameters": {"W": W, "b": b}})
+        return _rebuilt(request, store, lang, given, log_scale)
+    except (ValidationError, Refusal) as err:
+        return _render(request, "_setup_error.html", {"message": _error_text(err, lang)})

@@ -1,0 +1,176 @@
+"""Every "why this step" text agrees with the formula printed beside it, in both notations and
+both languages: read from the page itself (real HTTP), step by step through whole iterations."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from bs4 import BeautifulSoup
+
+from app.engine import NetworkSpec, build_plan
+from app.views.explain import explain
+
+# Presets that between them reach every kind of step: dA_out (sigmoid + squared error, with
+# weight decay), the collapsed output δ (softmax + cross-entropy, linear + squared error),
+# relu, tanh and sigmoid hidden layers, several dA steps (5 layers).
+PRESETS = ("ufldl", "softmax", "deep", "sine")
+MATRIX = r"(?:d?[WAZ]\[\d+\]|X)ᵀ?"
+PRODUCT = re.compile(rf"({MATRIX})·({MATRIX})")
+# Three Latin words in a row, as in any English sentence (a list of code names has commas).
+LATIN_RUN = re.compile(r"[A-Za-z]{2,}(?:[ '’-]+[A-Za-z]{2,}){2,}")
+
+
+def soup(response) -> BeautifulSoup:
+    assert response.status_code == 200, response.text[:500]
+    return BeautifulSoup(response.text, "html.parser")
+
+
+def plain(formula: str) -> str:
+    """The LaTeX formula written as the explanations write it: W^{[2]\\top} -> W[2]ᵀ."""
+    text = re.sub(r"\^\{\[(\d+)\]\\top\}", r"[\1]ᵀ", formula)
+    text = text.replace(r"X^\top", "Xᵀ")
+    text = re.sub(r"\^\{\[(\d+)\]\}", r"[\1]", text)
+    return re.sub(r"\\,|\\frac\{1\}\{m\}|\s", "", text)
+
+
+def walk(client, preset: str, lang: str, rows: bool) -> list[tuple[str, str, str]]:
+    """(step id, formula, explanation) of every step of one iteration, as the page shows them."""
+    client.get(f"/?preset={preset}&lang={lang}")
+    sid = client.cookies.get("bs_session")
+    soup(client.post(f"/ui/{sid}/view", data={"notation": "rows" if rows else "columns"}))
+    seen = []
+    while True:
+        html = soup(client.post(f"/ui/{sid}/next"))
+        stage = html.select_one("#stage")
+        formula = html.select_one("#equation .formula")["data-formula"]
+        seen.append((stage["data-step"], formula, html.select_one("#equation .why p").text))
+        if stage["data-step"] == "update":
+            return seen
+
+
+# What each notation says where the text names a row or a column.
+EXPECTED = {
+    # (pattern, group meaning) -> word in the column notation, word in the row notation
+    "en": [
+        (re.compile(r"(Row|Column) j of W\[\d\] holds the weights into unit j"), ("Row", "Column")),
+        (re.compile(r"(Row|Column) k of W\[\d\] holds the weights out of unit k"),
+         ("Column", "Row")),
+        (re.compile(r"one per (column|row)"), ("column", "row")),
+        (re.compile(r"summed over its m (columns|rows)"), ("columns", "rows")),
+        (re.compile(r"each (row|column) of dZ\[\d\] summed"), ("row", "column")),
+    ],
+    "zh": [
+        (re.compile(r"W\[\d\] 的第 j (行|列)是进入单元 j 的权重"), ("行", "列")),
+        (re.compile(r"W\[\d\] 的第 k (行|列)是从单元 k 出发的权重"), ("列", "行")),
+        (re.compile(r"每(列|行)一个"), ("列", "行")),
+        (re.compile(r"每一(行|列)在 m (?:列|行)上"), ("行", "列")),
+        (re.compile(r"在 m (列|行)上"), ("列", "行")),
+    ],
+}
+# Step kinds whose text must speak of the notation (so these checks cannot pass by silence).
+NOTATION_KINDS = ("Z", "db", "dA")  # dW: the order of its indices, below
+INDEX_ORDER = {"en": re.compile(r"∂L/∂w_(\w)(\w) = .*?\(row (\w), column (\w) of"),
+               "zh": re.compile(r"∂L/∂w_(\w)(\w) = .*?(第 (\w) 行、第 (\w) 列)")}
+
+
+@pytest.mark.parametrize("rows", [False, True], ids=["columns", "rows"])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("preset", PRESETS)
+def test_every_explanation_speaks_of_the_formula_beside_it(client, preset, lang, rows):
+    steps = walk(client, preset, lang, rows)
+    kinds_seen = set()
+    for step_id, formula, text in steps:
+        assert text.strip(), step_id
+        where = f"{preset} {lang} {'rows' if rows else 'columns'} {step_id}: {text}"
+        # Every matrix product the text writes is the product the formula shows, in its order.
+        for a, b in PRODUCT.findall(text):
+            assert a + b in plain(formula), f"{a}·{b} is not in {formula!r} ({where})"
+        notation_words = 0
+        for pattern, words in EXPECTED[lang]:
+            for found in pattern.findall(text):
+                assert found == words[rows], where
+                notation_words += 1
+        kind = re.sub(r"\d+$", "", step_id)
+        if kind == "dA" and "W" not in formula:
+            kind = "dA_out"  # ∂L/∂A at the output: no matrix, no notation
+        if kind in NOTATION_KINDS:
+            assert notation_words, f"no word of the notation in {where}"
+        if kind == "dW":
+            order = INDEX_ORDER[lang].search(text)
+            assert order, where
+            first, second = order.group(1), order.group(2)
+            row, col = order.groups()[-2:]
+            # The text's weight runs from unit k to unit j: W[l] (n[l] × n[l-1]) has it at row j
+            # in the column notation, its transpose at row k in the row notation.
+            assert (first, second) == (row, col) == (("k", "j") if rows else ("j", "k")), where
+        if kind in ("Z", "dW", "dA"):  # each writes its matrix product
+            assert PRODUCT.findall(text), where
+        kinds_seen.add(kind)
+        if lang == "zh":
+            assert not LATIN_RUN.search(text), f"English in the Chinese text: {where}"
+    assert {"Z", "A", "J", "dZ", "dW", "db", "update"} <= kinds_seen
+
+
+def test_the_first_layer_is_called_x_as_in_its_formula():
+    spec = NetworkSpec((2, 2, 1), ("tanh", "sigmoid"), "binary_cross_entropy")
+    plan = {s.id: s for s in build_plan(spec)}
+    for rows in (False, True):
+        text = explain(plan["Z1"], spec.activations, True, 0.0, "en", rows)
+        assert ("X·W[1]" if rows else "W[1]·X") in text and "A[0]" not in text
+        text = explain(plan["dW2"], spec.activations, True, 0.0, "en", rows)
+        assert ("A[1]ᵀ·dZ[2]" if rows else "dZ[2]·A[1]ᵀ") in text
+
+
+def test_the_softmax_output_delta_is_not_called_element_wise():
+    spec = NetworkSpec((2, 3, 3), ("tanh", "softmax"), "squared_error")
+    plan = {s.id: s for s in build_plan(spec)}
+    assert not spec.collapses
+    text = explain(plan["dZ2"], spec.activations, False, 0.0, "en")
+    assert "Jacobian" in text and "⊙" not in text
+
+
+def visible_text(html: BeautifulSoup) -> str:
+    """What a reader sees: no scripts, formulas' LaTeX source, hover titles or code names."""
+    # Choices of a <select> are the names the API takes (a Chinese word beside where one exists).
+    for tag in html.select("script, style, [data-tex], title, svg, code, .formula, option"):
+        tag.decompose()
+    return html.get_text(" ")
+
+
+@pytest.mark.parametrize("preset", ["xor", "ufldl", "softmax", "deep", "symmetry", "vanishing"])
+def test_the_chinese_page_has_no_english_sentence(client, preset):
+    client.get(f"/?preset={preset}&lang=zh")
+    sid = client.cookies.get("bs_session")
+    client.post(f"/ui/{sid}/train", data={"iterations": "30"})
+    for rows in ("columns", "rows"):
+        soup(client.post(f"/ui/{sid}/view", data={"notation": rows}))
+        while True:
+            html = soup(client.post(f"/ui/{sid}/next"))
+            text = visible_text(html)
+            found = LATIN_RUN.findall(text)
+            assert not found, (preset, html.select_one("#stage")["data-step"], found)
+            if html.select_one("#stage")["data-step"] == "update":
+                break
+    page = soup(client.get("/?lang=zh"))
+    found = [m for m in LATIN_RUN.findall(visible_text(page))]
+    assert not found, found
+
+
+@pytest.mark.parametrize("rows", [False, True], ids=["columns", "rows"])
+def test_the_neuron_panel_indexes_weights_as_the_notation_shown(client, rows):
+    """Unit 1 of layer 1: z = Σ w_1k x_k + b with W[1] as printed (n[1] × n[0]), its transpose's
+    w_k1 in the row notation; δ collects w[2]_k1 (w[2]_1k in rows)."""
+    client.get("/?preset=xor&lang=en")
+    sid = client.cookies.get("bs_session")
+    soup(client.post(f"/ui/{sid}/view", data={"notation": "rows" if rows else "columns",
+                                              "neuron": "1,0"}))
+    while True:
+        html = soup(client.post(f"/ui/{sid}/next"))
+        if html.select_one("#stage")["data-step"] == "dZ1":
+            break
+    lines = [d["data-tex"] for d in html.select("#neuron .neuron-line")]
+    z_line = next(line for line in lines if line.startswith("z^"))
+    delta_line = next(line for line in lines if line.startswith(r"\delta"))
+    assert ("w^{[1]}_{k1}" if rows else "w^{[1]}_{1k}") in z_line
+    assert ("w^{[2]}_{1k}" if rows else "w^{[2]}_{k1}") in delta_line
