@@ -69,8 +69,10 @@ def training_view(stepper: Stepper, cache: RenderCache,
     metrics = s.metrics
     keys = [params[k] for k in sorted(params)]
     train_name, test_name = loss_names
-    loss = line_chart({train_name: s.losses, test_name: metrics.get("test_loss", [])})
-    grads = line_chart(_grad_series(metrics["grad_norms"], s.spec.depth), log=True)
+    loss = line_chart({train_name: s.losses, test_name: metrics.get("test_loss", [])},
+                      labelledby="loss-chart-title loss-chart-summary")
+    grads = line_chart(_grad_series(metrics["grad_norms"], s.spec.depth), log=True,
+                       labelledby="grad-chart-title grad-chart-summary")
     classification = s.classification
 
     def make_data():  # the grid, the box and the drawn data points: the same at every update

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import replace
 from typing import Annotated
 
@@ -232,6 +234,18 @@ def _config_from_fields(fields) -> tuple[SessionConfig, bool]:
     return SessionConfig(**_custom_config(fields)), False
 
 
+def _error_fields(err: ValidationError | ConfigError) -> list[str]:
+    """The form fields at fault (the page marks them aria-invalid): from each error's location,
+    or the name a whole-config check starts its message with ("layers[1]: …")."""
+    if isinstance(err, ConfigError):
+        found = [err.field]
+    else:
+        found = [str(e["loc"][0]) if e.get("loc") else
+                 re.match(r"[a-z_]*", str(e.get("msg", "")).removeprefix("Value error, ")).group()
+                 for e in err.errors()]
+    return sorted({f for f in found if f in URL_FIELDS})
+
+
 def _error_text(err: ValidationError | ConfigError) -> str:
     if isinstance(err, ValidationError):
         return "; ".join(_describe(e) for e in err.errors())
@@ -278,7 +292,8 @@ async def new_network(request: Request, store: StoreDep, lang_cookie: LangCookie
         config, log_scale = _config_from_fields(form)
         session = _new_session(store, config, log_scale)
     except (ValidationError, ConfigError) as err:
-        return _render(request, "_setup_error.html", {"message": _error_text(err)}, 200)
+        return _render(request, "_setup_error.html",
+                       {"message": _error_text(err), "fields": _error_fields(err)}, 200)
     response = Response(status_code=200, headers={"HX-Redirect": "/"})
     _set_cookies(response, session, lang, _cookie_age(request))
     return response
