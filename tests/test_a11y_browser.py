@@ -93,6 +93,7 @@ def walk_states(pg, lang: str, label: str) -> dict[str, list[str]]:
     check("backward")
     swapped(pg, lambda: pg.click("g.neuron[data-layer='1'][data-index='1']"))
     pg.wait_for_selector("#neuron .neuron-line .katex")
+    pg.click("#neuron details.incoming summary")  # its table of incoming weights checked too
     check("neuron")
     pg.click("#btn-gradcheck")
     pg.wait_for_selector("#gradcheck .gc-table")
@@ -107,6 +108,7 @@ def walk_states(pg, lang: str, label: str) -> dict[str, list[str]]:
     pg.wait_for_function("() => document.querySelector('#training').dataset.completed === '101'")
     pg.wait_for_selector("#train-progress", state="hidden")
     settled(pg)
+    pg.eval_on_selector_all("details.chart-data", "els => els.forEach(d => d.open = true)")
     check("trained")
     pg.click("#setup summary")
     pg.fill("#setup form.custom input[name=layers]", "2, 0, 1")
@@ -125,6 +127,5 @@ def test_no_axe_violations_in_any_state(new_page, lang, width, dark):
     label = f"{lang}-{width}{'-dark' if dark else ''}"
     found = walk_states(pg, lang, label)
     assert len(found) == 9
-    print("AXECOUNT", label, {state: len(v) for state, v in found.items()})
     bad = {state: v for state, v in found.items() if v}
     assert bad == {}, "\n".join(f"[{s}] {line}" for s, lines in bad.items() for line in lines)

@@ -243,11 +243,13 @@ def _layer_nodes(v, l, i, geo: _Geometry, delta_mode: bool, scale: Scale,
             cls += " selected"
         y = geo.y(l, slot)
         # An id, so that focus comes back to it after #stage is swapped (htmx restores focus by
-        # id); its name says which unit and its numbers, the pressed state which one is shown.
+        # id); its name says which unit and its numbers (starting with the rounded one it
+        # shows), the pressed state which one is shown.
         nodes.append(
             f'<g class="{cls}" id="neuron-{l}-{j}" tabindex="0" role="button" '
             f'aria-pressed="{"true" if j == selected else "false"}" '
-            f'aria-label="[{l}] #{j + 1}: {escape(" · ".join(title))}" '
+            f'aria-label="{label}{" · " if label else ""}[{l}] #{j + 1}: '
+            f'{escape(" · ".join(title))}" '
             f'data-layer="{l}" data-index="{j}" '
             f'data-value="{"" if a is None else repr(float(a[j]))}" '
             f'data-delta="{"" if delta is None else repr(float(delta[j]))}" '
