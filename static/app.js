@@ -111,8 +111,6 @@
 
   var lastOrigin = null;  // the id of the control that started the run that is going on
   function paintRunState() {
-    if (run) lastOrigin = run.origin;
-    else if (lastOrigin) { var origin = lastOrigin; lastOrigin = null; runEnded(origin); }
     var play = document.getElementById("btn-play");
     var progress = document.getElementById("train-progress");
     if (play) {
@@ -128,6 +126,9 @@
     }
     var speed = document.getElementById("speed");
     if (speed && window.__speed) speed.value = window.__speed;
+    // After the Train buttons are enabled again: focus back to the one that started the run.
+    if (run) lastOrigin = run.origin;
+    else if (lastOrigin) { var origin = lastOrigin; lastOrigin = null; runEnded(origin); }
   }
 
   var refused = null;  // the last request's refusal (status, Retry-After), set on htmx:responseError

@@ -129,3 +129,170 @@ def test_no_axe_violations_in_any_state(new_page, lang, width, dark):
     assert len(found) == 9
     bad = {state: v for state, v in found.items() if v}
     assert bad == {}, "\n".join(f"[{s}] {line}" for s, lines in bad.items() for line in lines)
+
+
+# -- contrast of every coloured number, as the browser computes it ---------------------------
+def _rgb(css: str) -> tuple[int, int, int]:
+    r, g, b = (int(float(x)) for x in re.findall(r"[\d.]+", css)[:3])
+    return r, g, b
+
+
+def _ratio(a: str, b: str) -> float:
+    from app.views.palette import contrast
+
+    return contrast("#{:02x}{:02x}{:02x}".format(*_rgb(a)), "#{:02x}{:02x}{:02x}".format(*_rgb(b)))
+
+
+COLOURED = """() => {
+    const out = [];
+    document.querySelectorAll('.matrix tbody td[style]').forEach(td => {
+        const s = getComputedStyle(td);
+        out.push(['cell ' + td.title, s.color, s.backgroundColor]);
+    });
+    document.querySelectorAll('g.neuron').forEach(g => {
+        const text = g.querySelector('text'), circle = g.querySelector('circle');
+        if (!text.textContent) return;
+        out.push(['neuron ' + g.id, getComputedStyle(text).fill, getComputedStyle(circle).fill]);
+    });
+    return out;
+}"""
+
+
+@pytest.mark.parametrize("scale", ["linear", "log"])
+@pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
+def test_every_coloured_cell_and_neuron_label_reads_at_4_5_to_1(new_page, scale, dark):
+    """Every step of an iteration of the 5-2-4-3-3-1 net: each rendered table cell's and SVG
+    neuron label's computed colour against its computed fill."""
+    pg = new_page(dark=dark)
+    pg.goto(pg.server + "/?preset=deep&lang=en")
+    if pg.input_value("#scale-select") != scale:
+        swapped(pg, lambda: pg.select_option("#scale-select", scale))
+    seen, worst = 0, (99.0, "")
+    steps = int(pg.eval_on_selector("#stage", "el => el.querySelectorAll('.timeline li').length"))
+    for _ in range(steps):
+        swapped(pg, lambda: pg.click("#btn-next"))
+        for what, ink, fill in pg.evaluate(COLOURED):
+            seen += 1
+            worst = min(worst, (_ratio(ink, fill), f"{what}: {ink} on {fill}"))
+    assert seen > 300
+    assert worst[0] >= 4.5, worst
+
+
+# -- keyboard only ---------------------------------------------------------------------------
+FOCUSED = """() => { const e = document.activeElement;
+    return e ? (e.id || e.tagName.toLowerCase() + (e.className && e.className.baseVal === undefined
+        ? '.' + String(e.className).split(' ')[0] : '')) : null; }"""
+
+
+def focused(pg) -> str:
+    return pg.evaluate(FOCUSED)
+
+
+def tab_order(pg, limit: int = 400) -> list[str]:
+    """The ids (or tag.class) Tab visits from the top of the page until it leaves the page."""
+    pg.evaluate("document.activeElement && document.activeElement.blur()")
+    order: list[str] = []
+    for _ in range(limit):
+        pg.keyboard.press("Tab")
+        now = focused(pg)
+        if now in (None, "body") or (order and now == order[0]):
+            break
+        order.append(now)
+    return order
+
+
+def test_keyboard_alone_reaches_and_uses_every_control(new_page):
+    pg = new_page()
+    pg.goto(pg.server + "/?lang=en")
+    order = tab_order(pg)
+    expected = ["btn-next", "btn-forward", "btn-backward", "btn-update", "btn-iterate",
+                "btn-reset", "btn-share", "chip-1", "example-input", "scale-select",
+                "neuron-0-0", "neuron-1-1", "neuron-2-0", "notation-select", "train-1",
+                "train-100", "train-custom", "train-custom-go", "btn-play", "speed", "lr-input",
+                "btn-gradcheck", "export-json", "export-py", "import-file", "btn-import"]
+    missing = [c for c in expected if c not in order]
+    assert missing == [], order
+    assert order.index("btn-next") < order.index("chip-1") < order.index("neuron-0-0")
+    assert order[0] == "a" or order[0].startswith("a."), order  # the language links first
+    summary = [c for c in order if c.startswith("summary")]
+    assert summary, "the setup opens from the keyboard"
+
+    # Enter on a step button: the step is made and focus stays on the button.
+    pg.focus("#btn-forward")
+    swapped(pg, lambda: pg.keyboard.press("Enter"))
+    assert pg.eval_on_selector("#stage", "el => el.dataset.step") == "J"
+    assert focused(pg) == "btn-forward"
+    # A timeline chip, with Space: the page goes there, focus stays on that chip.
+    pg.focus("#chip-2")
+    swapped(pg, lambda: pg.keyboard.press("Space"))
+    assert pg.eval_on_selector("#stage", "el => el.dataset.cursor") == "2"
+    assert focused(pg) == "chip-2"
+    assert pg.get_attribute("#chip-2", "aria-current") == "step"
+    assert pg.get_attribute("#chip-1", "aria-current") is None
+    # Tab moves on from where focus is: the next chip, not the top of the page.
+    pg.keyboard.press("Tab")
+    assert focused(pg) == "chip-3"
+    # A neuron, with Enter: worked out, pressed, and still focused.
+    pg.focus("#neuron-1-1")
+    swapped(pg, lambda: pg.keyboard.press("Enter"))
+    assert focused(pg) == "neuron-1-1"
+    assert pg.get_attribute("#neuron-1-1", "aria-pressed") == "true"
+    assert pg.get_attribute("#neuron-1-0", "aria-pressed") == "false"
+    assert "[1] #2" in pg.inner_text("#neuron")
+    # → from the neuron steps on; focus stays on the neuron.
+    swapped(pg, lambda: pg.keyboard.press("ArrowRight"))
+    assert pg.eval_on_selector("#stage", "el => el.dataset.cursor") == "3"
+    assert focused(pg) == "neuron-1-1"
+    # A select changed with the arrow keys: the view changes, focus stays on the select.
+    pg.focus("#scale-select")
+    swapped(pg, lambda: pg.keyboard.press("ArrowDown"))
+    assert pg.input_value("#scale-select") == "log"
+    assert focused(pg) == "scale-select"
+    # Train 10 with Enter: focus waits on Stop during the run, then returns to "10".
+    pg.focus("#train-10")
+    pg.keyboard.press("Enter")
+    pg.wait_for_function("() => document.querySelector('#training').dataset.completed === '10'")
+    pg.wait_for_function("() => !document.querySelector('button.train-n[disabled]')")
+    settled(pg)
+    assert focused(pg) == "train-10"
+    # The share box opens from the keyboard; its copy button is the next stop after Share.
+    pg.focus("#btn-share")
+    pg.keyboard.press("Enter")
+    pg.wait_for_selector("#share-url")
+    assert focused(pg) == "btn-share"
+    pg.keyboard.press("Tab")
+    assert focused(pg) == "share-url"
+
+
+def test_choosing_a_neuron_does_not_scroll_the_page(new_page):
+    for width, height in ((1366, 900), (390, 844)):
+        pg = new_page(width=width, height=height)
+        pg.goto(pg.server + "/?lang=en")
+        pg.click("#btn-forward")
+        at_step(pg, "J")
+        # Scrolled so that the drawing's neurons are near the top of the window.
+        pg.evaluate("window.scrollTo(0, document.querySelector('#neuron-2-0')"
+                    ".getBoundingClientRect().top + window.scrollY - 60)")
+        before = pg.evaluate("window.scrollY")
+        assert before > 100
+        swapped(pg, lambda pg=pg: pg.click("#neuron-2-0"))
+        assert pg.evaluate("window.scrollY") == before, width
+        assert pg.get_attribute("#neuron-2-0", "aria-pressed") == "true"
+
+
+def test_a_step_is_announced_in_one_short_sentence(new_page):
+    for lang, words in (("en", "Z[1] computed: 2×4, Z[1][1,1] = "),
+                        ("zh", "已计算 Z[1]:2×4,Z[1][1,1] = ")):
+        pg = new_page()
+        pg.goto(pg.server + f"/?lang={lang}")
+        assert pg.get_attribute("#stage", "aria-live") is None  # the whole stage is not read
+        assert pg.get_attribute("#announce", "aria-live") == "polite"
+        assert pg.inner_text("#announce") == ""  # nothing said on load
+        swapped(pg, lambda pg=pg: pg.click("#btn-next"))
+        said = pg.text_content("#announce")
+        cell = pg.eval_on_selector(".outputs .matrix tbody td", "td => td.textContent")
+        assert said == words + cell
+        swapped(pg, lambda pg=pg: pg.click("#btn-forward"))
+        assert "J" in pg.text_content("#announce")
+        loss = pg.text_content("#loss [data-value]")
+        assert pg.text_content("#announce").endswith(loss)

@@ -248,7 +248,7 @@ def _hover_json(names: list[str], iterations: np.ndarray, values: np.ndarray, x0
 def line_chart(series: dict, width: int = 320, height: int = 180,
                log: bool = False, labelledby: str = "") -> dict | None:
     """Polylines of one value per iteration (1-based on the x axis), with axes and hover data;
-    "svg" is the whole chart as markup, named by the elements `labelledby` lists; "keys" the
+    "svg" is the whole chart as markup, named by the elements `labelledby` lists; "key_html" the
     series' names, each after a sample of its line and marker; "table" a few of the values as
     text (table_rows)."""
     names = [k for k, v in series.items() if len(v)]
@@ -333,7 +333,7 @@ def line_chart(series: dict, width: int = 320, height: int = 180,
         "</line>")) + "\n</svg>"
     return {"width": width, "height": height, "lines": lines, "y_ticks": y_ticks,
             "x_ticks": x_ticks, "left": left, "top": top, "plot_w": pw, "plot_h": ph,
-            "names": names, "hover": hover, "svg": Markup(svg), "keys": series_keys(names),
+            "names": names, "hover": hover, "svg": Markup(svg), "key_html": series_keys(names),
             "table": table_rows(raw), "iterations": n,
             "first": [num(float(v)) for v in raw[:, 0]],
             "last": [num(float(series[name][-1])) for name in names]}
