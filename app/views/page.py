@@ -10,8 +10,7 @@ from markupsafe import Markup
 from ..engine import DATASETS, INITIALIZERS, LOSSES
 from ..presets import PRESETS
 from ..sessions import Session
-from .equation import (announcement, html_symbol, matrix_html, matrix_view, step_view,
-                       timeline_view)
+from .equation import announcement, html_symbol, matrix_html, matrix_view, step_view, timeline_view
 from .fmt import num
 from .i18n import LANGUAGES, choices, strings, tex_words, translator
 from .network import network_view
