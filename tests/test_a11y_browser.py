@@ -114,6 +114,10 @@ def walk_states(pg, lang: str, label: str) -> dict[str, list[str]]:
     pg.fill("#setup form.custom input[name=layers]", "2, 0, 1")
     pg.click("#setup form.custom button.build")
     pg.wait_for_selector("#setup-error .error")
+    field = "#setup form.custom input[name=layers]"
+    assert pg.get_attribute(field, "aria-invalid") == "true"
+    assert pg.get_attribute(field, "aria-describedby") == "setup-error-text"
+    assert pg.get_attribute("#setup form.custom input[name=activations]", "aria-invalid") is None
     check("setup-error")
     return found
 
