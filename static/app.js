@@ -110,6 +110,7 @@
   }
 
   var lastOrigin = null;  // the id of the control that started the run that is going on
+  var running = false;  // a run was going on at the last paint
   function paintRunState() {
     var play = document.getElementById("btn-play");
     var progress = document.getElementById("train-progress");
@@ -126,9 +127,11 @@
     }
     var speed = document.getElementById("speed");
     if (speed && window.__speed) speed.value = window.__speed;
-    // After the Train buttons are enabled again: focus back to the one that started the run.
-    if (run) lastOrigin = run.origin;
-    else if (lastOrigin) { var origin = lastOrigin; lastOrigin = null; runEnded(origin); }
+    // After the Train buttons are enabled again: focus back to the one that started the run,
+    // and the state the run ended in said once.
+    if (run) { lastOrigin = run.origin; running = true; return; }
+    if (lastOrigin) { var origin = lastOrigin; lastOrigin = null; runEnded(origin); }
+    if (running) { running = false; announce(); }
   }
 
   var refused = null;  // the last request's refusal (status, Retry-After), set on htmx:responseError

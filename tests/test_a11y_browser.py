@@ -300,3 +300,13 @@ def test_a_step_is_announced_in_one_short_sentence(new_page):
         assert "J" in pg.text_content("#announce")
         loss = pg.text_content("#loss [data-value]")
         assert pg.text_content("#announce").endswith(loss)
+        # A training run: no sentence per chunk, one where it ends.
+        pg.click("#train-10")
+        pg.wait_for_function("() => document.querySelector('#training').dataset.completed === '10'"
+                             " && !document.querySelector('button.train-n[disabled]')")
+        settled(pg)
+        said = pg.text_content("#announce")
+        iteration = pg.eval_on_selector("#stage", "el => el.dataset.iteration")
+        assert said.startswith(f"Update done: W and b of every layer changed (iteration "
+                               f"{iteration}, loss J = " if lang == "en" else
+                               f"更新完成:各层的 W 和 b 已改变(第 {iteration} 次迭代,损失 J = "), said

@@ -34,10 +34,13 @@ def announcement(stepper: Stepper, view: ViewSettings, t) -> str:
     its headline number (the first unit of the selected example, or the first entry), e.g.
     'Z[1] computed: 2×4, Z[1][1,1] = 0.52'."""
     if stepper.c == 0:
+        if stepper.losses:  # after an update or a training run: where the loss stands
+            return t("announce_next", n=stepper.t + 1, loss=num(stepper.losses[-1]))
         return t("announce_start", n=stepper.t + 1)
     step = stepper.plan[stepper.c - 1]
     if step.kind == "update":
-        return t("announce_update", n=stepper.t + 1)
+        loss = stepper.loss if stepper.loss is not None else stepper.losses[-1]
+        return t("announce_update", n=stepper.t + 1, loss=num(loss))
     key = step.writes[0]
     arr = np.atleast_2d(np.asarray(stepper.values[key], dtype=float))
     name = plain_symbol(key)
