@@ -307,6 +307,7 @@ def test_a_step_is_announced_in_one_short_sentence(new_page):
         settled(pg)
         said = pg.text_content("#announce")
         iteration = pg.eval_on_selector("#stage", "el => el.dataset.iteration")
-        assert said.startswith(f"Update done: W and b of every layer changed (iteration "
-                               f"{iteration}, loss J = " if lang == "en" else
-                               f"更新完成:各层的 W 和 b 已改变(第 {iteration} 次迭代,损失 J = "), said
+        expected = (f"Update done: W and b of every layer changed (iteration {iteration}, "
+                    "loss J = " if lang == "en" else
+                    f"更新完成:各层的 W 和 b 已改变(第 {iteration} 次迭代,损失 J = ")
+        assert said.startswith(expected), said
