@@ -273,16 +273,19 @@
   // Boxes whose content is wider than they are (the drawing or a formula on a phone) get
   // .scrolls, which draws a shadow on the side with more to see.
   function markScrollers() {
-    document.querySelectorAll(".svg-scroll, .formula, .neuron-line").forEach(function (el) {
+    document.querySelectorAll(".svg-scroll, .formula, .neuron-line, .matrix-scroll").forEach(function (el) {
       var scrolls = el.scrollWidth > el.clientWidth + 1;
       el.classList.toggle("scrolls", scrolls);
       // A box that scrolls sideways can be scrolled from the keyboard: it takes focus (the
-      // drawing's neurons already do).
+      // drawing's neurons already do). Tables too (a wide matrix on a phone).
       if (!el.classList.contains("svg-scroll")) {
         if (scrolls) el.setAttribute("tabindex", "0"); else el.removeAttribute("tabindex");
       }
     });
   }
+  // A <details> opened (a chart's values, a neuron's weights): its table may be wider than
+  // the screen. "toggle" does not bubble: listen while it goes down.
+  document.addEventListener("toggle", function () { markScrollers(); }, true);
   var resizing = false;
   window.addEventListener("resize", function () {
     if (resizing) return;

@@ -311,3 +311,24 @@ def test_a_step_is_announced_in_one_short_sentence(new_page):
                     "loss J = " if lang == "en" else
                     f"更新完成:各层的 W 和 b 已改变(第 {iteration} 次迭代,损失 J = ")
         assert said.startswith(expected), said
+
+
+@pytest.mark.parametrize("preset", ["softmax", "deep"])
+def test_no_axe_violations_with_wide_tables_on_a_phone(new_page, preset):
+    """Tables wider than a phone (12 examples, 8 hidden units) scroll sideways: they must be
+    reachable from the keyboard too, and the log scale's colours readable."""
+    pg = new_page(width=390, height=844)
+    pg.goto(pg.server + f"/?preset={preset}&lang=zh")
+    found = {}
+    pg.click("#btn-forward")
+    at_step(pg, "J")
+    found["forward"] = axe_violations(pg)
+    pg.click("#btn-backward")
+    at_step(pg, "db1")
+    swapped(pg, lambda: pg.select_option("#scale-select", "log"))
+    swapped(pg, lambda: pg.click("g.neuron[data-layer='1'][data-index='0']"))
+    pg.click("#neuron details.incoming summary")
+    found["backward-log"] = axe_violations(pg)
+    shot(pg, f"{preset}-390-backward-log")
+    bad = {state: v for state, v in found.items() if v}
+    assert bad == {}, "\n".join(f"[{s}] {line}" for s, lines in bad.items() for line in lines)
