@@ -152,6 +152,8 @@
     return stage ? "/ui/" + stage.dataset.sid + "/" + path : null;
   }
 
+  var lastOrigin = null;  // the id of the control that started the run that is going on
+  var running = false;  // a run was going on at the last paint
   function paintRunState() {
     var play = document.getElementById("btn-play");
     var progress = document.getElementById("train-progress");
@@ -168,6 +170,11 @@
     }
     var speed = document.getElementById("speed");
     if (speed && window.__speed) speed.value = window.__speed;
+    // After the Train buttons are enabled again: focus back to the one that started the run,
+    // and the state the run ended in said once.
+    if (run) { lastOrigin = run.origin; running = true; return; }
+    if (lastOrigin) { var origin = lastOrigin; lastOrigin = null; runEnded(origin); }
+    if (running) { running = false; announce(); }
   }
 
   var refused = null;  // the last request's refusal (status, Retry-After), set on htmx:responseError
@@ -203,11 +210,25 @@
     }, function () { run = null; paintRunState(); });
   }
 
-  function start(kind, total) {
-    run = {kind: kind, left: total, total: total,
+  // A keyboard user who starts a run keeps a place to stand: the Train buttons are disabled
+  // while it runs, so focus moves to Play (now Stop) and comes back to the button that
+  // started the run when it ends.
+  function start(kind, total, origin) {
+    run = {kind: kind, left: total, total: total, origin: origin && origin.id,
            warned: !!document.getElementById("loss-warning")};
+    if (origin && origin.classList.contains("train-n") && document.activeElement === origin) {
+      var play = document.getElementById("btn-play");
+      if (play) play.focus({preventScroll: true});
+    }
     paintRunState();
     tick();
+  }
+
+  function runEnded(origin) {
+    var active = document.activeElement;
+    if (!origin || (active && active !== document.body && active.id !== "btn-play")) return;
+    var el = document.getElementById(origin);
+    if (el && !el.disabled) el.focus({preventScroll: true});
   }
 
   document.addEventListener("click", function (event) {
@@ -216,13 +237,13 @@
     if (el.id === "btn-play") {
       if (run) { run = null; paintRunState(); } else { start("play", Infinity); }
     } else if (el.dataset.train) {
-      start("train", Number(el.dataset.train));
+      start("train", Number(el.dataset.train), el);
     } else if (el.dataset.trainCustom) {
       var field = document.getElementById("train-custom");
       if (!field) return;
       var n = Math.floor(Number(field.value));
       if (field.checkValidity() && n >= 1) {
-        start("train", n);
+        start("train", n, el);
       } else {  // say which field and which limit, as for the forms htmx sends
         flash(field.getAttribute("aria-label") + ": " + fieldProblem(field));
       }
@@ -302,10 +323,19 @@
   // Boxes whose content is wider than they are (the drawing or a formula on a phone) get
   // .scrolls, which draws a shadow on the side with more to see.
   function markScrollers() {
-    document.querySelectorAll(".svg-scroll, .formula, .neuron-line").forEach(function (el) {
-      el.classList.toggle("scrolls", el.scrollWidth > el.clientWidth + 1);
+    document.querySelectorAll(".svg-scroll, .formula, .neuron-line, .matrix-scroll").forEach(function (el) {
+      var scrolls = el.scrollWidth > el.clientWidth + 1;
+      el.classList.toggle("scrolls", scrolls);
+      // A box that scrolls sideways can be scrolled from the keyboard: it takes focus (the
+      // drawing's neurons already do). Tables too (a wide matrix on a phone).
+      if (!el.classList.contains("svg-scroll")) {
+        if (scrolls) el.setAttribute("tabindex", "0"); else el.removeAttribute("tabindex");
+      }
     });
   }
+  // A <details> opened (a chart's values, a neuron's weights): its table may be wider than
+  // the screen. "toggle" does not bubble: listen while it goes down.
+  document.addEventListener("toggle", function () { markScrollers(); }, true);
   var resizing = false;
   window.addEventListener("resize", function () {
     if (resizing) return;
@@ -331,6 +361,52 @@
     }
   });
 
+  // Screen readers: one short sentence per step (what was computed, its shape, a number),
+  // written by the server into #stage's data-announce, said through the #announce live
+  // region; not during a training run (one sentence at its end instead).
+  var announced = "";
+  function announce() {
+    var stage = document.getElementById("stage");
+    var region = document.getElementById("announce");
+    if (!stage || !region || run) return;
+    var key = stage.dataset.iteration + "/" + stage.dataset.cursor;
+    if (key === announced) return;  // a neuron or a view changed: nothing new was computed
+    announced = key;
+    region.textContent = stage.dataset.announce || "";
+  }
+
+  // Focus after a swap: htmx puts it back on the element with the same id; when the control
+  // that had it is gone (focus fell to <body>), it goes back to the last control focused by
+  // id that still exists, so the next Tab does not start from the top of the page.
+  var lastFocused = null;
+  document.addEventListener("focusin", function (event) {
+    if (event.target && event.target.id) lastFocused = event.target.id;
+  });
+  function keepFocus() {
+    var active = document.activeElement;
+    if (active && active !== document.body) return;
+    var el = lastFocused && document.getElementById(lastFocused);
+    if (el && !el.disabled && el.offsetParent !== null) el.focus({preventScroll: true});
+  }
+
+  // A refused setup names its fields (data-fields): they get aria-invalid and point at the
+  // message with aria-describedby; a later answer clears them.
+  function markInvalid() {
+    var form = document.querySelector("#setup form.custom");
+    if (!form) return;
+    var message = document.getElementById("setup-error-text");
+    var fields = message && message.dataset.fields ? message.dataset.fields.split(",") : [];
+    form.querySelectorAll("input, select").forEach(function (input) {
+      if (fields.indexOf(input.name) >= 0) {
+        input.setAttribute("aria-invalid", "true");
+        input.setAttribute("aria-describedby", "setup-error-text");
+      } else {
+        input.removeAttribute("aria-invalid");
+        input.removeAttribute("aria-describedby");
+      }
+    });
+  }
+
   document.addEventListener("htmx:beforeRequest", function () { busy = true; });
   document.addEventListener("htmx:afterSwap", refocusScrub);
   document.addEventListener("htmx:afterSettle", function (event) {
@@ -338,6 +414,9 @@
     renderTex(event.target || document);
     markScrollers();
     paintRunState();
+    announce();
+    keepFocus();
+    if (event.target && event.target.id === "setup-error") markInvalid();
   });
   // One request done (its swaps settled, the out-of-band training panel's too): the next
   // queued press goes. Not on afterSettle, which comes once per swapped piece: a step that
@@ -430,6 +509,9 @@
   document.addEventListener("DOMContentLoaded", function () {
     renderTex(document);
     markScrollers();
+    markInvalid();
+    var stage = document.getElementById("stage");
+    if (stage) announced = stage.dataset.iteration + "/" + stage.dataset.cursor;  // not on load
     keepTabSession();
   });
 })();

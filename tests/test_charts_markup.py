@@ -156,10 +156,12 @@ def test_each_series_ends_in_a_dot_so_one_iteration_is_visible():
     """After one iteration a loss curve is a single point: a polyline draws nothing there, so
     each series' latest point is marked with a dot at that point's place."""
     one = BeautifulSoup(str(line_chart({"train": [0.7], "test": [0.9]})["svg"]), "html.parser")
-    dots = one.select("circle.end")
+    dots = one.select(".end")
     assert [d["class"] for d in dots] == [["end", "s0"], ["end", "s1"]]
-    assert {float(d["cx"]) for d in dots} == {48.0}  # iteration 1 at the left edge
-    assert float(dots[0]["cy"]) > float(dots[1]["cy"])  # 0.7 drawn below 0.9
+    # Told apart by shape as well as colour: a circle, then a square (x, y its corner).
+    assert [d.name for d in dots] == ["circle", "rect"]
+    assert float(dots[0]["cx"]) == 48.0 and float(dots[1]["x"]) + 3 == 48.0  # iteration 1
+    assert float(dots[0]["cy"]) > float(dots[1]["y"]) + 3  # 0.7 drawn below 0.9
     many = line_chart({"train": [3.0, 2.0, 1.0]})
     last = many["lines"][0]["points"].split(" ")[-1]
     dot = BeautifulSoup(str(many["svg"]), "html.parser").select_one("circle.end")
@@ -283,14 +285,18 @@ def test_panel_draws_every_example_and_a_map_per_shown_unit():
                     dataset="circles", samples=200, test_ratio=0.2)
     s.train(3)
     html = render_panel(s)
-    circles = html.select("#boundary circle")
+    circles = html.select("#boundary use")
     assert len(circles) == s.X.shape[1] + s.X_test.shape[1] == 200
-    train, test = html.select("#boundary circle.train"), html.select("#boundary circle.test")
+    train, test = html.select("#boundary use.train"), html.select("#boundary use.test")
     assert len(train) == s.X.shape[1] and len(test) == s.X_test.shape[1]
     labels = predicted_classes(s.Y)
     assert [c["fill"] for c in train] == [CLASS_COLORS[k] for k in labels]
+    # The class is a marker shape too (circle, square, …), not only a colour.
+    assert [c["href"] for c in train] == [f"#mark-{k % 4}" for k in labels]
+    assert {c["href"] for c in train} == {"#mark-0", "#mark-1"}
     assert all(c["fill"] == "none" and c["stroke"] in CLASS_COLORS for c in test)
-    assert all(c["r"] == "3.6" and 0 <= float(c["cx"]) <= 260 for c in circles)
+    assert all(0 <= float(c["x"]) <= 260 for c in circles)
+    assert len(html.select("#boundary defs #mark-0, #boundary defs #mark-1")) == 2
     assert len(html.select("#hidden-maps img")) == 8 + 3  # at most 8 per layer
     loss = html.select_one("#loss-chart polyline.series")
     assert len(loss["points"].split(" ")) == 3
@@ -310,7 +316,7 @@ def test_data_points_are_made_once_per_data_set():
     second = training_view(s, cache)["plot"]
     assert second["src"] != first["src"]  # new parameters, new picture…
     assert second["points_svg"] is first["points_svg"]  # …over the same, unchanged data
-    assert len(BeautifulSoup(str(first["points_svg"]), "html.parser").select("circle")) == 4
+    assert len(BeautifulSoup(str(first["points_svg"]), "html.parser").select("use")) == 4
 
 
 def test_regression_panel_draws_its_examples_and_the_fit():

@@ -104,7 +104,7 @@ def test_equation_table_shows_the_result_with_four_digits(client, app, page):
     html, sid = page
     html = step_to(client, sid, "Z1")
     s = stepper_of(app, sid)
-    cells = html.select(".outputs .matrix td")
+    cells = html.select(".outputs .matrix tbody td")
     assert len(cells) == 2 * 4
     assert [float(td["title"]) for td in cells] == list(s.values["Z1"].ravel())
     assert all(len(td.text.replace("−", "").replace(".", "").lstrip("0")) <= 4 for td in cells)

@@ -201,7 +201,7 @@ def test_the_output_plane_has_axes_a_colour_key_and_visible_points(client):
     # The points sit on the image, inside the margin left for the axes.
     image = plane.select_one("image")
     assert plane.select_one("g[transform]")["transform"] == f"translate({image['x']} {image['y']})"
-    assert len(plane.select("circle.train")) == 4
+    assert len(plane.select("g[transform] .train")) == 4  # class markers (circle for class 0)
     key = html.select_one("#plane-key")
     assert [t.text for t in key.select("text")] == ["0", "0.25", "0.5", "0.75", "1"]
     assert "from 0 (orange) through 0.5 (white) to 1 (blue)" in key.text

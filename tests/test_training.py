@@ -175,7 +175,7 @@ def test_train_goto_and_learning_rate_through_the_page(client, app, sid):
     assert html.select_one("#scrub")["max"] == "25"
     assert html.select_one("#loss-chart polyline.series")
     assert html.select_one("#boundary image")["href"].startswith("data:image/png;base64,")
-    assert len(html.select("#boundary circle")) == 60
+    assert len(html.select("#boundary use.train")) == 60  # one marker per example
     assert html.select_one("#accuracy").text.endswith("%")
     html = soup(client.post(f"/ui/{sid}/goto", data={"iteration": "7"}))
     assert html.select_one("#stage")["data-iteration"] == "7"  # iteration 7 shown, complete

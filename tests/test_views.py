@@ -76,7 +76,7 @@ def test_scale_for_values_ignores_non_finite_and_zero():
 def test_text_colour_contrasts_with_fill():
     s = Scale(1.0)
     assert s.text_color(1.0) == "#ffffff"  # dark blue fill
-    assert s.text_color(0.0) == "#111111"  # white fill
+    assert s.text_color(0.0) == "#000000"  # white fill
 
 
 def test_legend_ticks_are_symmetric_and_labelled():

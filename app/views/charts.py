@@ -28,9 +28,19 @@ HIDDEN_MAP_RESOLUTION = 28  # the per-unit maps are drawn 56 px wide
 HIDDEN_MAP_ZLIB_LEVEL = 0
 MAX_POINTS = 400  # a curve is drawn from at most this many points (min and max kept per bucket)
 MAX_DATA_POINTS = 600  # data points drawn per split
-CLASS_COLORS = ("#e08214", "#2166ac", "#1b9e77", "#7570b3", "#d95f02", "#e7298a", "#66a61e",
+# Classes and chart series: each colour at least 3:1 against white (tests/test_contrast.py), and
+# never the only cue: classes get a marker shape each, series a dash pattern and an end marker.
+CLASS_COLORS = ("#b35806", "#2166ac", "#1b7e62", "#7570b3", "#d95f02", "#c51b7d", "#4d9221",
                 "#a6761d", "#666666", "#1f78b4", "#b2df8a", "#fb9a99", "#cab2d6", "#ffff99",
                 "#8dd3c7", "#bebada")
+SERIES_COLORS = ("#2166ac", "#b35806", "#1b7e62", "#7570b3", "#d95f02", "#c51b7d", "#4d9221")
+SERIES_DASHES = ("", "6 3", "2 3", "8 3 2 3", "4 2", "1 2", "10 4")
+MARKERS = 4  # shapes that tell classes and series apart: circle, square, triangle, diamond
+# The class markers of the output plane, drawn once (<use href="#mark-k">) and centred on 0, 0.
+MARKER_DEFS = Markup(
+    '<defs><circle id="mark-0" r="3.6"></circle><rect id="mark-1" x="-3.3" y="-3.3" '
+    'width="6.6" height="6.6"></rect><path id="mark-2" d="M0 -4.4L4 2.8H-4Z"></path>'
+    '<path id="mark-3" d="M0 -4.6L4.6 0L0 4.6L-4.6 0Z"></path></defs>')
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -236,11 +246,12 @@ def _hover_json(names: list[str], iterations: np.ndarray, values: np.ndarray, x0
 
 
 def line_chart(series: dict, width: int = 320, height: int = 180,
-               log: bool = False, marker: int | None = None) -> dict | None:
+               log: bool = False, marker: int | None = None, labelledby: str = "") -> dict | None:
     """Polylines of one value per iteration (1-based on the x axis), with axes and hover data;
-    "svg" is the whole chart as markup. `series` maps names to lists or 1-D arrays. `marker`
-    (an iteration, 1-based) draws a vertical line there with a dot on each series: the
-    iteration the page is viewing."""
+    "svg" is the whole chart as markup, named by the elements `labelledby` lists; "key_html" the
+    series' names, each after a sample of its line and marker; "table" a few of the values as
+    text (table_rows). `marker` (an iteration, 1-based) draws a vertical line there with a dot
+    on each series: the iteration the page is viewing."""
     names = [k for k, v in series.items() if len(v)]
     if not names:
         return None
@@ -295,16 +306,16 @@ def line_chart(series: dict, width: int = 320, height: int = 180,
     for k, row in enumerate(drawn_finite):
         at = np.flatnonzero(row)
         if len(at):
-            ends.append(f'<circle class="end s{k}" cx="{xs[at[-1]]:.1f}" cy="{ys[k, at[-1]]:.1f}" '
-                        'r="3"></circle>')
+            ends.append(end_marker(k, float(xs[at[-1]]), float(ys[k, at[-1]])))
     y_ticks = [{"y": round(y(v), 1), "label": label}
                for v, label in zip(tick_values, tick_labels, strict=True)]
     x_ticks = [{"x": round(x(i - 1), 1), "label": str(int(i))}
                for i in _ticks(1, n) if 1 <= i <= n and float(i).is_integer()]
     hover = _hover_json(names, rows + 1, drawn_raw if every else np.where(
         drawn_finite, drawn_raw, np.nan), left, pw, n)
+    label = f' aria-labelledby="{escape(labelledby)}"' if labelledby else ""
     svg = "\n  ".join((
-        f'<svg viewBox="0 0 {width} {height}" class="line-chart" role="img" '
+        f'<svg viewBox="0 0 {width} {height}" class="line-chart" role="img"{label} '
         f'data-hover="{escape(hover)}">',
         f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="#fbfcfd" '
         'stroke="#d9dee4"></rect>',
@@ -324,7 +335,43 @@ def line_chart(series: dict, width: int = 320, height: int = 180,
         "</line>")) + "\n</svg>"
     return {"width": width, "height": height, "lines": lines, "y_ticks": y_ticks,
             "x_ticks": x_ticks, "left": left, "top": top, "plot_w": pw, "plot_h": ph,
-            "names": names, "hover": hover, "svg": Markup(svg)}
+            "names": names, "hover": hover, "svg": Markup(svg), "key_html": series_keys(names),
+            "table": table_rows(raw), "iterations": n,
+            "first": [num(float(v)) for v in raw[:, 0]],
+            "last": [num(float(series[name][-1])) for name in names]}
+
+
+TABLE_ROWS = 21  # iterations a chart's table of values lists (evenly spread, the last included)
+
+
+def table_rows(raw: np.ndarray) -> list[tuple[int, list[str]]]:
+    """(iteration, value of each series as text) for at most TABLE_ROWS iterations of the
+    (series, iterations) array: the chart's values for a screen reader or a keyboard."""
+    n = raw.shape[1]
+    picked = np.unique(np.rint(np.linspace(0, n - 1, min(n, TABLE_ROWS))).astype(int))
+    return [(int(i) + 1, ["—" if not np.isfinite(v) else num(float(v)) for v in raw[:, i]])
+            for i in picked.tolist()]
+
+
+def end_marker(k: int, x: float, y: float) -> str:
+    """The marker of series k at (x, y): circle, square, triangle or diamond, by k."""
+    cls, shape = f"end s{k}", k % MARKERS
+    if shape == 0:
+        return f'<circle class="{cls}" cx="{x:.1f}" cy="{y:.1f}" r="3"></circle>'
+    if shape == 1:
+        return (f'<rect class="{cls}" x="{x - 3:.1f}" y="{y - 3:.1f}" width="6" height="6">'
+                "</rect>")
+    if shape == 2:
+        return f'<path class="{cls}" d="M{x:.1f} {y - 4:.1f}l3.6 6.4h-7.2z"></path>'
+    return f'<path class="{cls}" d="M{x:.1f} {y - 4.2:.1f}l4.2 4.2l-4.2 4.2l-4.2 -4.2z"></path>'
+
+
+def series_keys(names: list[str]) -> Markup:
+    """Each series' name after a sample of its line (colour and dash) and its end marker."""
+    return Markup("".join(
+        f'<span class="key"><svg class="swatch" viewBox="0 0 26 10" width="26" height="10" '
+        f'aria-hidden="true"><line class="series s{k}" x1="1" x2="25" y1="5" y2="5"></line>'
+        f'{end_marker(k, 20, 5)}</svg>{escape(name)}</span>' for k, name in enumerate(names)))
 
 
 def _marker(k: int | None, n: int, x, y, values: np.ndarray, finite: np.ndarray, top: int,
@@ -343,14 +390,21 @@ def _marker(k: int | None, n: int, x, y, values: np.ndarray, finite: np.ndarray,
 _CIRCLE = {False: '<circle cx="{}" cy="{}" r="{}" class="train" fill="{}"></circle>'.format,
            True: '<circle cx="{}" cy="{}" r="{}" class="test" fill="none" stroke="{}">'
                  "</circle>".format}
+_MARK = {False: '<use href="#mark-{}" x="{}" y="{}" class="train" fill="{}"></use>'.format,
+         True: '<use href="#mark-{}" x="{}" y="{}" class="test" fill="none" stroke="{}"></use>'
+               .format}
 
 
 def _data_points(xs: list[str], ys: list[str], colors: list[str], test: bool,
-                 r: str) -> tuple[list[dict], str]:
+                 r: str, classes: list[int] | None = None) -> tuple[list[dict], str]:
     """Drawn data points from their coordinates as text: the values and the <circle> elements
-    (train filled, test hollow); numbers and fixed colours, nothing to escape."""
+    (train filled, test hollow), or with `classes` a marker of the class's shape each (MARKER_DEFS);
+    numbers and fixed colours, nothing to escape."""
     points = [{"x": float(a), "y": float(b), "test": test, "color": c}
               for a, b, c in zip(xs, ys, colors, strict=True)]
+    if classes is not None:
+        shapes = [k % MARKERS for k in classes]
+        return points, "".join(map(_MARK[test], shapes, xs, ys, colors))
     return points, "".join(map(_CIRCLE[test], xs, ys, itertools.repeat(r), colors))
 
 
@@ -370,11 +424,12 @@ def boundary_data(X_all, labels, resolution: int = 56, test_X=None, test_labels=
         colors = _CLASS_COLOR_ARRAY[lab[:m] % len(CLASS_COLORS)].tolist()
         # f"{v:.1f}" is the text of round(v, 1)
         part, html = _data_points(list(map("{:.1f}".format, sx.tolist())),
-                                  list(map("{:.1f}".format, sy.tolist())), colors, test, "3.6")
+                                  list(map("{:.1f}".format, sy.tolist())), colors, test, "3.6",
+                                  lab[:m].tolist())
         drawn += part
         svg.append(html)
     return {"grid": points, "box": box, "resolution": resolution, "size": size,
-            "points": drawn, "points_svg": Markup("".join(svg)),
+            "points": drawn, "points_svg": MARKER_DEFS + Markup("".join(svg)),
             "box_labels": [num(v, 3) for v in box]}
 
 

@@ -21,6 +21,40 @@ MAX_ROWS, MAX_COLS = 16, 8
 EXAMPLE_AXIS = re.compile(r"^(A|Z|dA|dZ|Y)\d*$")  # these have one column per example
 
 
+def plain_symbol(key: str) -> str:
+    """A value's name as plain text: 'dW2' -> 'dW[2]', 'A0' -> 'X', 'J' -> 'J'."""
+    if key == "A0":
+        return "X"
+    match = re.fullmatch(r"(new_)?(d?[A-Za-z])(\d+)", key)
+    return f"{match.group(2)}[{match.group(3)}]" if match else key
+
+
+def announcement(stepper: Stepper, view: ViewSettings, t) -> str:
+    """One short sentence for a screen reader after a step: what was computed, its shape and
+    its headline number (the first unit of the selected example, or the first entry), e.g.
+    'Z[1] computed: 2×4, Z[1][1,1] = 0.52'."""
+    if stepper.c == 0:
+        if stepper.losses:  # after an update or a training run: where the loss stands
+            return t("announce_next", n=stepper.t + 1, loss=num(stepper.losses[-1]))
+        return t("announce_start", n=stepper.t + 1)
+    step = stepper.plan[stepper.c - 1]
+    if step.kind == "update":
+        loss = stepper.loss if stepper.loss is not None else stepper.losses[-1]
+        return t("announce_update", n=stepper.t + 1, loss=num(loss))
+    key = step.writes[0]
+    arr = np.atleast_2d(np.asarray(stepper.values[key], dtype=float))
+    name = plain_symbol(key)
+    if arr.size == 1:
+        return t("announce_scalar", name=name, value=num(float(arr.flat[0])))
+    row, col = 0, 0
+    if EXAMPLE_AXIS.match(key):
+        col = min(view.example, arr.shape[1] - 1)
+    if view.rows:
+        arr, row, col = arr.T, col, row
+    return t("announce_step", name=name, shape=shape(arr.shape),
+             cell=f"{name}[{row + 1},{col + 1}]", value=num(float(arr[row, col])))
+
+
 def html_symbol(key: str) -> Markup:
     """A value's name as light HTML (no KaTeX): 'dW2' -> <i>dW</i><sup>[2]</sup>."""
     if key == "A0":
@@ -102,26 +136,50 @@ def matrix_view(key: str, arr: np.ndarray, view: ViewSettings, t) -> dict:
             flat += 1
         body.append(Markup("".join(cells)))
     dims = tuple(np.shape(arr))
+    # The selected example's row or column: marked in its header (bold, a ▸ and words for a
+    # screen reader), not only by the outline of its cells.
+    sel_row = ex if per_example and view.rows else None
+    sel_col = ex if per_example and not view.rows else None
     shown_cols = len(col_idx)
     return {
         "key": key,
         "name": html_symbol(key) + (Markup("<sub>new</sub>") if key.startswith("new_") else ""),
         "shape": shape(tuple(reversed(dims)) if view.rows else dims),
         "rows": body,
+        "row_heads": [None if r is None else (r + 1, r == sel_row) for r in rows],
+        "col_heads": [None if c is None else (c + 1, c == sel_col) for c in cols],
+        "selected_text": t("selected_example"),
         "width": len(cols),
         "note": t("columns_shown", shown=shown_cols, total=n_cols) if shown_cols < n_cols else "",
     }
 
 
+def _head(cell: tuple[int, bool] | None, scope: str, selected: str) -> str:
+    """A row or column header: its 1-based index, the selected example's marked."""
+    if cell is None:
+        return '<td class="gap" aria-hidden="true">…</td>' if scope == "col" else "<td></td>"
+    index, sel = cell
+    if not sel:
+        return f'<th scope="{scope}">{index}</th>'
+    return (f'<th scope="{scope}" class="sel"><span aria-hidden="true">▸</span>{index}'
+            f'<span class="visually-hidden"> ({escape(selected)})</span></th>')
+
+
 def matrix_html(mv: dict) -> Markup:
-    """The table of matrix_view as one <figure> (the step page prints one to four per step)."""
-    rows = "".join(f'<tr class="gap"><td colspan="{mv["width"]}">⋮</td></tr>' if row is None
-                   else f"<tr>{row}</tr>" for row in mv["rows"])
+    """The table of matrix_view as one <figure> (the step page prints one to four per step),
+    with row and column numbers as headers."""
+    selected = mv.get("selected_text", "")
+    head = "".join(_head(c, "col", selected) for c in mv["col_heads"])
+    rows = "".join(
+        f'<tr class="gap"><td></td><td colspan="{mv["width"]}">⋮</td></tr>' if row is None
+        else f"<tr>{_head(rh, 'row', selected)}{row}</tr>"
+        for row, rh in zip(mv["rows"], mv["row_heads"], strict=True))
     note = f'<p class="note">{escape(mv["note"])}</p>' if mv["note"] else ""
     return Markup(
         f'<figure class="matrix" data-key="{escape(mv["key"])}"><figcaption>'
         f'<span class="sym">{mv["name"]}</span> <span class="shape">{escape(mv["shape"])}</span>'
-        f'</figcaption><div class="matrix-scroll"><table><tbody>{rows}</tbody></table></div>'
+        f'</figcaption><div class="matrix-scroll"><table><thead><tr><td></td>{head}</tr></thead>'
+        f'<tbody>{rows}</tbody></table></div>'
         f"{note}</figure>")
 
 
@@ -202,16 +260,29 @@ def _explanation(step, activations: tuple[str, ...], collapses: bool, weight_dec
     return explain(step, activations, collapses, weight_decay, lang, rows)
 
 
-def timeline_view(stepper: Stepper, update_label: str) -> Markup:
+MARKS = {"done": "✓", "current": "▸", "todo": ""}  # the state without colour
+
+
+def timeline_view(stepper: Stepper, update_label: str, states: dict[str, str] | None = None
+                  ) -> Markup:
     """The micro-steps of the iteration as <li> buttons: done, current (last done) or to come.
 
     Each button submits index = steps done once it is reached; one form around the list posts
-    it (one htmx element per swap, not one per step)."""
+    it (one htmx element per swap, not one per step). Each has an id (focus returns to it after
+    the swap), the current one aria-current, and its state as a mark and, for screen readers,
+    in words (`states`: done, current, todo in the page's language)."""
+    states = states or {}
     items = []
     for index, step in enumerate(stepper.plan):
         state = ("done" if index < stepper.c - 1 else
                  "current" if index == stepper.c - 1 else "todo")
         label = escape(update_label) if step.id == "update" else html_symbol(step.id)
+        current = ' aria-current="step"' if state == "current" else ""
+        mark = (f'<span class="mark" aria-hidden="true">{MARKS[state]}</span>' if MARKS[state]
+                else "")
+        words = (f'<span class="visually-hidden"> ({escape(states[state])})</span>'
+                 if state in states else "")
         items.append(f'<li class="{state} {step.phase}" data-step="{step.id}"><button '
-                     f'name="index" value="{index + 1}" title="{step.id}">{label}</button></li>')
+                     f'id="chip-{index + 1}" name="index" value="{index + 1}" title="{step.id}"'
+                     f'{current}>{mark}{label}{words}</button></li>')
     return Markup("".join(items))

@@ -322,6 +322,34 @@ TEXT: dict[str, dict[str, str]] = {
                             "no earlier parameters).",
                       "zh": "在第 {k} 次迭代导入:曲线显示了之前的迭代,但历史只能回到这次迭代的"
                             "开始(文件中没有更早的参数)。"},
+    # Accessibility: words for screen readers and the cues that do not rely on colour.
+    "chart_summary": {"en": "{n} iterations; each series from its first to its last value:",
+                      "zh": "共 {n} 次迭代;各序列从首值到末值:"},
+    "chart_values": {"en": "Values (table)", "zh": "数值(表格)"},
+    "training_progress": {"en": "Training progress", "zh": "训练进度"},
+    "announce_start": {"en": "Iteration {n}: nothing computed yet.",
+                       "zh": "第 {n} 次迭代:尚未计算。"},
+    "announce_next": {"en": "Iteration {n}: nothing computed yet; the last loss J = {loss}.",
+                      "zh": "第 {n} 次迭代:尚未计算;上次损失 J = {loss}。"},
+    "announce_step": {"en": "{name} computed: {shape}, {cell} = {value}",
+                      "zh": "已计算 {name}:{shape},{cell} = {value}"},
+    "announce_scalar": {"en": "{name} computed: {value}", "zh": "已计算 {name}:{value}"},
+    "announce_update": {"en": "Update done: W and b of every layer changed (iteration {n}, "
+                              "loss J = {loss}).",
+                        "zh": "更新完成:各层的 W 和 b 已改变(第 {n} 次迭代,损失 J = {loss})。"},
+    "step_done": {"en": "done", "zh": "已完成"},
+    "step_current": {"en": "current step", "zh": "当前步骤"},
+    "step_todo": {"en": "to do", "zh": "待完成"},
+    "edge_cues": {"en": "Solid line: positive, dashed: negative; bias edges dotted (positive) or "
+                        "dash-dotted (negative).",
+                  "zh": "实线:正值,虚线:负值;偏置连线为点线(正)或点划线(负)。"},
+    "incoming": {"en": "Weights into this neuron", "zh": "输入该神经元的权重"},
+    "weight": {"en": "weight", "zh": "权重"},
+    "gradient": {"en": "gradient", "zh": "梯度"},
+    "selected_example": {"en": "selected example", "zh": "所选样本"},
+    "row_word": {"en": "row", "zh": "行"},
+    "class_markers": {"en": "marker shape: class (●, ■, ▲, ◆)",
+                      "zh": "标记形状:类别(●、■、▲、◆)"},
 }
 
 

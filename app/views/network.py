@@ -188,7 +188,9 @@ def _frame(geo: _Geometry, layers: list[dict], biases: list[dict], gaps: list[di
            ) -> tuple[str, str]:
     """The SVG around the edges and neurons: (start tag and layer bands, bias units + gaps +
     layer labels). Bias units are drawn over the edges that leave them, labels last."""
-    head = [f'<svg class="network" viewBox="0 0 {geo.width} {geo.height}" role="img" '
+    # A group, not an image: an image's children are presentational, and the neurons inside
+    # are buttons a screen reader must reach.
+    head = [f'<svg class="network" viewBox="0 0 {geo.width} {geo.height}" role="group" '
             f'aria-label="{escape(t("network"))}" style="min-width: {int(geo.width * 0.8)}px" '
             'preserveAspectRatio="xMidYMin meet">']
     for lay in layers:
@@ -269,8 +271,15 @@ def _layer_nodes(v, l, i, geo: _Geometry, delta_mode: bool, scale: Scale,
         y = geo.y(l, slot)
         font = label_font_px(label)
         size = "" if font == LABEL_FONT_PX else f' style="font-size:{font}px"'
+        # An id, so that focus comes back to it after #stage is swapped (htmx restores focus by
+        # id); its name says which unit and its numbers (starting with the rounded one it
+        # shows), the pressed state which one is shown.
         nodes.append(
-            f'<g class="{cls}" tabindex="0" role="button" data-layer="{l}" data-index="{j}" '
+            f'<g class="{cls}" id="neuron-{l}-{j}" tabindex="0" role="button" '
+            f'aria-pressed="{"true" if j == selected else "false"}" '
+            f'aria-label="{label}{" · " if label else ""}[{l}] #{j + 1}: '
+            f'{escape(" · ".join(title))}" '
+            f'data-layer="{l}" data-index="{j}" '
             f'data-value="{"" if a is None else repr(float(a[j]))}" '
             f'data-delta="{"" if delta is None else repr(float(delta[j]))}" '
             f'data-z="{"" if z is None else repr(float(z[j]))}">'
@@ -282,11 +291,12 @@ def _layer_nodes(v, l, i, geo: _Geometry, delta_mode: bool, scale: Scale,
 
 
 def _strokes(values: np.ndarray | None, scale: Scale, pending: bool):
-    """(colours, widths) per entry, flattened; thin grey lines for values not computed yet."""
+    """(colours, widths, values) per entry, flattened; None (thin grey lines) for values not
+    computed yet."""
     if pending or values is None:
         return None
     widths = np.round(0.6 + 4.4 * np.abs(scale.positions(values)), 2).ravel().tolist()
-    return scale.line_colors(values), widths
+    return scale.line_colors(values), widths, np.asarray(values, dtype=float).ravel().tolist()
 
 
 def _layer_edges(l, geo: _Geometry, w, b, dw, db, scale: Scale, show_grad: bool,
@@ -317,11 +327,11 @@ def _edge_layout(geo: _Geometry, l: int, n_in: int) -> list[tuple[int, list, str
     for slot, j in geo.slots(l):
         y2 = geo.y(l, slot)
         weights = [(j * n_in + k,
-                    f'<line class="edge" x1="{x1}" y1="{geo.y(l - 1, slot0)}" x2="{x2}" '
+                    f'" x1="{x1}" y1="{geo.y(l - 1, slot0)}" x2="{x2}" '
                     f'y2="{y2}" data-layer="{l}" data-row="{j}" data-col="{k}" '
                     f'data-name="W[{l}]_{j + 1},{k + 1}" ')
                    for slot0, k in sources]
-        bias = (f'<line class="edge bias" x1="{geo.x(l - 1)}" y1="{BIAS_Y}" x2="{x2}" '
+        bias = (f' bias" x1="{geo.x(l - 1)}" y1="{BIAS_Y}" x2="{x2}" '
                 f'y2="{y2}" data-layer="{l}" data-row="{j}" data-col="bias" '
                 f'data-name="b[{l}]_{j + 1}" ')
         layout.append((j, weights, bias))
@@ -329,7 +339,13 @@ def _edge_layout(geo: _Geometry, l: int, n_in: int) -> list[tuple[int, list, str
 
 
 def _line(head: str, w: float, dw: float | None, style, flat: int) -> str:
-    stroke, width = (PENDING_STROKE, 0.6) if style is None else (style[0][flat], style[1][flat])
+    """One edge; `head` is its fixed markup from just after `class="edge`. A negative value
+    (the one drawn: W, or dW while gradients show) is dashed as well as orange (class neg)."""
+    if style is None:
+        stroke, width, shown = PENDING_STROKE, 0.6, 0.0
+    else:
+        stroke, width, shown = style[0][flat], style[1][flat], style[2][flat]
     # The hover text is built in the browser from data-name/-value/-grad: less to send.
-    return (f'{head}stroke="{stroke}" stroke-width="{width}" data-value="{w!r}" '
+    return (f'<line class="edge{" neg" if shown < 0 else ""}{head}stroke="{stroke}" '
+            f'stroke-width="{width}" data-value="{w!r}" '
             f'data-grad="{"" if dw is None else repr(dw)}"></line>')

@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import ACTIVATIONS, Stepper
+from .fmt import num
 from .fmt import tex_num as n
 
 MAX_TERMS = 6
+MAX_INCOMING = 16  # weights listed in the neuron's table of incoming edges (and its bias)
 
 G_TEX = {"sigmoid": r"\sigma", "tanh": r"\tanh", "relu": r"\mathrm{relu}",
          "leaky_relu": r"\mathrm{lrelu}", "linear": "g", "softmax": r"\mathrm{softmax}"}
@@ -59,7 +61,21 @@ def neuron_view(stepper: Stepper, layer: int, index: int, example: int,
         lines += _delta_lines(stepper, layer, j, i, sub, g, rows)
     # Nothing of this unit computed yet in this iteration (its z comes at step Z[layer]).
     return {"layer": layer, "index": j, "example": i, "lines": lines, "input": False,
-            "pending": not lines}
+            "pending": not lines, **_incoming(stepper, layer, j)}
+
+
+def _incoming(stepper: Stepper, layer: int, j: int) -> dict:
+    """The edges into unit j of `layer` as text (what the drawing shows on hover): W[l]_j,k and
+    b[l]_j as the drawing has them now, with dW and db once computed."""
+    params, v = stepper.current_params(), stepper.values
+    w, b = params[f"W{layer}"][j], params[f"b{layer}"][j, 0]
+    dw, db = v.get(f"dW{layer}"), v.get(f"db{layer}")
+    rows = [{"name": f"W[{layer}]_{j + 1},{k + 1}", "value": num(float(w[k])),
+             "grad": "" if dw is None else num(float(dw[j, k]))}
+            for k in range(min(len(w), MAX_INCOMING))]
+    rows.append({"name": f"b[{layer}]_{j + 1}", "value": num(float(b)),
+                 "grad": "" if db is None else num(float(db[j, 0]))})
+    return {"incoming": rows, "incoming_grads": dw is not None}
 
 
 def _delta_lines(stepper: Stepper, layer: int, j: int, i: int, sub: str, g: str,

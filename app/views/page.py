@@ -11,7 +11,7 @@ from ..engine import DATASETS, INITIALIZERS, LOSSES
 from ..presets import PRESETS
 from ..sessions import Session, raw_data, split
 from ..weights import weights_text
-from .equation import html_symbol, matrix_html, matrix_view, step_view, timeline_view
+from .equation import announcement, html_symbol, matrix_html, matrix_view, step_view, timeline_view
 from .fmt import num
 from .i18n import LANGUAGES, choices, strings, tex_words, translator
 from .network import network_view
@@ -148,8 +148,9 @@ def stage_context(session: Session, lang: str, render: Render, error: str | None
                                                      else "edges_w"], "legend-edges"),
         },
         "step": step_view(s, view, lang, t, table),
-        "timeline": session.cache.get(("timeline", s.c, lang), (),
-                                      lambda: timeline_view(s, t("update"))),
+        "timeline": session.cache.get(("timeline", s.c, lang), (), lambda: timeline_view(
+            s, t("update"), {k: t(f"step_{k}") for k in ("done", "current", "todo")})),
+        "announcement": announcement(s, view, t),
         "neuron": neuron,
         "at_start": s.t == s.base and s.c == 0,
         "training_html": (None if client_training == training_version(session, lang)

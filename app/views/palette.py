@@ -34,22 +34,43 @@ def _hex(rgb: tuple[int, int, int]) -> str:
     return "#{:02x}{:02x}{:02x}".format(*rgb)
 
 
-def _luminance(rgb: tuple[int, int, int]) -> float:
+def luminance(rgb: tuple[int, int, int]) -> float:
+    """WCAG 2 relative luminance of an sRGB colour (0 black … 1 white)."""
     def channel(c: int) -> float:
         s = c / 255
-        return s / 12.92 if s <= 0.03928 else ((s + 0.055) / 1.055) ** 2.4
+        return s / 12.92 if s <= 0.04045 else ((s + 0.055) / 1.055) ** 2.4
 
     r, g, b = (channel(c) for c in rgb)
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def rgb_of(color: str) -> tuple[int, int, int]:
+    return int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16)
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio of two #rrggbb colours (1 … 21)."""
+    la, lb = sorted((luminance(rgb_of(a)), luminance(rgb_of(b))), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+# Text on a fill is black or white, whichever contrasts more. With pure black the worse of the
+# two never drops below 4.58:1 (the crossover at luminance 0.18), so every number stays
+# readable (WCAG AA, 4.5:1) on every fill; a dark grey would leave mid-tones at 4.4:1.
+DARK_TEXT, LIGHT_TEXT = "#000000", "#ffffff"
+
+
+def text_on(fill: str) -> str:
+    """The text colour (black or white) with the higher contrast against `fill`."""
+    return DARK_TEXT if contrast(fill, DARK_TEXT) >= contrast(fill, LIGHT_TEXT) else LIGHT_TEXT
 
 
 LUT_STEPS = 200  # colours precomputed per side: t in [0, 1] in steps of 1/200
 
 
 def _lut(stops: tuple) -> tuple[list[str], list[str]]:
-    fills = [_ramp(stops, k / LUT_STEPS) for k in range(LUT_STEPS + 1)]
-    return ([_hex(c) for c in fills],
-            ["#111111" if _luminance(c) > 0.36 else "#ffffff" for c in fills])
+    fills = [_hex(_ramp(stops, k / LUT_STEPS)) for k in range(LUT_STEPS + 1)]
+    return fills, [text_on(c) for c in fills]
 
 
 @dataclass(frozen=True)
@@ -107,7 +128,7 @@ class Scale:
         return int(c[1:3], 16), int(c[3:5], 16), int(c[5:7], 16)
 
     def text_color(self, v: float) -> str:
-        """Black or white, whichever reads better on color(v)."""
+        """Black or white, whichever contrasts more with color(v) (at least 4.58:1)."""
         return self.colors(np.array([v]))[1][0]
 
     def line_colors(self, values: np.ndarray, floor: float = 0.3) -> list[str]:

@@ -161,9 +161,9 @@ def training_view(stepper: Stepper, cache: RenderCache,
     k = viewed_record(s)
     marker = k or None
     loss = line_chart({train_name: s.losses, test_name: metrics.get("test_loss", [])},
-                      marker=marker)
+                      marker=marker, labelledby="loss-chart-title loss-chart-summary")
     grads = line_chart(_grad_series(metrics["grad_norms"], s.spec.depth), log=True,
-                       marker=marker)
+                       marker=marker, labelledby="grad-chart-title grad-chart-summary")
     classification = s.classification
 
     X, X_test = (inputs.X, inputs.X_test) if inputs else (s.X, s.X_test)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Vendor the front-end assets (htmx, KaTeX, Swagger UI) from the npm registry, with checksums.
+"""Vendor the front-end assets (htmx, KaTeX, Swagger UI, axe-core) from the npm registry, with checksums.
 
 Usage (from anywhere; paths are resolved from this file's location):
 
@@ -68,6 +68,16 @@ PACKAGES: list[dict] = [
         "files": [
             ("package/swagger-ui-bundle.js", ""),
             ("package/swagger-ui.css", ""),
+        ],
+    },
+    {
+        # The accessibility checker the browser tests inject (tests/test_a11y_browser.py);
+        # never loaded by the page itself.
+        "name": "axe-core",
+        "version": "4.14.1",
+        "dest": "axe-core",
+        "files": [
+            ("package/axe.min.js", ""),
         ],
     },
 ]

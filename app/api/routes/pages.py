@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Annotated
 
@@ -267,6 +268,17 @@ def _config_from_fields(fields) -> tuple[SessionConfig, bool]:
     return SessionConfig(**_custom_config(fields)), False
 
 
+def _error_fields(err: ValidationError | Refusal) -> list[str]:
+    """The form fields at fault (the page marks them aria-invalid): from each error's location,
+    or the field a whole-config check names ("layers[1]" → layers)."""
+    if isinstance(err, Refusal):
+        found = [err.field or ""]
+    else:
+        found = [str(e["loc"][0]) if e.get("loc") else
+                 str((e.get("ctx") or {}).get("field", "")) for e in err.errors()]
+    return sorted({re.match(r"[a-z_]*", f).group() for f in found} & URL_FIELDS)
+
+
 def _error_text(err: ValidationError | Refusal, lang: str) -> str:
     """The form's error in the page's language."""
     refusal = Invalid(err.errors()) if isinstance(err, ValidationError) else err
@@ -313,7 +325,8 @@ async def new_network(request: Request, store: StoreDep, lang_cookie: LangCookie
         config, log_scale = _config_from_fields(form)
         session = _new_session(store, config, log_scale)
     except (ValidationError, Refusal) as err:
-        return _render(request, "_setup_error.html", {"message": _error_text(err, lang)}, 200)
+        return _render(request, "_setup_error.html",
+                       {"message": _error_text(err, lang), "fields": _error_fields(err)}, 200)
     response = Response(status_code=200, headers={"HX-Redirect": "/"})
     _set_cookies(response, session, lang, _cookie_age(request))
     return response
