@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.types import Receive, Scope, Send
 
 from .api.json import FastJSONResponse
 from .api.routes import pages, sessions, share, tools
@@ -76,6 +77,17 @@ async def _refusal(request: Request, exc: Refusal) -> JSONResponse:
     return FastJSONResponse(exc.body(), status_code=exc.status, headers=exc.headers or None)
 
 
+class _GZipExceptStatic(GZipMiddleware):
+    """GZipMiddleware for everything but /static/, whose files StaticAssets gzipped once at
+    start-up (and which it answers by the client's own Accept-Encoding, q=0 included)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/static/"):
+            await self.app(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
+
 def _docs_html(html: str, css_url: str) -> str:
     """Swagger UI's page with a language, a description and the override stylesheet."""
     description = ("The JSON API of Backprop Stepper: sessions, steps of forward pass, loss, "
@@ -109,8 +121,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
                        rate_limit=settings.rate_limit)
     # Pages, fragments and JSON, gzipped outside the security middleware (which hashes the
     # docs page's script as written). Level 5: most of the gain of 9 at a third of the time.
-    # Static files come gzipped already (StaticAssets) and are left alone.
-    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
+    app.add_middleware(_GZipExceptStatic, minimum_size=1024, compresslevel=5)
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(BodyTooLarge, _body_too_large)  # type: ignore[arg-type]

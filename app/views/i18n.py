@@ -202,10 +202,9 @@ TEXT: dict[str, dict[str, str]] = {
                         "训练在此提示首次出现时会自动停止。"},
     # The page's description for search engines, and the colour theme switch in the header.
     "description": {"en": "Step a small neural network through forward pass, loss, backward "
-                          "pass and update, one equation at a time, with every number drawn: "
-                          "neurons coloured by δ, matrices with their shapes, gradients checked.",
+                          "pass and update, one equation at a time, with every number drawn.",
                     "zh": "逐个公式演示小型神经网络的前向传播、损失、反向传播与参数更新,"
-                          "每个数都画出来:按残差 δ 着色的神经元、标明形状的矩阵、梯度检验。"},
+                          "每个数都画出来。"},
     "theme": {"en": "Colour theme", "zh": "配色"},
     "theme_system": {"en": "System", "zh": "跟随系统"},
     "theme_light": {"en": "Light", "zh": "浅色"},
