@@ -88,11 +88,13 @@ class _GZipExceptStatic(GZipMiddleware):
             await super().__call__(scope, receive, send)
 
 
-def _docs_html(html: str, css_url: str) -> str:
-    """Swagger UI's page with a language, a description and the override stylesheet."""
+def _docs_html(html: str, css_url: str, js_url: str) -> str:
+    """Swagger UI's page with a language, a description, the override stylesheet and the
+    script that names its unnamed form controls."""
     description = ("The JSON API of Backprop Stepper: sessions, steps of forward pass, loss, "
                    "backward pass and update, training, gradient check, export and share.")
     html = html.replace("<html>", '<html lang="en">', 1)
+    html = html.replace("</body>", f'<script src="{js_url}"></script>\n</body>', 1)
     return html.replace("<title>", f'<meta name="description" content="{description}">\n'
                         f'    <link rel="stylesheet" href="{css_url}">\n    <title>', 1)
 
@@ -160,6 +162,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             # Deep links put a link inside each operation's expand button (a control inside a
             # control, which screen readers flatten): off.
             swagger_ui_parameters={"deepLinking": False})
-        return HTMLResponse(_docs_html(page.body.decode(), static.url("docs.css")))
+        return HTMLResponse(_docs_html(page.body.decode(), static.url("docs.css"),
+                                       static.url("docs.js")))
 
     return app

@@ -117,6 +117,8 @@ def test_the_docs_page_has_a_language_a_description_and_its_overrides(client):
     assert [HASHED.sub(r"\1\3", u) for u in css] == ["vendor/swagger-ui/swagger-ui.css",
                                                      "docs.css"]
     assert '"deepLinking": false' in r.text  # no link inside each operation's button
+    scripts = [HASHED.sub(r"\1\3", s["src"]) for s in soup.select("script[src]")]
+    assert scripts == ["vendor/swagger-ui/swagger-ui-bundle.js", "docs.js"]
 
 
 @pytest.mark.parametrize("lang,words", [("en", "forward pass"), ("zh", "前向传播")])

@@ -241,3 +241,10 @@ def test_docs_page_overridden_colours_have_contrast(server, context_of):
                                                                   "[tabindex]"))
     assert page.locator(inside).count() == 0
     assert page.locator(".opblock-summary-control").count() >= 10
+    # Every form control of Try it out has a name (static/docs.js): the parameter's, or
+    # "Request body" for the body's editor.
+    names = page.eval_on_selector_all(
+        "#swagger-ui input, #swagger-ui select, #swagger-ui textarea",
+        "els => els.map(e => e.getAttribute('aria-label') || (e.labels[0] || {}).textContent)")
+    assert len(names) >= 10 and all(names), names
+    assert "Request body" in names and "session_id" in names and "move" in names
