@@ -4,15 +4,16 @@
 (function () {
   "use strict";
   var YEAR = 365 * 24 * 3600;
+  var SECURE = location.protocol === "https:" ? "; Secure" : "";
 
   function choose(value) {
     var root = document.documentElement;
     if (value === "light" || value === "dark") {
       root.setAttribute("data-theme", value);
-      document.cookie = "bs_theme=" + value + "; Path=/; Max-Age=" + YEAR + "; SameSite=Lax";
+      document.cookie = "bs_theme=" + value + "; Path=/; Max-Age=" + YEAR + "; SameSite=Lax" + SECURE;
     } else {
       root.removeAttribute("data-theme");
-      document.cookie = "bs_theme=; Path=/; Max-Age=0; SameSite=Lax";
+      document.cookie = "bs_theme=; Path=/; Max-Age=0; SameSite=Lax" + SECURE;
     }
     document.querySelectorAll("[data-theme-choice]").forEach(function (button) {
       button.setAttribute("aria-pressed", String(button.dataset.themeChoice === value));
