@@ -317,8 +317,8 @@ def line_chart(series: dict, width: int = 320, height: int = 180,
     svg = "\n  ".join((
         f'<svg viewBox="0 0 {width} {height}" class="line-chart" role="img"{label} '
         f'data-hover="{escape(hover)}">',
-        f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="#fbfcfd" '
-        'stroke="#d9dee4"></rect>',
+        # Colours of the frame, gridlines, labels and series come from app.css (both themes).
+        f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" class="frame"></rect>',
         "".join(f'<line x1="{left}" x2="{left + pw}" y1="{t["y"]}" y2="{t["y"]}" class="grid">'
                 f'</line><text x="{left - 4}" y="{t["y"]}" dy="0.32em" text-anchor="end">'
                 f'{t["label"]}</text>' for t in y_ticks),  # num(): nothing to escape

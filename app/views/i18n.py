@@ -350,6 +350,15 @@ TEXT: dict[str, dict[str, str]] = {
     "row_word": {"en": "row", "zh": "行"},
     "class_markers": {"en": "marker shape: class (●, ■, ▲, ◆)",
                       "zh": "标记形状:类别(●、■、▲、◆)"},
+    # The page's description for search engines, and the colour theme switch in the header.
+    "description": {"en": "Step a small neural network through forward pass, loss, backward "
+                          "pass and update, one equation at a time, with every number drawn.",
+                    "zh": "逐个公式演示小型神经网络的前向传播、损失、反向传播与参数更新,"
+                          "每个数都画出来。"},
+    "theme": {"en": "Colour theme", "zh": "配色"},
+    "theme_system": {"en": "System", "zh": "跟随系统"},
+    "theme_light": {"en": "Light", "zh": "浅色"},
+    "theme_dark": {"en": "Dark", "zh": "深色"},
 }
 
 
