@@ -28,7 +28,12 @@ MESSAGES |= {
 }
 
 # -- setup and validation ------------------------------------------------------------------------
-MESSAGES |= {}
+MESSAGES |= {
+    "unknown_preset": {
+        "en": "preset: unknown preset {name!r}; choose one of {names}",
+        "zh": "preset:没有名为 {name!r} 的预设;可选:{names}",
+    },
+}
 
 # -- training state and history ------------------------------------------------------------------
 MESSAGES |= {}

@@ -25,10 +25,33 @@ def html_symbol(key: str) -> Markup:
     """A value's name as light HTML (no KaTeX): 'dW2' -> <i>dW</i><sup>[2]</sup>."""
     if key == "A0":
         return Markup("<i>X</i>")
+    if "@" in key or key in EXAMPLE_NAMES or re.fullmatch(r"S[Wb]\d+", key):
+        return _example_html(key)
     match = re.fullmatch(r"(new_)?(d?[A-Za-z])(\d+)", key)
     if not match:
         return Markup(f"<i>{escape(key)}</i>")
     return Markup(f"<i>{match.group(2)}</i><sup>[{match.group(3)}]</sup>")
+
+
+EXAMPLE_NAMES = {"Lsum": "ΣL<sup>(i)</sup>", "rest": "i &gt; k", "average": "ΔW/m"}
+_EXAMPLE_KEY = re.compile(r"(x|y|L|gW|gb|SW|Sb|da|dz|[az])(\d*)(?:@(\d+))?")
+
+
+def _example_html(key: str) -> Markup:
+    """Per-example keys as light HTML: 'z1@0' -> z[1](1), 'gW2@0' -> dW[2](1), 'SW2@1' -> ΔW[2],
+    'a0@0' -> x(1), 'L@2' -> L(3)."""
+    if key in EXAMPLE_NAMES:
+        return Markup(EXAMPLE_NAMES[key])
+    match = _EXAMPLE_KEY.fullmatch(key)
+    if not match:
+        return Markup(f"<i>{escape(key)}</i>")
+    name, l, i = match.groups()
+    name = {"gW": "dW", "gb": "db", "SW": "ΔW", "Sb": "Δb"}.get(name, name)
+    if name == "a" and l == "0":
+        name, l = "x", ""
+    sup = (f"[{l}]" if l else "") + (f"({int(i) + 1})" if i is not None and not
+                                      name.startswith("Δ") else "")
+    return Markup(f"<i>{name}</i><sup>{sup}</sup>" if sup else f"<i>{name}</i>")
 
 
 def _transposed_symbol(sym: str) -> str:
@@ -152,7 +175,8 @@ def step_view(stepper: Stepper, view: ViewSettings, lang: str, t,
         "operands": [table(k, values[k]) for k in shown_reads],
         "outputs": [table(k, values[k]) for k in step.writes],
         "explanation": _explanation(step, stepper.spec.activations, stepper.spec.collapses,
-                                    stepper.spec.weight_decay, lang),
+                                    stepper.spec.weight_decay, lang,
+                                    values["A0"].shape[1] if step.kind == "rest" else None),
     }
 
 
@@ -163,20 +187,55 @@ def _annotated(formula: str, shapes: tuple[tuple[str, tuple[int, ...]], ...]) ->
 
 @functools.lru_cache(maxsize=1024)
 def _explanation(step, activations: tuple[str, ...], collapses: bool, weight_decay: float,
-                 lang: str) -> str:
-    return explain(step, activations, collapses, weight_decay, lang)
+                 lang: str, m: int | None = None) -> str:
+    return explain(step, activations, collapses, weight_decay, lang, m)
 
 
-def timeline_view(stepper: Stepper, update_label: str) -> Markup:
+def timeline_view(stepper: Stepper, update_label: str, t=None) -> Markup:
     """The micro-steps of the iteration as <li> buttons: done, current (last done) or to come.
 
     Each button submits index = steps done once it is reached; one form around the list posts
-    it (one htmx element per swap, not one per step)."""
+    it (one htmx element per swap, not one per step). In per-example mode (`t` given) the steps
+    come in groups, one per example shown and one for the rest: only the group under way is
+    open, so a long plan stays one line per group."""
     items = []
     for index, step in enumerate(stepper.plan):
         state = ("done" if index < stepper.c - 1 else
                  "current" if index == stepper.c - 1 else "todo")
-        label = escape(update_label) if step.id == "update" else html_symbol(step.id)
+        if step.id == "update":
+            label = escape(update_label)
+        elif t is not None and step.id in ("rest", "average"):
+            label = escape(t(f"timeline_{step.id}"))
+        else:
+            label = html_symbol(step.id)
         items.append(f'<li class="{state} {step.phase}" data-step="{step.id}"><button '
                      f'name="index" value="{index + 1}" title="{step.id}">{label}</button></li>')
-    return Markup("".join(items))
+    if t is None or stepper.spec.gradient_mode != "per_example":
+        return Markup("".join(items))
+    return Markup("".join(_example_groups(stepper, items, t)))
+
+
+def _example_groups(stepper: Stepper, items: list[str], t) -> list[str]:
+    """Per-example steps folded into one <details> per example; the rest stays flat."""
+    out: list[str] = []
+    c, plan = stepper.c, stepper.plan
+    under_way = plan[c - 1].example if c else 0
+    if c and under_way is None and c < len(plan) and plan[c].example is not None:
+        under_way = plan[c].example
+    index = 0
+    while index < len(plan):
+        example = plan[index].example
+        if example is None:
+            out.append(items[index])
+            index += 1
+            continue
+        end = index
+        while end < len(plan) and plan[end].example == example:
+            end += 1
+        state = "done" if end <= c else "todo" if index >= c else "current"
+        open_ = " open" if example == under_way else ""
+        out.append(f'<li class="example-group {state}" data-example="{example}"><details{open_}>'
+                   f'<summary>{escape(t("example_steps", i=example + 1, n=end - index))}'
+                   f'</summary><ol>{"".join(items[index:end])}</ol></details></li>')
+        index = end
+    return out

@@ -223,6 +223,65 @@ def translator(lang: str):
     return t
 
 
+
+# What the source notes teach beyond the batch steps: per-example mode, the output δ the long
+# way, the computation graph, the activations with their derivatives, the UFLDL overlay.
+TEXT |= {
+    "forward_example": {"en": "Forward pass of example {i}", "zh": "第 {i} 个样本的前向传播"},
+    "backward_example": {"en": "Backward pass of example {i}", "zh": "第 {i} 个样本的反向传播"},
+    "rest_examples": {"en": "Remaining examples", "zh": "其余样本"},
+    "average_move": {"en": "Average: dW = ΔW/m", "zh": "取平均:dW = ΔW/m"},
+    "timeline_rest": {"en": "rest", "zh": "其余"},
+    "timeline_average": {"en": "ΔW/m", "zh": "ΔW/m"},
+    "example_steps": {"en": "Example {i} · {n} steps", "zh": "样本 {i} · {n} 步"},
+    "under_way": {"en": "Example {i} of {m} under way", "zh": "正在处理第 {i} 个样本(共 {m} 个)"},
+    "outer_product": {"en": "The outer product δ[{l}]·a[{p}]ᵀ, entry by entry: each weight's "
+                            "gradient for this example is the δ of the unit it feeds times the "
+                            "a it reads.",
+                      "zh": "外积 δ[{l}]·a[{p}]ᵀ 逐项展开:每个权重对该样本的梯度,等于它所"
+                            "连接单元的 δ 乘以它读入的 a。"},
+    "sum_growth": {"en": "ΔW[{l}] now holds the gradients of {k} of the m = {m} examples.",
+                   "zh": "ΔW[{l}] 现在包含 m = {m} 个样本中 {k} 个样本的梯度之和。"},
+    "sum_complete": {"en": "ΔW and Δb now hold the gradients of all m = {m} examples.",
+                     "zh": "ΔW 和 Δb 现在包含全部 m = {m} 个样本的梯度之和。"},
+    "batch_check": {"en": "Against batch mode's dW = (1/m)·dZ·Aᵀ + λW and db = (1/m)·Σ dZ, "
+                          "computed from the batch matrices of the rest step: largest "
+                          "difference {diff}, {verdict}.",
+                    "zh": "与批量模式的 dW = (1/m)·dZ·Aᵀ + λW、db = (1/m)·Σ dZ(用“其余样本”"
+                          "一步写出的批量矩阵计算)相比:最大差异为 {diff},{verdict}。"},
+    "batch_check_rows": {"en": "Against batch mode's dW = (1/m)·Aᵀ·dZ + λW and db = (1/m)·Σ dZ, "
+                               "computed from the batch matrices of the rest step: largest "
+                               "difference {diff}, {verdict}.",
+                         "zh": "与批量模式的 dW = (1/m)·Aᵀ·dZ + λW、db = (1/m)·Σ dZ(用“其余"
+                               "样本”一步写出的批量矩阵计算)相比:最大差异为 {diff},{verdict}。"},
+    "batch_equal": {"en": "equal to 1e−12", "zh": "在 1e−12 以内相等"},
+    "batch_differ": {"en": "NOT equal to 1e−12", "zh": "超出 1e−12,不相等"},
+    "chain_line": {"en": "The long way gives the same δ: the product equals A − Y for this "
+                         "pair of output activation and loss (first output unit of the example "
+                         "shown):",
+                   "zh": "绕远路得到同样的残差:对这种输出激活与损失的组合,乘积等于 A − Y"
+                         "(所示样本的第一个输出单元):"},
+    "loss_beside": {"en": "Example {i} alone: L({i}) = {li}; the batch's J = {j} averages the "
+                          "m = {m} examples' L(i).",
+                    "zh": "单看第 {i} 个样本:L({i}) = {li};批量的 J = {j} 是 m = {m} 个样本"
+                          "损失 L(i) 的平均。"},
+    "loss_example_first": {"en": "J comes once every example's L(i) is known: the remaining "
+                                 "examples' losses are added at the rest step.",
+                           "zh": "要等每个样本的 L(i) 都算出后才有 J:其余样本的损失在“其余样本”"
+                                 "一步中加入。"},
+    "gradient_mode": {"en": "Gradient", "zh": "梯度计算方式"},
+    "mode_batch": {"en": "whole batch at once", "zh": "整批同时计算"},
+    "mode_per_example": {"en": "one example at a time, ΔW summed (UFLDL)",
+                         "zh": "逐个样本计算,累加 ΔW(UFLDL)"},
+    "examples_shown": {"en": "Examples shown one by one", "zh": "逐个展示的样本数"},
+    "output_delta": {"en": "Output δ", "zh": "输出层残差 δ"},
+    "delta_fused": {"en": "fused: A − Y", "zh": "合并:A − Y"},
+    "delta_chain": {"en": "the long way: dA, then dZ", "zh": "绕远路:先 dA,再 dZ"},
+    "backward_order": {"en": "Backward order", "zh": "反向传播顺序"},
+    "order_by_layer": {"en": "by layer", "zh": "逐层"},
+    "order_deltas_first": {"en": "UFLDL: all δ first", "zh": "UFLDL:先算全部 δ"},
+}
+
 # Terms kept in English in the code (the setup's choices, which the API and plain URLs take,
 # and the words inside the engine's formulas) and their words in other languages.
 TERMS: dict[str, dict[str, str]] = {
@@ -240,6 +299,7 @@ TERMS: dict[str, dict[str, str]] = {
     "gaussians": {"zh": "高斯簇"},
     "sine": {"zh": "正弦"},
     "random": {"zh": "随机"},
+    "multilabel": {"zh": "多标签"},
     # inside \text{…}
     "columns": {"zh": "列"},
     "rows": {"zh": "行"},

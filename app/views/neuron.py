@@ -20,13 +20,21 @@ def _sum_terms(pairs: list[tuple[float, float]]) -> str:
     return " + ".join(terms)
 
 
-def neuron_view(stepper: Stepper, layer: int, index: int, example: int) -> dict | None:
-    """Lines of LaTeX for unit `index` of `layer` and column `example`; None if out of range."""
+def neuron_view(stepper: Stepper, layer: int, index: int, example: int,
+                values: dict | None = None) -> dict | None:
+    """Lines of LaTeX for unit `index` of `layer` and column `example`; None if out of range.
+    `values`: one example's values alone under the batch names (per-example mode, one column:
+    see network.example_values), read instead of the batch's."""
     spec, v = stepper.spec, stepper.values
     L = spec.depth
     if not (0 <= layer <= L and 0 <= index < spec.layers[layer]):
         return None
     i = min(example, v["A0"].shape[1] - 1)
+    if values is not None:
+        v, i = values, 0
+        if "A0" not in v:  # x(i) not picked yet
+            return {"layer": layer, "index": index, "example": example, "lines": [],
+                    "input": layer == 0, "pending": True}
     j = index
     lines: list[str] = []
     if layer == 0:
@@ -48,15 +56,16 @@ def neuron_view(stepper: Stepper, layer: int, index: int, example: int) -> dict 
             arg = r"z_{1..n}" if g == "softmax" else n(z)
             lines.append(rf"a{sub} = {G_TEX[g]}({arg}) = {n(a)}")
     if f"dZ{layer}" in v:
-        lines += _delta_lines(stepper, layer, j, i, sub, g)
+        lines += _delta_lines(stepper, layer, j, i, sub, g, v)
     # Nothing of this unit computed yet in this iteration (its z comes at step Z[layer]).
     return {"layer": layer, "index": j, "example": i, "lines": lines, "input": False,
             "pending": not lines}
 
 
-def _delta_lines(stepper: Stepper, layer: int, j: int, i: int, sub: str, g: str) -> list[str]:
+def _delta_lines(stepper: Stepper, layer: int, j: int, i: int, sub: str, g: str,
+                 v: dict) -> list[str]:
     """δ of the unit: from the loss at the output, from the next layer's δs elsewhere."""
-    spec, v = stepper.spec, stepper.values
+    spec = stepper.spec
     delta = n(float(v[f"dZ{layer}"][j, i]))
     if layer == spec.depth:
         a, y = float(v[f"A{layer}"][j, i]), float(v["Y"][j, i])

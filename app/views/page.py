@@ -13,9 +13,10 @@ from ..sessions import Session
 from .equation import html_symbol, matrix_html, matrix_view, step_view, timeline_view
 from .fmt import num
 from .i18n import LANGUAGES, choices, strings, tex_words, translator
-from .network import network_view
+from .network import current_example, example_values, network_view
 from .neuron import neuron_view
 from .palette import Scale
+from .per_example import move_labels, step_extras, under_way_text
 from .training import training_view
 
 Render = Callable[..., Markup]  # renders a partial template to markup
@@ -78,10 +79,16 @@ def stage_context(session: Session, lang: str, render: Render, error: str | None
     m = s.values["A0"].shape[1]
     if view.example >= m:
         view = session.view = type(view)(**{**view.__dict__, "example": 0})
+    under_way = current_example(s)
+    if under_way is not None:  # per-example mode: the example being processed is the one shown
+        view = type(view)(**{**view.__dict__, "example": under_way})
     neuron = None
     if view.neuron is not None:
-        neuron = neuron_view(s, view.neuron[0], view.neuron[1], view.example)
+        neuron = neuron_view(s, view.neuron[0], view.neuron[1], view.example,
+                             None if under_way is None else
+                             example_values(s.values, under_way, s.spec.depth))
         if neuron is not None:
+            neuron["example"] = view.example
             neuron["lines"] = [tex_words(line, lang) for line in neuron["lines"]]
     nxt = s.next_step
     T = strings(lang)
@@ -126,8 +133,11 @@ def stage_context(session: Session, lang: str, render: Render, error: str | None
                                                      else "edges_w"], "legend-edges"),
         },
         "step": step_view(s, view, lang, t, table),
+        "step_extras": step_extras(s, view, t),
+        "moves": move_labels(s, t),
+        "under_way": under_way_text(s, t),
         "timeline": session.cache.get(("timeline", s.c, lang), (),
-                                      lambda: timeline_view(s, t("update"))),
+                                      lambda: timeline_view(s, t("update"), t)),
         "neuron": neuron,
         "at_start": s.t == 0 and s.c == 0,
         "training_html": (None if client_training == training_version(session, lang)

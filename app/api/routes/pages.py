@@ -217,7 +217,8 @@ def _move(request, sid, store, settings, action: str, lang: str, wait: bool = Tr
 
 
 URL_FIELDS = {"preset", "layers", "activations", "loss", "learning_rate", "weight_decay", "init",
-              "init_scale", "seed", "dataset", "samples", "noise", "batch_size", "test_ratio"}
+              "init_scale", "seed", "dataset", "samples", "noise", "batch_size", "test_ratio",
+              "gradient_mode", "examples_shown", "output_delta", "backward_order"}
 
 
 def _config_from_fields(fields) -> tuple[SessionConfig, bool]:
