@@ -281,11 +281,27 @@
     }
   });
 
+  // The UFLDL overlay: a class on <html>, remembered across steps and visits, set by its switch.
+  function ufldlOn() {
+    try { return localStorage.getItem("bs-ufldl") === "1"; } catch (err) { return false; }
+  }
+  function paintUfldl() {
+    document.documentElement.classList.toggle("ufldl", ufldlOn());
+    var box = document.getElementById("ufldl-switch");
+    if (box) box.checked = ufldlOn();
+  }
+  document.addEventListener("change", function (event) {
+    if (!event.target || event.target.id !== "ufldl-switch") return;
+    try { localStorage.setItem("bs-ufldl", event.target.checked ? "1" : "0"); } catch (err) { /* private mode */ }
+    paintUfldl();
+  });
+
   document.addEventListener("htmx:beforeRequest", function () { busy = true; });
   document.addEventListener("htmx:afterSettle", function (event) {
     renderTex(event.target || document);
     markScrollers();
     paintRunState();
+    paintUfldl();
   });
   // One request done (its swaps settled, the out-of-band training panel's too): the next
   // queued press goes. Not on afterSettle, which comes once per swapped piece: a step that
@@ -368,5 +384,6 @@
     renderTex(document);
     markScrollers();
     keepTabSession();
+    paintUfldl();
   });
 })();

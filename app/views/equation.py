@@ -70,8 +70,12 @@ def annotate(formula: str, shapes: dict[str, tuple[int, ...]]) -> str:
         return formula
     alternatives = "|".join(re.escape(s) for s in sorted(table, key=len, reverse=True))
     pattern = re.compile(rf"(?<![A-Za-z\\])(?:{alternatives})")
-    return pattern.sub(lambda mt: rf"\underbrace{{{mt.group(0)}}}_{{{table[mt.group(0)]}}}",
-                       formula)
+    def brace(mt: re.Match) -> str:
+        out = rf"\underbrace{{{mt.group(0)}}}_{{{table[mt.group(0)]}}}"
+        # X_{:,1} (one example's column): a subscript of its own needs the brace grouped
+        return "{" + out + "}" if formula.startswith("_", mt.end()) else out
+
+    return pattern.sub(brace, formula)
 
 
 def pick(n: int, cap: int, keep: int | None = None) -> list[int | None]:
@@ -234,7 +238,7 @@ def _example_groups(stepper: Stepper, items: list[str], t) -> list[str]:
             end += 1
         state = "done" if end <= c else "todo" if index >= c else "current"
         open_ = " open" if example == under_way else ""
-        out.append(f'<li class="example-group {state}" data-example="{example}"><details{open_}>'
+        out.append(f'<li class="example-group ex-{state}" data-example="{example}"><details{open_}>'
                    f'<summary>{escape(t("example_steps", i=example + 1, n=end - index))}'
                    f'</summary><ol>{"".join(items[index:end])}</ol></details></li>')
         index = end

@@ -254,8 +254,8 @@ TEXT |= {
                                "difference {diff}, {verdict}.",
                          "zh": "与批量模式的 dW = (1/m)·Aᵀ·dZ + λW、db = (1/m)·Σ dZ(用“其余"
                                "样本”一步写出的批量矩阵计算)相比:最大差异为 {diff},{verdict}。"},
-    "batch_equal": {"en": "equal to 1e−12", "zh": "在 1e−12 以内相等"},
-    "batch_differ": {"en": "NOT equal to 1e−12", "zh": "超出 1e−12,不相等"},
+    "batch_equal": {"en": "so they are equal to within 1e−12", "zh": "即在 1e−12 以内相等"},
+    "batch_differ": {"en": "more than 1e−12: they differ", "zh": "超出 1e−12,二者不相等"},
     "chain_line": {"en": "The long way gives the same δ: the product equals A − Y for this "
                          "pair of output activation and loss (first output unit of the example "
                          "shown):",
@@ -280,6 +280,50 @@ TEXT |= {
     "backward_order": {"en": "Backward order", "zh": "反向传播顺序"},
     "order_by_layer": {"en": "by layer", "zh": "逐层"},
     "order_deltas_first": {"en": "UFLDL: all δ first", "zh": "UFLDL:先算全部 δ"},
+    "graph_button": {"en": "Computation graph", "zh": "计算图"},
+    "ufldl_switch": {"en": "UFLDL indices", "zh": "UFLDL 记号"},
+    "ufldl_map": {"en": "UFLDL notes (002): layers counted from the input, a(1) = x; a(l+1) = "
+                        "A[l], z(l+1) = Z[l], δ(l+1) = dZ[l] (δ(3) is dZ[2]); W(l), b(l) = "
+                        "W[l], b[l] (W(l) maps layer l to l+1); n_l = L + 1 = {nl} layers. This "
+                        "step in the notes:",
+                  "zh": "UFLDL 笔记(002):层从输入层开始编号,a(1) = x;a(l+1) = A[l],z(l+1) = "
+                        "Z[l],δ(l+1) = dZ[l](δ(3) 即 dZ[2]);W(l)、b(l) = W[l]、b[l](W(l) 把"
+                        "第 l 层映射到第 l+1 层);n_l = L + 1 = {nl} 层。这一步在笔记中写作:"},
+    "ufldl_columns": {"en": "(The notes put one example per column.)",
+                      "zh": "(笔记中每列一个样本。)"},
+    "ufldl_none": {"en": "The notes have no line of their own for this step.",
+                   "zh": "笔记中没有与这一步单独对应的式子。"},
+    "plot_label": {"en": "{g} and its derivative", "zh": "{g} 及其导数"},
+    "plot_caption": {"en": "{g} (solid) and its derivative g' (dashed), with example {i}'s z "
+                           "values marked: g' is what the backward pass multiplies δ by here.",
+                     "zh": "{g}(实线)及其导数 g'(虚线),标出了第 {i} 个样本的 z 值:反向传播在"
+                           "这一层把 δ 乘以的正是 g'。"},
+    "plot_softmax": {"en": "softmax is not element-wise: each a_j reads every z_k, so its "
+                           "derivative is the Jacobian ∂a_j/∂z_k = a_j(δ_jk − a_k), not one curve.",
+                     "zh": "softmax 不是逐元素的:每个 a_j 都依赖所有 z_k,所以它的导数是雅可比矩阵 "
+                           "∂a_j/∂z_k = a_j(δ_jk − a_k),而不是一条曲线。"},
+    "graph_title": {"en": "Computation graph of L({i}), example {i}",
+                    "zh": "L({i}) 的计算图(第 {i} 个样本)"},
+    "graph_intro": {"en": "Every node shows its value v and its gradient g = ∂L({i})/∂node "
+                          "(example {i}'s own loss L({i}) = {loss}: no 1/m, no weight decay), "
+                          "for the current parameters. Reverse mode: each node's g is the sum "
+                          "over the nodes it feeds of their g times the local derivative.",
+                    "zh": "每个节点显示它的值 v 和梯度 g = ∂L({i})/∂节点(第 {i} 个样本自己的损失 "
+                          "L({i}) = {loss}:没有 1/m,没有权重衰减),使用当前参数。反向模式:每个"
+                          "节点的 g 等于它所输入的各节点的 g 乘以局部导数之和。"},
+    "graph_part": {"en": "The whole graph has {n} nodes: drawn are the {drawn} on the paths into "
+                         "unit {j} of layer {l} (click another neuron in the drawing to choose "
+                         "it), and L, reached through the later layers.",
+                   "zh": "完整的图有 {n} 个节点:这里只画出通向第 {l} 层第 {j} 个单元的 {drawn} 个"
+                         "节点(在网络图中点击其他神经元可切换),以及经后面各层到达的 L。"},
+    "graph_value": {"en": "v", "zh": "值"},
+    "graph_grad": {"en": "g", "zh": "梯度"},
+    "foo_dfoo": {"en": "foo and dfoo always have the same shape: every parameter and its "
+                       "gradient, entry by entry:",
+                 "zh": "foo 与 dfoo 的维度总是一致:每个参数与它的梯度逐项对应:"},
+    "graph_wait": {"en": "The graph needs this example's forward pass: step through it first "
+                         "(Forward pass), then open the graph again.",
+                   "zh": "计算图需要这个样本的前向传播结果:请先执行前向传播,再打开计算图。"},
 }
 
 # Terms kept in English in the code (the setup's choices, which the API and plain URLs take,

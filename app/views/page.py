@@ -15,6 +15,7 @@ from .fmt import num
 from .i18n import LANGUAGES, choices, strings, tex_words, translator
 from .network import current_example, example_values, network_view
 from .neuron import neuron_view
+from .notes import ufldl_line
 from .palette import Scale
 from .per_example import move_labels, step_extras, under_way_text
 from .training import training_view
@@ -134,6 +135,9 @@ def stage_context(session: Session, lang: str, render: Render, error: str | None
         },
         "step": step_view(s, view, lang, t, table),
         "step_extras": step_extras(s, view, t),
+        "ufldl": None if s.c == 0 else ufldl_line(s.plan[s.c - 1], s.spec.depth, s.spec.loss,
+                                                  bool(s.spec.weight_decay)),
+        "n_l": s.spec.depth + 1,
         "moves": move_labels(s, t),
         "under_way": under_way_text(s, t),
         "timeline": session.cache.get(("timeline", s.c, lang), (),

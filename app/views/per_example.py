@@ -10,6 +10,7 @@ import numpy as np
 from markupsafe import Markup
 
 from ..engine import LOSSES, Stepper
+from .activation_plot import activation_plot
 from .fmt import num, tex_num
 from .network import current_example
 from .palette import Scale
@@ -106,7 +107,24 @@ def step_extras(stepper: Stepper, view, t) -> list[dict]:
             out.append({"name": "chain-line", "text": t("chain_line"), "tex": line})
     if step.kind == "loss":
         out += _loss_beside(stepper, step, view.example, t)
+    if step.kind == "activation":
+        out.append(_activation_extra(stepper, step, view.example, t))
     return out
+
+
+def _activation_extra(stepper: Stepper, step, selected: int, t) -> dict:
+    """g and g' drawn, the shown example's z values marked (softmax: why there is no curve)."""
+    l, v = step.layer, stepper.values
+    name = stepper.spec.activations[l - 1]
+    if step.example is not None:
+        z, ex = v[f"z{l}@{step.example}"][:, 0], step.example
+    else:
+        ex = min(selected, v["A0"].shape[1] - 1)
+        z = v[f"Z{l}"][:, ex]
+    svg = activation_plot(name, z, t)
+    if svg is None:
+        return {"name": "activation-plot", "text": t("plot_softmax")}
+    return {"name": "activation-plot", "text": t("plot_caption", g=name, i=ex + 1), "html": svg}
 
 
 def _example_columns(stepper: Stepper, step, selected: int) -> tuple[int, dict] | None:

@@ -15,8 +15,9 @@ from ...presets import DEFAULT_PRESET, PRESETS
 from ...schemas import LearningRateRequest, SessionConfig
 from ...sessions import ConfigError, Session
 from ...store import WouldBlock
-from ...views.i18n import LANGUAGES
-from ...views.network import ViewSettings
+from ...views.graph import graph_context
+from ...views.i18n import LANGUAGES, translator
+from ...views.network import ViewSettings, current_example
 from ...views.page import page_context, stage_context
 from ..deps import SettingsDep, StoreDep
 from ..inline import on_loop_if_free, too_long_for_the_loop
@@ -155,6 +156,19 @@ async def change_view(request: Request, sid: str, store: StoreDep,
             return _stage(request, session, _lang(request, lang_cookie))
 
     return await on_loop_if_free(store, work)
+
+
+@router.get("/ui/{sid}/graph", response_class=HTMLResponse)
+def graph(request: Request, sid: str, store: StoreDep, lang_cookie: LangCookie = None
+          ) -> Response:
+    """The computation graph of the shown example's loss (a fragment for #graph-panel)."""
+    with store.checkout(sid) as session:
+        if session is None:
+            return _expired()
+        t = translator(_lang(request, lang_cookie))
+        under_way = current_example(session.stepper)
+        view = session.view if under_way is None else replace(session.view, example=under_way)
+        return _render(request, "_graph.html", graph_context(session.stepper, view, t))
 
 
 @router.post("/ui/{sid}/seek", response_class=HTMLResponse)
