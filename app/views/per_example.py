@@ -155,13 +155,11 @@ def chain_line(stepper: Stepper, step, selected: int) -> str | None:
         return None
     ex, col = found
     a, y, n = float(col["a"][0]), float(col["y"][0]), tex_num
-    sup = f"^{{({ex + 1})}}"
     diff = n(a - y)
     if g == "sigmoid":
         return (rf"\left(-\frac{{y}}{{a}} + \frac{{1-y}}{{1-a}}\right) a(1-a)"
                 rf" = \left(-\frac{{{n(y)}}}{{{n(a)}}} + \frac{{{n(1 - y)}}}{{{n(1 - a)}}}\right)"
-                rf"\cdot {n(a * (1 - a))} = {diff} = a - y\quad(a = {n(a)},\ y = {n(y)},\ "
-                rf"\text{{example}}{sup})")
+                rf"\cdot {n(a * (1 - a))} = {diff} = a - y")
     if g == "softmax":
         total = float(np.sum(col["y"]))
         return (rf"a_1\Big(-\frac{{y_1}}{{a_1}} + \sum_k y_k\Big) = {n(a)}\Big(-\frac{{{n(y)}}}"
