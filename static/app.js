@@ -74,7 +74,9 @@
 
   document.addEventListener("keydown", function (event) {
     var tag = (event.target && event.target.tagName) || "";
-    if (/^(INPUT|SELECT|TEXTAREA)$/.test(tag) || event.altKey || event.ctrlKey || event.metaKey) return;
+    // Arrows move within text fields and selects; a checkbox (the UFLDL switch) has no use for them.
+    var box = tag === "INPUT" && /^(checkbox|radio)$/.test(event.target.type);
+    if ((/^(INPUT|SELECT|TEXTAREA)$/.test(tag) && !box) || event.altKey || event.ctrlKey || event.metaKey) return;
     if (event.key === "ArrowRight") { event.preventDefault(); press("btn-next"); }
     if (event.key === "ArrowLeft") { event.preventDefault(); press("btn-prev"); }
   });

@@ -266,3 +266,13 @@ def test_ufldl_overlay_gives_the_notes_indices(client):
     assert tex.startswith(r"\delta^{(2)} = \left((W^{(2)})^\top \delta^{(3)}\right)")
     html = soup(client.post(f"/ui/{sid}/view?lang=zh", data={"notation": "rows"}))
     assert "笔记中每列一个样本" in html.select_one("#ufldl-overlay").get_text()
+
+
+def test_the_note_under_the_drawing_names_the_example_being_processed(client):
+    sid = open_page(client, PER_EXAMPLE)
+    html = step_to(client, sid, "a1@1")
+    assert html.select_one(".batch-note").get_text(strip=True).startswith(
+        "Neurons show example 2, the one being processed")
+    html = step_to(client, sid, "J")
+    assert html.select_one(".batch-note").get_text(strip=True).startswith(
+        "Neurons show the selected example")

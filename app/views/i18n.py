@@ -281,6 +281,11 @@ TEXT |= {
     "order_by_layer": {"en": "by layer", "zh": "逐层"},
     "order_deltas_first": {"en": "UFLDL: all δ first", "zh": "UFLDL:先算全部 δ"},
     "graph_button": {"en": "Computation graph", "zh": "计算图"},
+    "batch_note_example": {"en": "Neurons show example {i}, the one being processed; its "
+                                 "gradients go into the sums ΔW, Δb, which are averaged over "
+                                 "the m = {m} examples at the end.",
+                           "zh": "神经元显示正在处理的第 {i} 个样本;它的梯度累加进 ΔW、Δb,最后再对 "
+                                 "m = {m} 个样本取平均。"},
     "ufldl_switch": {"en": "UFLDL indices", "zh": "UFLDL 记号"},
     "ufldl_map": {"en": "UFLDL notes (002): layers counted from the input, a(1) = x; a(l+1) = "
                         "A[l], z(l+1) = Z[l], δ(l+1) = dZ[l] (δ(3) is dZ[2]); W(l), b(l) = "
