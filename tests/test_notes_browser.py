@@ -65,6 +65,7 @@ def test_per_example_iteration_with_the_keyboard_at_phone_width(visitor, lang):
         swapped(pg, lambda: pg.keyboard.press("ArrowRight"))
         assert stage(pg)["step"] == step_id and stage(pg)["cursor"] == str(k)
         assert pg.eval_on_selector(".formula", "el => el.querySelector('.katex') !== null")
+        no_overflow(pg)  # tables, outer product, plots all fit or scroll in their box
         if step_id == "x@1":
             assert pg.inner_text("#under-way").startswith(
                 "Example 2" if lang == "en" else "正在处理第 2 个")
@@ -146,3 +147,20 @@ def test_setup_builds_a_per_example_network_the_long_way(visitor):
     plan = pg.eval_on_selector_all(".timeline li[data-step]", STEP_IDS)
     assert plan[:7] == ["x@0", "z1@0", "a1@0", "z2@0", "a2@0", "L@0", "da2@0"]
     assert pg.eval_on_selector_all(".timeline li.example-group", "els => els.length") == 2
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_long_way_line_and_the_notes_overlay_fit_a_phone(visitor, lang):
+    pg = visitor(390)
+    pg.goto(pg.server + "/?layers=2,2,1&activations=tanh,sigmoid&dataset=xor&output_delta=chain"
+            f"&lang={lang}")
+    pg.check("#ufldl-switch")
+    for _ in range(6):  # Z1 A1 Z2 A2 J dA2
+        swapped(pg, lambda: pg.keyboard.press("ArrowRight"))
+    assert stage(pg)["step"] == "dA2"
+    swapped(pg, lambda: pg.keyboard.press("ArrowRight"))
+    assert stage(pg)["step"] == "dZ2"
+    assert pg.locator(".chain-line .katex").count() == 1
+    assert pg.locator("#ufldl-overlay .katex").count() == 1
+    no_overflow(pg)
+    pg.locator("#equation").screenshot(path=str(ARTIFACTS / f"chain_{lang}_390.png"))

@@ -217,7 +217,8 @@ def test_the_long_way_shows_the_product_equals_a_minus_y(client, app, url, pair)
     assert f"= {tex_num(a - y)} = a - y" in line or f"= {tex_num(a - y)} = a_1 - y_1" in line
     assert float(s.values[f"dZ{s.spec.depth}"][0, 1]) == pytest.approx(a - y, abs=1e-12)
     if pair == "sigmoid":
-        assert line.startswith(r"\left(-\frac{y}{a} + \frac{1-y}{1-a}\right) a(1-a)")
+        assert line.startswith(r"\begin{aligned}&\left(-\frac{y}{a} + \frac{1-y}{1-a}\right) "
+                               r"a(1-a)\\&= \left(-\frac{")
     # fused: the step is A − Y itself, and no extra line
     fused = open_page(client, url.replace("&output_delta=chain", ""))
     html = step_to(client, fused, f"dZ{s.spec.depth}")

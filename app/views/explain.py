@@ -174,9 +174,11 @@ EXPLAIN_EXAMPLE: dict[str, dict[str, str]] = {
     "dZ_out_collapsed": {
         "en": "δ[{l}]({i}) = ∂L({i})/∂z[{l}] for example {i}: for this pairing of output "
               "activation and loss the chain rule simplifies to a − y, the example's error. "
-              "(UFLDL writes the output δ as −(y − a) ⊙ f'(z).)",
+              "(UFLDL's squared-error form −(y − a) ⊙ f'(z) is this same a − y when f is "
+              "linear.)",
         "zh": "第 {i} 个样本的残差 δ[{l}]({i}) = ∂L({i})/∂z[{l}]:对这种输出激活与损失的组合,"
-              "链式法则化简为 a − y,即该样本的误差。(UFLDL 把输出层残差写作 −(y − a) ⊙ f'(z)。)",
+              "链式法则化简为 a − y,即该样本的误差。(UFLDL 平方误差下的 −(y − a) ⊙ f'(z) 在 f "
+              "为线性时也正是 a − y。)",
     },
     "dZ_out": {
         "en": "Chain rule through the output activation for example {i}: δ[{l}]({i}) = "

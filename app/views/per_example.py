@@ -153,18 +153,19 @@ def chain_line(stepper: Stepper, step, selected: int) -> str | None:
     found = _example_columns(stepper, step, selected)
     if found is None:
         return None
-    ex, col = found
+    _, col = found
     a, y, n = float(col["a"][0]), float(col["y"][0]), tex_num
     diff = n(a - y)
-    if g == "sigmoid":
-        return (rf"\left(-\frac{{y}}{{a}} + \frac{{1-y}}{{1-a}}\right) a(1-a)"
-                rf" = \left(-\frac{{{n(y)}}}{{{n(a)}}} + \frac{{{n(1 - y)}}}{{{n(1 - a)}}}\right)"
-                rf"\cdot {n(a * (1 - a))} = {diff} = a - y")
+    if g == "sigmoid":  # two rows, so that a phone shows the whole line
+        return (r"\begin{aligned}&\left(-\frac{y}{a} + \frac{1-y}{1-a}\right) a(1-a)\\"
+                rf"&= \left(-\frac{{{n(y)}}}{{{n(a)}}} + \frac{{{n(1 - y)}}}{{{n(1 - a)}}}\right)"
+                rf"\cdot {n(a * (1 - a))} = {diff} = a - y\end{{aligned}}")
     if g == "softmax":
         total = float(np.sum(col["y"]))
-        return (rf"a_1\Big(-\frac{{y_1}}{{a_1}} + \sum_k y_k\Big) = {n(a)}\Big(-\frac{{{n(y)}}}"
-                rf"{{{n(a)}}} + {n(total)}\Big) = {n(a * (-y / a + total) if a else a - y)}"
-                rf" = a_1 - y_1 \quad(\textstyle\sum_k y_k = 1)")
+        return (rf"\begin{{aligned}}&a_1\Big(-\frac{{y_1}}{{a_1}} + \sum_k y_k\Big)"
+                rf" \quad(\textstyle\sum_k y_k = 1)\\&= {n(a)}\Big(-\frac{{{n(y)}}}{{{n(a)}}}"
+                rf" + {n(total)}\Big) = {n(a * (-y / a + total) if a else a - y)}"
+                rf" = a_1 - y_1\end{{aligned}}")
     return rf"(a - y)\cdot 1 = ({n(a)} - {n(y)})\cdot 1 = {diff} = a - y"
 
 
