@@ -42,7 +42,7 @@ def activation_plot(name: str, z: np.ndarray, t) -> Markup | None:
         return PAD_T + (high - v) / (high - low) * (H - PAD_T - PAD_B)
 
     def path(ys) -> str:
-        return " ".join(f"{sx(x):.0f},{sy(y):.0f}" for x, y in zip(grid[0], ys[0], strict=True))
+        return " ".join(f"{sx(x):.0f},{sy(y):.1f}" for x, y in zip(grid[0], ys[0], strict=True))
 
     parts = [f'<svg class="activation-plot" viewBox="0 0 {W} {H}" role="img" '
              f'aria-label="{escape(t("plot_label", g=name))}" data-activation="{name}">',
