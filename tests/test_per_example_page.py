@@ -277,3 +277,31 @@ def test_the_note_under_the_drawing_names_the_example_being_processed(client):
     html = step_to(client, sid, "J")
     assert html.select_one(".batch-note").get_text(strip=True).startswith(
         "Neurons show the selected example")
+
+
+def test_a_chosen_neuron_is_worked_out_for_the_example_under_way(client, app):
+    sid = open_page(client, PER_EXAMPLE)
+    client.post(f"/ui/{sid}/view", data={"neuron": "1,2"})
+    html = step_to(client, sid, "dz1@1")
+    v = stepper_of(app, sid).values
+    lines = [d["data-tex"] for d in html.select("#neuron .neuron-line")]
+    assert any(line.endswith(f"= {tex_num(v['z1@1'][2, 0])}") for line in lines), lines
+    assert lines[-1].endswith(f"= {tex_num(v['dz1@1'][2, 0])}")
+    assert html.select_one("#neuron p.small").get_text(strip=True).startswith("Example 2")
+
+
+def test_per_example_mode_with_mini_batches_walks_each_batch(client, app):
+    sid = open_page(client, "/?layers=2,3,1&activations=tanh,sigmoid&dataset=moons&samples=10"
+                            "&batch_size=4&gradient_mode=per_example&examples_shown=3")
+    s = stepper_of(app, sid)
+    assert s.spec.examples_shown == 2  # at most the smallest batch (4, 4, 2)
+    for _ in range(s.steps_per_iteration):
+        html = soup(client.post(f"/ui/{sid}/next"))
+    html = step_to(client, sid, "x@1")  # the second batch
+    assert html.select_one("#stage")["data-iteration"] == "2"
+    assert html.select_one("#under-way").get_text(strip=True) == "Example 2 of 4 under way"
+    x = s.values["A0"]
+    assert [float(g["data-value"]) for g in html.select('g.neuron[data-layer="0"]')] == \
+        x[:, 1].tolist()
+    html = step_to(client, sid, "average")
+    assert "equal to within 1e−12" in html.select_one(".batch-check").get_text()
