@@ -305,3 +305,18 @@ def test_per_example_mode_with_mini_batches_walks_each_batch(client, app):
         x[:, 1].tolist()
     html = step_to(client, sid, "average")
     assert "equal to within 1e−12" in html.select_one(".batch-check").get_text()
+
+
+def test_the_status_bar_names_the_rest_step_in_words(client):
+    sid = open_page(client, PER_EXAMPLE)
+    html = step_to(client, sid, "SW1@1", "zh")
+    chips = [c.get_text(" ", strip=True) for c in html.select(".statusbar .chip")]
+    assert "下一步 其余样本" in chips
+
+
+def test_rest_formula_puts_shapes_only_under_the_values_it_reads():
+    from app.views.equation import annotate
+
+    formula = r"\Delta W^{[l]} + dz^{[l](i)}\,a^{[l-1](i)\top}"
+    assert annotate(formula, {"Y": (1, 4), "X": (3, 4)}) == formula  # no stray "\top}" match
+    assert annotate(r"Y^\top", {"Y": (1, 4)}) == r"\underbrace{Y^\top}_{4\times 1}"

@@ -55,7 +55,9 @@ def _example_html(key: str) -> Markup:
 
 
 def _transposed_symbol(sym: str) -> str:
-    return r"X^\top" if sym == "X" else sym[:-1] + r"\top}"
+    if sym.endswith("}"):  # A^{[1]} -> A^{[1]\top}
+        return sym[:-1] + r"\top}"
+    return sym + r"^\top"  # X, Y, J: a bare "\top}" would match inside other symbols
 
 
 def annotate(formula: str, shapes: dict[str, tuple[int, ...]]) -> str:

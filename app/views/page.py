@@ -115,7 +115,8 @@ def stage_context(session: Session, lang: str, render: Render, error: str | None
         "steps_total": s.steps_per_iteration,
         "phase": s.phase,
         "phase_text": t(f"phase_{s.phase}"),
-        "next_name": None if nxt.id == "update" else html_symbol(nxt.id),
+        "next_name": None if nxt.id == "update" else
+        t("rest_examples") if nxt.id == "rest" else html_symbol(nxt.id),
         "loss": None if s.loss is None else num(s.loss),
         "loss_exact": s.loss,
         "last_loss": num(s.losses[-1]) if s.losses else None,
