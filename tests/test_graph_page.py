@@ -93,3 +93,12 @@ def test_per_example_mode_graphs_the_example_under_way(client):
     l2 = steps["L@1"]["outputs"][0]["value"]
     assert float(html.select_one('g.g-node[data-id="L"]')["data-value"]) == pytest.approx(
         l2, rel=1e-14)
+
+
+@pytest.mark.parametrize("neuron", ["9,9", "0,1", "2,7"])
+def test_a_neuron_outside_the_network_falls_back_to_the_first_output_unit(client, neuron):
+    sid = open_page(client, "/?preset=deep")
+    client.post(f"/ui/{sid}/forward")
+    client.post(f"/ui/{sid}/view", data={"neuron": neuron})
+    html = soup(client.get(f"/ui/{sid}/graph"))
+    assert {"z5[0]", "a5[0]", "L"} <= {g["data-id"] for g in html.select("g.g-node")}

@@ -150,7 +150,9 @@ def graph_context(stepper, view, t) -> dict:
     spec, v = stepper.spec, stepper.values
     m, L = v["A0"].shape[1], spec.depth
     i = min(view.example, m - 1)
-    neuron = view.neuron if view.neuron and view.neuron[0] >= 1 else (L, 0)
+    neuron = view.neuron  # a unit of this network past the inputs, else the first output unit
+    if not neuron or not (1 <= neuron[0] <= L and 0 <= neuron[1] < spec.layers[neuron[0]]):
+        neuron = (L, 0)
     context = {"t": t, "example": i, "graph": None, "neuron": neuron}
     if f"A{L}" not in v and f"a{L}@{i}" not in v:  # (per example: that example's forward)
         return context
