@@ -320,3 +320,22 @@ def test_rest_formula_puts_shapes_only_under_the_values_it_reads():
     formula = r"\Delta W^{[l]} + dz^{[l](i)}\,a^{[l-1](i)\top}"
     assert annotate(formula, {"Y": (1, 4), "X": (3, 4)}) == formula  # no stray "\top}" match
     assert annotate(r"Y^\top", {"Y": (1, 4)}) == r"\underbrace{Y^\top}_{4\times 1}"
+
+
+def test_edges_show_delta_w_growing_during_the_examples_backward_passes(client, app):
+    sid = open_page(client, PER_EXAMPLE)
+    html = step_to(client, sid, "SW2@0")
+    v = stepper_of(app, sid).values
+
+    def grads(layer):
+        return [line["data-grad"] for line in html.select(f"#edges-{layer} line:not(.bias)")]
+
+    assert [float(g) for g in grads(2)] == v["SW2@0"].ravel().tolist()
+    assert set(grads(1)) == {""}  # ΔW[1] has no example in it yet
+    assert "ΔW so far" in html.select_one("#legend-edges").get_text()
+    html = step_to(client, sid, "z1@1")  # example 2's forward pass: the weights again
+    assert "weights W" in html.select_one("#legend-edges").get_text()
+    html = step_to(client, sid, "SW2@1")
+    v = stepper_of(app, sid).values
+    assert [float(g) for g in grads(2)] == v["SW2@1"].ravel().tolist()
+    assert [float(g) for g in grads(1)] == v["SW1@0"].ravel().tolist()  # example 1's, so far

@@ -281,6 +281,8 @@ TEXT |= {
     "order_by_layer": {"en": "by layer", "zh": "逐层"},
     "order_deltas_first": {"en": "UFLDL: all δ first", "zh": "UFLDL:先算全部 δ"},
     "graph_button": {"en": "Computation graph", "zh": "计算图"},
+    "edges_sum": {"en": "Edges: ΔW so far (the gradients of the examples done, summed)",
+                  "zh": "连线:目前的 ΔW(已处理样本的梯度之和)"},
     "batch_note_example": {"en": "Neurons show example {i}, the one being processed; its "
                                  "gradients go into the sums ΔW, Δb, which are averaged over "
                                  "the m = {m} examples at the end.",

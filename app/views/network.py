@@ -64,7 +64,8 @@ def current_example(stepper: Stepper) -> int | None:
 
 def example_values(v: dict, example: int, depth: int) -> dict:
     """One example's values of per-example mode under the batch names, one column each:
-    a{l}@i -> A{l} (a0@i -> A0), z{l}@i -> Z{l}, da{l}@i -> dA{l}, dz{l}@i -> dZ{l}, y@i -> Y.
+    a{l}@i -> A{l} (a0@i -> A0), z{l}@i -> Z{l}, da{l}@i -> dA{l}, dz{l}@i -> dZ{l}, y@i -> Y;
+    and for the edges the sums so far, SW{l}@i -> dW{l}, Sb{l}@i -> db{l}.
     The drawing and the neuron panel read them as they read column 0 of a batch."""
     at = f"@{example}"
     out = {}
@@ -74,6 +75,11 @@ def example_values(v: dict, example: int, depth: int) -> dict:
                 out[f"{big}{l}"] = v[f"{small}{l}{at}"]
     if "y" + at in v:
         out["Y"] = v["y" + at]
+    for l in range(1, depth + 1):  # ΔW, Δb so far (this example's sum, else the one before)
+        for i in (example, example - 1):
+            if f"SW{l}@{i}" in v:
+                out[f"dW{l}"], out[f"db{l}"] = v[f"SW{l}@{i}"], v[f"Sb{l}@{i}"]
+                break
     return out
 
 

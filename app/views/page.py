@@ -131,8 +131,10 @@ def stage_context(session: Session, lang: str, render: Render, error: str | None
             "nodes": legend(network["node_scale"], T["fill_delta" if network["delta_mode"]
                                                      else "fill_activation"]
                             + f" {network['example'] + 1}", "legend-nodes"),
-            "edges": legend(network["edge_scale"], T["edges_dw" if network["edges_grad"]
-                                                     else "edges_w"], "legend-edges"),
+            "edges": legend(network["edge_scale"], T["edges_w" if not network["edges_grad"]
+                                                     else "edges_sum" if network["under_way"]
+                                                     is not None else "edges_dw"],
+                            "legend-edges"),
         },
         "step": step_view(s, view, lang, t, table),
         "step_extras": step_extras(s, view, t),
