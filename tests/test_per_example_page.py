@@ -339,3 +339,11 @@ def test_edges_show_delta_w_growing_during_the_examples_backward_passes(client, 
     v = stepper_of(app, sid).values
     assert [float(g) for g in grads(2)] == v["SW2@1"].ravel().tolist()
     assert [float(g) for g in grads(1)] == v["SW1@0"].ravel().tolist()  # example 1's, so far
+
+
+def test_a_neuron_not_reached_yet_says_at_which_step_of_the_example(client):
+    sid = open_page(client, PER_EXAMPLE)
+    client.post(f"/ui/{sid}/view", data={"neuron": "2,0"})
+    html = step_to(client, sid, "a1@1")
+    assert html.select("#neuron p.muted")[-1].get_text(strip=True) == (
+        "Nothing computed for this unit yet for example 2: its z comes at step z[2](2).")

@@ -281,6 +281,10 @@ TEXT |= {
     "order_by_layer": {"en": "by layer", "zh": "逐层"},
     "order_deltas_first": {"en": "UFLDL: all δ first", "zh": "UFLDL:先算全部 δ"},
     "graph_button": {"en": "Computation graph", "zh": "计算图"},
+    "neuron_pending_example": {"en": "Nothing computed for this unit yet for example {i}: its z "
+                                     "comes at step z[{l}]({i}).",
+                               "zh": "第 {i} 个样本在这个单元上还没有计算:它的 z 在 z[{l}]({i}) "
+                                     "这一步计算。"},
     "edges_sum": {"en": "Edges: ΔW so far (the gradients of the examples done, summed)",
                   "zh": "连线:目前的 ΔW(已处理样本的梯度之和)"},
     "batch_note_example": {"en": "Neurons show example {i}, the one being processed; its "
