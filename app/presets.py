@@ -113,6 +113,45 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
            {"layers": [1, 8, 1], "activations": ["tanh", "linear"], "loss": "squared_error",
             "learning_rate": 0.1, "init": "xavier", "dataset": "sine", "samples": 20,
             "seed": 8}),
+    # Appended: the notes' own networks, as written, and per-example mode.
+    Preset("note004", {"en": "Note 004 as written: 5-2-4-3-3-1", "zh": "笔记 004 原样:5-2-4-3-3-1"},
+           {"en": "The 'afraid of math' network exactly: sigmoid units everywhere and squared "
+                  "error, so the backward pass starts with dA = output − labels, then dZ. "
+                  "Train 1000 iterations: the loss sits on a plateau near 0.094; by iteration "
+                  "3000 it is below 0.001.",
+            "zh": "《写给怕数学的人的反向传播》中的网络原样:全部为 sigmoid 单元、平方误差,所以反向"
+                  "传播先算 dA = 输出 − 标签,再算 dZ。训练 1000 次:损失停在约 0.094 的平台上;"
+                  "到第 3000 次迭代降到 0.001 以下。"},
+           {"layers": [5, 2, 4, 3, 3, 1], "activations": ["sigmoid"] * 5,
+            "loss": "squared_error", "learning_rate": 3.0, "init": "xavier",
+            "dataset": "random", "samples": 4, "seed": 5}),
+    Preset("ufldl_two_output", {"en": "UFLDL 3-3-2-2, two labels", "zh": "UFLDL 3-3-2-2,双标签"},
+           {"en": "UFLDL's two hidden layers and two output units, each output an independent "
+                  "0/1 label (multi-label: an example may have both, one or neither). W and b "
+                  "from N(0, 0.01²), λ = 0.0001. The loss stays near 0.24 for about 500 "
+                  "iterations (the tiny weights start the units almost equal), then falls below "
+                  "0.02 by iteration 2000, with both outputs of every example on the right side "
+                  "of 0.5.",
+            "zh": "UFLDL 中两个隐藏层、两个输出单元的网络,每个输出是一个独立的 0/1 标签(多标签:"
+                  "一个样本可以两个都有、只有一个或都没有)。W 和 b 取自 N(0, 0.01²),λ = 0.0001。"
+                  "约 500 次迭代内损失停在 0.24 附近(权重很小,各单元起初几乎相同),到第 2000 次"
+                  "迭代降到 0.02 以下,每个样本的两个输出都落在 0.5 的正确一侧。"},
+           {"layers": [3, 3, 2, 2], "activations": ["sigmoid"] * 3, "loss": "squared_error",
+            "learning_rate": 5.0, "weight_decay": 0.0001, "init": "normal", "init_scale": 0.01,
+            "dataset": "multilabel", "samples": 8, "seed": 2}),
+    Preset("ufldl_per_example", {"en": "UFLDL 3-3-1, one example at a time",
+                                 "zh": "UFLDL 3-3-1,逐个样本"},
+           {"en": "The UFLDL network with the notes' batch gradient descent: examples 1 and 2 "
+                  "get their own steps (x(i), forward, L(i), δ, ∇W(i) = δ·aᵀ, ΔW += ∇W(i)), "
+                  "examples 3 and 4 come in one step, then dW = (1/m)·ΔW + λW, which the page "
+                  "checks against the batch's dW (equal to 1e−12).",
+            "zh": "UFLDL 网络,按笔记中的批量梯度下降逐个样本计算:第 1、2 个样本各有自己的步骤"
+                  "(x(i)、前向传播、L(i)、δ、∇W(i) = δ·aᵀ、ΔW += ∇W(i)),第 3、4 个样本一步完成,"
+                  "然后 dW = (1/m)·ΔW + λW,页面会把它与批量模式的 dW 比较(在 1e−12 以内相等)。"},
+           {"layers": [3, 3, 1], "activations": ["sigmoid", "sigmoid"], "loss": "squared_error",
+            "learning_rate": 1.0, "weight_decay": 0.0001, "init": "normal", "init_scale": 0.01,
+            "dataset": "random", "samples": 4, "seed": 3, "gradient_mode": "per_example",
+            "examples_shown": 2}),
 ]}
 
 DEFAULT_PRESET = "xor"

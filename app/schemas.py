@@ -21,7 +21,8 @@ ActivationName = Literal["sigmoid", "tanh", "relu", "leaky_relu", "linear", "sof
 LossName = Literal["squared_error", "binary_cross_entropy", "cross_entropy"]
 InitName = Literal["normal", "xavier", "he", "uniform", "constant", "zeros"]
 FeatureName = Literal["x1", "x2", "x1_squared", "x2_squared", "x1_x2", "sin_x1", "sin_x2"]
-DatasetName = Literal["xor", "and", "circles", "moons", "spiral", "gaussians", "sine", "random"]
+DatasetName = Literal["xor", "and", "circles", "moons", "spiral", "gaussians", "sine", "random",
+                      "multilabel"]
 Number = Annotated[float, Field(ge=-MAX_ABS_VALUE, le=MAX_ABS_VALUE)]
 
 assert set(ActivationName.__args__) == set(ACTIVATIONS)  # type: ignore[attr-defined]
@@ -263,3 +264,29 @@ class RefusalOut(BaseModel):
     error: str = Field(description="stable code, e.g. session_not_found, validation, diverged")
     message: str = Field(description="what was refused, naming the field and the limit")
     field: str | None = Field(None, description="the input at fault, where there is one")
+
+
+class SessionCreate(SessionConfig):
+    """POST /api/sessions: a config, or a preset by name whose fields the others override."""
+
+    preset: str | None = Field(None, description="a preset's name (see GET /api/presets); the "
+                               "other fields given override the preset's")
+
+    @model_validator(mode="after")
+    def _check_shapes(self) -> SessionCreate:  # same name: replaces SessionConfig's check
+        # With a preset, the fields are checked once merged with the preset's (config()).
+        return self if self.preset is not None else SessionConfig._check_shapes(self)
+
+    def config(self, presets: dict) -> SessionConfig:
+        """The SessionConfig asked for; raises Refusal for an unknown preset and
+        ValidationError for a merged config that does not hold."""
+        given = self.model_dump(include=self.model_fields_set - {"preset"})
+        if self.preset is None:
+            return SessionConfig(**given)
+        from .messages import Refusal  # (messages imports nothing of ours: no cycle)
+
+        preset = presets.get(self.preset)
+        if preset is None:
+            raise Refusal("config.unknown_preset", field="preset", name=self.preset,
+                          choices=", ".join(presets))
+        return SessionConfig(**{**preset.config, **given})

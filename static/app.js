@@ -117,7 +117,9 @@
       return;
     }
     var tag = (event.target && event.target.tagName) || "";
-    if (/^(INPUT|SELECT|TEXTAREA)$/.test(tag)) return;
+    // Arrows move within text fields and selects; a checkbox (the UFLDL switch) has no use for them.
+    var box = tag === "INPUT" && /^(checkbox|radio)$/.test(event.target.type);
+    if ((/^(INPUT|SELECT|TEXTAREA)$/.test(tag) && !box) || event.altKey || event.ctrlKey || event.metaKey) return;
     if (event.key === "ArrowRight") { event.preventDefault(); press("btn-next"); }
     if (event.key === "ArrowLeft") { event.preventDefault(); press("btn-prev"); }
   });
@@ -406,6 +408,20 @@
       }
     });
   }
+  // The UFLDL overlay: a class on <html>, remembered across steps and visits, set by its switch.
+  function ufldlOn() {
+    try { return localStorage.getItem("bs-ufldl") === "1"; } catch (err) { return false; }
+  }
+  function paintUfldl() {
+    document.documentElement.classList.toggle("ufldl", ufldlOn());
+    var box = document.getElementById("ufldl-switch");
+    if (box) box.checked = ufldlOn();
+  }
+  document.addEventListener("change", function (event) {
+    if (!event.target || event.target.id !== "ufldl-switch") return;
+    try { localStorage.setItem("bs-ufldl", event.target.checked ? "1" : "0"); } catch (err) { /* private mode */ }
+    paintUfldl();
+  });
 
   document.addEventListener("htmx:beforeRequest", function () { busy = true; });
   document.addEventListener("htmx:afterSwap", refocusScrub);
@@ -417,6 +433,7 @@
     announce();
     keepFocus();
     if (event.target && event.target.id === "setup-error") markInvalid();
+    paintUfldl();
   });
   // One request done (its swaps settled, the out-of-band training panel's too): the next
   // queued press goes. Not on afterSettle, which comes once per swapped piece: a step that
@@ -513,5 +530,6 @@
     var stage = document.getElementById("stage");
     if (stage) announced = stage.dataset.iteration + "/" + stage.dataset.cursor;  // not on load
     keepTabSession();
+    paintUfldl();
   });
 })();

@@ -18,6 +18,7 @@ VALID = [
     ("gaussians", 2, 1, 2), ("gaussians", 2, 3, 3), ("gaussians", 2, 4, 4),
     ("sine", 1, 1, 0),
     ("random", 1, 1, 2), ("random", 3, 1, 2), ("random", 5, 3, 3), ("random", 64, 16, 16),
+    ("multilabel", 3, 2, 0),
 ]
 
 
@@ -102,3 +103,15 @@ def test_dataset_errors_name_the_field(name, n_in, n_out, field, message):
         make_dataset(name, n_in, n_out, seed=0)
     assert caught.value.field == field
     assert isinstance(caught.value, ValueError)
+
+
+def test_multilabel_targets_are_independent_zeros_and_ones_not_one_hot():
+    data = make_dataset("multilabel", 3, 2, seed=3, samples=40)
+    x, y = data.X, data.Y
+    assert set(np.unique(y)) == {0.0, 1.0}
+    np.testing.assert_array_equal(y[0], (x[0] + x[1] > 0).astype(float))
+    np.testing.assert_array_equal(y[1], (x[2] - x[0] > 0).astype(float))
+    sums = set(y.sum(axis=0).tolist())
+    assert sums == {0.0, 1.0, 2.0}  # neither, one or both: not one-hot classes
+    with pytest.raises(DatasetError, match="2 units"):
+        make_dataset("multilabel", 3, 1, seed=3)

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-DATASETS = ("xor", "and", "circles", "moons", "spiral", "gaussians", "sine", "random")
+DATASETS = ("xor", "and", "circles", "moons", "spiral", "gaussians", "sine", "random",
+            "multilabel")
 DEFAULT_SAMPLES = {"circles": 200, "moons": 200, "spiral": 300, "gaussians": 200,
-                   "sine": 100, "random": 8}
+                   "sine": 100, "random": 8, "multilabel": 8}
 
 
 class DatasetError(ValueError):
@@ -106,7 +107,7 @@ def make_dataset(
                            "dataset.unknown", name=name, choices=", ".join(DATASETS))
     rng = np.random.default_rng([seed, DATASETS.index(name)])
     m = samples if samples is not None else DEFAULT_SAMPLES.get(name, 4)
-    need_in = {"sine": 1, "random": n_in}.get(name, 2)
+    need_in = {"sine": 1, "random": n_in, "multilabel": 3}.get(name, 2)
     if n_in != need_in:
         raise DatasetError("layers",
                            f"dataset {name!r} has {need_in} inputs: layers[0] must be {need_in}",
@@ -119,6 +120,8 @@ def make_dataset(
         x = np.sort(rng.uniform(-3.0, 3.0, m))
         y = np.sin(x) + rng.normal(0, noise, m) if noise > 0 else np.sin(x)
         return Dataset(name, x[None, :], y[None, :], None, 0)
+    if name == "multilabel":
+        return _multilabel(m, n_out, rng)
     classes = 2 if name in ("xor", "and", "circles", "moons") else max(2, n_out)
     if name in ("xor", "and"):
         truth = [0, 1, 1, 0] if name == "xor" else [0, 0, 0, 1]
@@ -134,3 +137,15 @@ def make_dataset(
     else:
         x, labels = _random(m, n_in, classes, rng)
     return Dataset(name, x.T.copy(), _targets(labels, classes, n_out, name), labels, classes)
+
+
+def _multilabel(m: int, n_out: int, rng) -> Dataset:
+    """3 inputs, 2 independent 0/1 targets per example (multi-label, not one-hot: an example
+    may have both, one or neither): y1 = [x1 + x2 > 0], y2 = [x3 − x1 > 0]. Not a set of
+    classes, so no labels and no accuracy."""
+    if n_out != 2:
+        raise DatasetError("layers", "dataset 'multilabel' has 2 targets per example: the output "
+                                     "layer must have 2 units")
+    x = rng.normal(0, 1, (3, m))
+    y = np.vstack([x[0] + x[1] > 0, x[2] - x[0] > 0]).astype(float)
+    return Dataset("multilabel", x, y, None, 0)

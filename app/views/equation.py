@@ -59,14 +59,39 @@ def html_symbol(key: str) -> Markup:
     """A value's name as light HTML (no KaTeX): 'dW2' -> <i>dW</i><sup>[2]</sup>."""
     if key == "A0":
         return Markup("<i>X</i>")
+    if "@" in key or key in EXAMPLE_NAMES or re.fullmatch(r"S[Wb]\d+", key):
+        return _example_html(key)
     match = re.fullmatch(r"(new_)?(d?[A-Za-z])(\d+)", key)
     if not match:
         return Markup(f"<i>{escape(key)}</i>")
     return Markup(f"<i>{match.group(2)}</i><sup>[{match.group(3)}]</sup>")
 
 
+EXAMPLE_NAMES = {"Lsum": "ΣL<sup>(i)</sup>", "rest": "i &gt; k", "average": "ΔW/m"}
+_EXAMPLE_KEY = re.compile(r"(x|y|L|gW|gb|SW|Sb|da|dz|[az])(\d*)(?:@(\d+))?")
+
+
+def _example_html(key: str) -> Markup:
+    """Per-example keys as light HTML: 'z1@0' -> z[1](1), 'gW2@0' -> dW[2](1), 'SW2@1' -> ΔW[2],
+    'a0@0' -> x(1), 'L@2' -> L(3)."""
+    if key in EXAMPLE_NAMES:
+        return Markup(EXAMPLE_NAMES[key])
+    match = _EXAMPLE_KEY.fullmatch(key)
+    if not match:
+        return Markup(f"<i>{escape(key)}</i>")
+    name, l, i = match.groups()
+    name = {"gW": "dW", "gb": "db", "SW": "ΔW", "Sb": "Δb"}.get(name, name)
+    if name == "a" and l == "0":
+        name, l = "x", ""
+    sup = (f"[{l}]" if l else "") + (f"({int(i) + 1})" if i is not None and not
+                                      name.startswith("Δ") else "")
+    return Markup(f"<i>{name}</i><sup>{sup}</sup>" if sup else f"<i>{name}</i>")
+
+
 def _transposed_symbol(sym: str) -> str:
-    return r"X^\top" if sym == "X" else sym[:-1] + r"\top}"
+    if sym.endswith("}"):  # A^{[1]} -> A^{[1]\top}
+        return sym[:-1] + r"\top}"
+    return sym + r"^\top"  # X, Y, J: a bare "\top}" would match inside other symbols
 
 
 def annotate(formula: str, shapes: dict[str, tuple[int, ...]]) -> str:
@@ -81,8 +106,12 @@ def annotate(formula: str, shapes: dict[str, tuple[int, ...]]) -> str:
         return formula
     alternatives = "|".join(re.escape(s) for s in sorted(table, key=len, reverse=True))
     pattern = re.compile(rf"(?<![A-Za-z\\])(?:{alternatives})")
-    return pattern.sub(lambda mt: rf"\underbrace{{{mt.group(0)}}}_{{{table[mt.group(0)]}}}",
-                       formula)
+    def brace(mt: re.Match) -> str:
+        out = rf"\underbrace{{{mt.group(0)}}}_{{{table[mt.group(0)]}}}"
+        # X_{:,1} (one example's column): a subscript of its own needs the brace grouped
+        return "{" + out + "}" if formula.startswith("_", mt.end()) else out
+
+    return pattern.sub(brace, formula)
 
 
 def pick(n: int, cap: int, keep: int | None = None) -> list[int | None]:
@@ -211,7 +240,8 @@ def step_view(stepper: Stepper, view: ViewSettings, lang: str, t,
         "outputs": [table(k, values[k]) for k in step.writes],
         "update_check": update_view(stepper, view, t, table) if step.kind == "update" else None,
         "explanation": _explanation(step, stepper.spec.activations, stepper.spec.collapses,
-                                    stepper.spec.weight_decay, lang, view.rows),
+                                    stepper.spec.weight_decay, lang, view.rows,
+                                    values["A0"].shape[1] if step.kind == "rest" else None),
     }
 
 
@@ -256,27 +286,34 @@ def _annotated(formula: str, shapes: tuple[tuple[str, tuple[int, ...]], ...]) ->
 
 @functools.lru_cache(maxsize=1024)
 def _explanation(step, activations: tuple[str, ...], collapses: bool, weight_decay: float,
-                 lang: str, rows: bool) -> str:
-    return explain(step, activations, collapses, weight_decay, lang, rows)
+                 lang: str, rows: bool, m: int | None = None) -> str:
+    return explain(step, activations, collapses, weight_decay, lang, rows, m)
 
 
 MARKS = {"done": "✓", "current": "▸", "todo": ""}  # the state without colour
 
 
-def timeline_view(stepper: Stepper, update_label: str, states: dict[str, str] | None = None
-                  ) -> Markup:
+def timeline_view(stepper: Stepper, update_label: str, states: dict[str, str] | None = None,
+                  t=None) -> Markup:
     """The micro-steps of the iteration as <li> buttons: done, current (last done) or to come.
 
     Each button submits index = steps done once it is reached; one form around the list posts
     it (one htmx element per swap, not one per step). Each has an id (focus returns to it after
     the swap), the current one aria-current, and its state as a mark and, for screen readers,
-    in words (`states`: done, current, todo in the page's language)."""
+    in words (`states`: done, current, todo in the page's language). In per-example mode (`t`
+    given) the steps come in groups, one per example shown and one for the rest: only the
+    group under way is open, so a long plan stays one line per group."""
     states = states or {}
     items = []
     for index, step in enumerate(stepper.plan):
         state = ("done" if index < stepper.c - 1 else
                  "current" if index == stepper.c - 1 else "todo")
-        label = escape(update_label) if step.id == "update" else html_symbol(step.id)
+        if step.id == "update":
+            label = escape(update_label)
+        elif t is not None and step.id in ("rest", "average"):
+            label = escape(t(f"timeline_{step.id}"))
+        else:
+            label = html_symbol(step.id)
         current = ' aria-current="step"' if state == "current" else ""
         mark = (f'<span class="mark" aria-hidden="true">{MARKS[state]}</span>' if MARKS[state]
                 else "")
@@ -285,4 +322,32 @@ def timeline_view(stepper: Stepper, update_label: str, states: dict[str, str] | 
         items.append(f'<li class="{state} {step.phase}" data-step="{step.id}"><button '
                      f'id="chip-{index + 1}" name="index" value="{index + 1}" title="{step.id}"'
                      f'{current}>{mark}{label}{words}</button></li>')
-    return Markup("".join(items))
+    if t is None or stepper.spec.gradient_mode != "per_example":
+        return Markup("".join(items))
+    return Markup("".join(_example_groups(stepper, items, t)))
+
+
+def _example_groups(stepper: Stepper, items: list[str], t) -> list[str]:
+    """Per-example steps folded into one <details> per example; the rest stays flat."""
+    out: list[str] = []
+    c, plan = stepper.c, stepper.plan
+    under_way = plan[c - 1].example if c else 0
+    if c and under_way is None and c < len(plan) and plan[c].example is not None:
+        under_way = plan[c].example
+    index = 0
+    while index < len(plan):
+        example = plan[index].example
+        if example is None:
+            out.append(items[index])
+            index += 1
+            continue
+        end = index
+        while end < len(plan) and plan[end].example == example:
+            end += 1
+        state = "done" if end <= c else "todo" if index >= c else "current"
+        open_ = " open" if example == under_way else ""
+        out.append(f'<li class="example-group ex-{state}" data-example="{example}"><details{open_}>'
+                   f'<summary>{escape(t("example_steps", i=example + 1, n=end - index))}'
+                   f'</summary><ol>{"".join(items[index:end])}</ol></details></li>')
+        index = end
+    return out

@@ -154,9 +154,12 @@ FIRST_LAYER = {"en": " This is the last δ: x is data, not a parameter, so it ne
 
 
 def explain(step: StepSpec, activations: tuple[str, ...], collapses: bool, decay: float,
-            lang: str, rows: bool = False) -> str:
-    """The text beside `step`'s formula, in the column notation or (rows) the row notation."""
+            lang: str, rows: bool = False, m: int | None = None) -> str:
+    """The text beside `step`'s formula, in the column notation or (rows) the row notation;
+    `m`: the batch's examples (per-example mode's rest step says when none remain)."""
     lang = lang if lang in ("en", "zh") else "en"
+    if step.example is not None or step.kind in ("rest", "average") or "Lsum" in step.reads:
+        return explain_per_example(step, activations, collapses, decay, lang, m, rows)
     kind, l = step.kind, step.layer or len(activations)
     if kind == "activation" and l == len(activations):
         kind = "activation_out"
@@ -176,3 +179,168 @@ def explain(step: StepSpec, activations: tuple[str, ...], collapses: bool, decay
     a_prev = "X" if l == 1 else f"A[{l - 1}]"  # the formula writes X for A[0]
     return text.format(l=l, p=l - 1, n=l + 1, a_p=a_prev, decay=decay_text,
                        extra=extra.strip())
+
+
+# Per-example mode (UFLDL's batch gradient descent, note 002): one example at a time, ΔW and Δb
+# summed, then averaged. {i} is the 1-based example, {l} the layer, {p} = l − 1, {n} = l + 1.
+EXPLAIN_EXAMPLE: dict[str, dict[str, str]] = {
+    "example": {
+        "en": "Example {i} on its own: x({i}) and its target y({i}) are taken out of X and Y "
+              "(lit in the tables). UFLDL's batch gradient descent (note 002) runs the forward "
+              "and the backward pass one example at a time, adds each example's gradient into "
+              "ΔW and Δb, and averages the sums once every example is done.",
+        "zh": "单独处理第 {i} 个样本:从 X 和 Y 中取出 x({i}) 及其目标 y({i})(表中高亮)。"
+              "UFLDL 的批量梯度下降(笔记 002)每次只对一个样本做前向传播和反向传播,把每个样本"
+              "的梯度累加进 ΔW 和 Δb,所有样本处理完后再取平均。",
+    },
+    "linear": {
+        "en": "Layer {l} for example {i} alone: each unit adds up the example's inputs, weighted "
+              "by its row of W[{l}], plus its bias. Every example meets the same W[{l}] and "
+              "b[{l}]: the parameters change only at the update, after all m examples.",
+        "zh": "只对第 {i} 个样本计算第 {l} 层:每个单元用 W[{l}] 中自己那一行对该样本的输入加权求和,"
+              "再加上偏置。每个样本用的都是同一组 W[{l}] 和 b[{l}]:参数要等 m 个样本都处理完、"
+              "到更新这一步才改变。",
+        "en_rows": "Layer {l} for example {i} alone: each unit adds up the example's inputs, "
+                   "weighted by its column of W[{l}], plus its bias. Every example meets the "
+                   "same W[{l}] and b[{l}]: the parameters change only at the update, after all "
+                   "m examples.",
+        "zh_rows": "只对第 {i} 个样本计算第 {l} 层:每个单元用 W[{l}] 中自己那一列对该样本的输入加权"
+                   "求和,再加上偏置。每个样本用的都是同一组 W[{l}] 和 b[{l}]:参数要等 m 个样本都"
+                   "处理完、到更新这一步才改变。",
+    },
+    "activation": {
+        "en": "g is applied to example {i}'s z[{l}], element by element. a[{l}]({i}) is kept: "
+              "this example's backward pass needs it for g'(z[{l}]) and for its ∇W[{n}].",
+        "zh": "对第 {i} 个样本的 z[{l}] 逐元素作用激活函数 g。a[{l}]({i}) 要保留:该样本的反向传播"
+              "计算 g'(z[{l}]) 和 ∇W[{n}] 时都要用到它。",
+    },
+    "activation_out": {
+        "en": "The network's prediction for example {i}: a[{l}]({i}) = ŷ({i}). Its loss and its "
+              "backward pass start from here.",
+        "zh": "网络对第 {i} 个样本的预测:a[{l}]({i}) = ŷ({i})。该样本的损失和反向传播"
+              "都从这里开始。",
+    },
+    "loss": {
+        "en": "L({i}) is example {i}'s own loss: no 1/m and no weight decay. J, the average of "
+              "the m losses (plus the decay term), comes once every example is done. (Note 004 "
+              "adds the examples' losses up instead of averaging them.)",
+        "zh": "L({i}) 是第 {i} 个样本自己的损失:没有 1/m,也没有权重衰减。所有样本处理完后才得到 J,"
+              "即 m 个损失的平均(再加衰减项)。(笔记 004 把各样本的损失直接相加,不取平均。)",
+    },
+    "dA_out": {
+        "en": "Example {i}'s backward pass starts at its loss: da[{l}]({i}) = ∂L({i})/∂a[{l}] "
+              "is how this example's loss changes with each output.",
+        "zh": "第 {i} 个样本的反向传播从它的损失开始:da[{l}]({i}) = ∂L({i})/∂a[{l}],"
+              "即该样本的损失随每个输出的变化率。",
+    },
+    "dZ_out_collapsed": {
+        "en": "δ[{l}]({i}) = ∂L({i})/∂z[{l}] for example {i}: for this pairing of output "
+              "activation and loss the chain rule simplifies to a − y, the example's error. "
+              "(UFLDL's squared-error form −(y − a) ⊙ f'(z) is this same a − y when f is "
+              "linear.)",
+        "zh": "第 {i} 个样本的残差 δ[{l}]({i}) = ∂L({i})/∂z[{l}]:对这种输出激活与损失的组合,"
+              "链式法则化简为 a − y,即该样本的误差。(UFLDL 平方误差下的 −(y − a) ⊙ f'(z) 在 f "
+              "为线性时也正是 a − y。)",
+    },
+    "dZ_out": {
+        "en": "Chain rule through the output activation for example {i}: δ[{l}]({i}) = "
+              "da[{l}]({i}) ⊙ g'(z[{l}]({i})). (UFLDL's −(y − a) ⊙ f'(z) for squared error.)",
+        "zh": "对第 {i} 个样本的输出激活用链式法则:δ[{l}]({i}) = da[{l}]({i}) ⊙ g'(z[{l}]({i}))。"
+              "(平方误差时即 UFLDL 的 −(y − a) ⊙ f'(z)。)",
+    },
+    "dW": {
+        "en": "Example {i}'s own gradient of layer {l}: ∇W[{l}]({i}) is the outer product of "
+              "δ[{l}]({i}) and a[{p}]({i}): one entry δ_j·a_k per weight (the small table). No "
+              "1/m here: the average comes after the sums. ∇b[{l}]({i}) = δ[{l}]({i}), as the bias "
+              "unit outputs +1. ∇W has the shape of W[{l}]: foo and dfoo always have the same "
+              "shape.",
+        "zh": "第 {i} 个样本在第 {l} 层的梯度:∇W[{l}]({i}) 是 δ[{l}]({i}) 与 a[{p}]({i}) 的外积,"
+              "每个权重对应一项 δ_j·a_k(见小表)。这里没有 1/m:求和之后才取平均。偏置单元输出 +1,"
+              "所以 ∇b[{l}]({i}) = δ[{l}]({i})。∇W 与 W[{l}] 形状相同:foo 与 dfoo 的维度总是一致。",
+    },
+    "accumulate": {
+        "en": "ΔW[{l}] and Δb[{l}] add up the examples' gradients: after this step they hold "
+              "the sum over examples 1 to {i}. W[{l}] itself is not touched: changing it now "
+              "would give the next examples different weights.",
+        "zh": "ΔW[{l}] 和 Δb[{l}] 累加各样本的梯度:这一步之后它们是第 1 到第 {i} 个样本的梯度之和。"
+              "W[{l}] 本身不变:若现在修改它,后面的样本就会用到不同的权重。",
+    },
+    "dA": {
+        "en": "Example {i}'s δ flows back along the same weights: da[{l}]({i}) = "
+              "W[{n}]ᵀ·δ[{n}]({i}), each unit of layer {l} collecting the δs of the units it "
+              "feeds.",
+        "zh": "第 {i} 个样本的残差沿同样的权重反向流动:da[{l}]({i}) = W[{n}]ᵀ·δ[{n}]({i}),"
+              "第 {l} 层的每个单元收集它所连接单元的 δ。",
+        "en_rows": "Example {i}'s δ flows back along the same weights: da[{l}]({i}) = "
+                   "δ[{n}]({i})·W[{n}]ᵀ, each unit of layer {l} collecting the δs of the units "
+                   "it feeds.",
+        "zh_rows": "第 {i} 个样本的残差沿同样的权重反向流动:da[{l}]({i}) = δ[{n}]({i})·W[{n}]ᵀ,"
+                   "第 {l} 层的每个单元收集它所连接单元的 δ。",
+    },
+    "dZ": {
+        "en": "Chain rule through layer {l}'s activation for example {i}: element by element "
+              "times g'(z[{l}]({i})). {extra}",
+        "zh": "对第 {i} 个样本在第 {l} 层的激活函数用链式法则:逐元素乘以 g'(z[{l}]({i}))。{extra}",
+    },
+    "rest": {
+        "en": "Examples {s} to m in one move: their forward and backward passes are done for "
+              "all of them at once (the matrices Z, A, dZ of every layer, one example each), "
+              "each one's loss is added to Σ L(i) and each one's ∇W, ∇b to ΔW, Δb. The "
+              "arithmetic is that of the steps above, only batched.",
+        "zh": "一次处理第 {s} 到第 m 个样本:对它们同时做前向传播和反向传播(各层的矩阵 Z、A、dZ,"
+              "每个样本一份),每个样本的损失加入 Σ L(i),每个样本的 ∇W、∇b 加入 ΔW、Δb。"
+              "计算与上面逐个样本的步骤相同,只是合在一起做。",
+    },
+    "rest_none": {
+        "en": "Every example of the batch had its own steps: nothing remains. ΔW, Δb and Σ L(i) "
+              "are the sums over all m examples (the batch matrices Z, A, dZ are formed for the "
+              "drawing and for comparison with batch mode).",
+        "zh": "批量中的每个样本都已逐个处理,没有剩余样本。ΔW、Δb 和 Σ L(i) 就是全部 m 个样本的和"
+              "(仍然算出批量矩阵 Z、A、dZ,用于绘图和与批量模式比较)。",
+    },
+    "cost": {
+        "en": "J = (1/m)·Σ L(i): the examples' own losses averaged{decay}. (Note 004 sums the "
+              "losses over the batch instead of averaging them.)",
+        "zh": "J = (1/m)·Σ L(i):各样本损失的平均{decay}。(笔记 004 对批量求和而不取平均。)",
+    },
+    "average": {
+        "en": "The sums become the batch's gradients: dW = (1/m)·ΔW{wdecay} and db = (1/m)·Δb. "
+              "Only now, with every example seen, are they complete, and the update may use "
+              "them. (Note 004 sums over the batch instead: without the 1/m its step is m times "
+              "larger for the same α.)",
+        "zh": "累加和变成批量梯度:dW = (1/m)·ΔW{wdecay},db = (1/m)·Δb。只有在看完所有样本之后"
+              "它们才完整,更新才能使用。(笔记 004 对批量求和:少了 1/m,同样的 α 下步长大 m 倍。)",
+    },
+}
+W_DECAY_AVG = {"en": " + λW (weight decay joins once, here)", "zh": " + λW(权重衰减只在这里加一次)"}
+
+
+def explain_per_example(step: StepSpec, activations: tuple[str, ...], collapses: bool,
+                        decay: float, lang: str, m: int | None = None,
+                        rows: bool = False) -> str:
+    """Why a step of per-example mode: one example's version of each step, the sums, the rest
+    (m: the batch's examples, to say when none remain), the average."""
+    L = len(activations)
+    kind, l = step.kind, step.layer or L
+    if kind == "rest":
+        shown = next((int(k.split("@")[1]) + 1 for k in step.reads if "@" in k), 0)
+        if m is not None and shown >= m:
+            return EXPLAIN_EXAMPLE["rest_none"][lang]
+        return EXPLAIN_EXAMPLE["rest"][lang].format(s=shown + 1)
+    if kind == "loss" and step.example is None:
+        return EXPLAIN_EXAMPLE["cost"][lang].format(decay=DECAY[lang] if decay else "")
+    if kind == "average":
+        return EXPLAIN_EXAMPLE["average"][lang].format(wdecay=W_DECAY_AVG[lang] if decay else "")
+    if kind == "activation" and l == L:
+        kind = "activation_out"
+    if kind == "dZ" and l == L:
+        kind = "dZ_out_collapsed" if collapses else "dZ_out"
+    extra = ""
+    if kind == "dZ":
+        extra = EXTRA.get(activations[l - 1], {}).get(lang, "")
+        if l == 1:
+            extra += FIRST_LAYER[lang]
+    i = (step.example or 0) + 1
+    texts = EXPLAIN_EXAMPLE[kind]
+    text = texts.get(f"{lang}_rows", texts[lang]) if rows else texts[lang]
+    return text.format(i=i, l=l, p=l - 1, n=l + 1, extra=extra.strip())

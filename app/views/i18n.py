@@ -382,6 +382,120 @@ def translator(lang: str):
     return t
 
 
+
+# What the source notes teach beyond the batch steps: per-example mode, the output δ the long
+# way, the computation graph, the activations with their derivatives, the UFLDL overlay.
+TEXT |= {
+    "forward_example": {"en": "Forward pass of example {i}", "zh": "第 {i} 个样本的前向传播"},
+    "backward_example": {"en": "Backward pass of example {i}", "zh": "第 {i} 个样本的反向传播"},
+    "rest_examples": {"en": "Remaining examples", "zh": "其余样本"},
+    "average_move": {"en": "Average: dW = ΔW/m", "zh": "取平均:dW = ΔW/m"},
+    "timeline_rest": {"en": "rest", "zh": "其余"},
+    "timeline_average": {"en": "ΔW/m", "zh": "ΔW/m"},
+    "example_steps": {"en": "Example {i} · {n} steps", "zh": "样本 {i} · {n} 步"},
+    "under_way": {"en": "Example {i} of {m} under way", "zh": "正在处理第 {i} 个样本(共 {m} 个)"},
+    "outer_product": {"en": "The outer product δ[{l}]·a[{p}]ᵀ, entry by entry: each weight's "
+                            "gradient for this example is the δ of the unit it feeds times the "
+                            "a it reads.",
+                      "zh": "外积 δ[{l}]·a[{p}]ᵀ 逐项展开:每个权重对该样本的梯度,等于它所"
+                            "连接单元的 δ 乘以它读入的 a。"},
+    "sum_growth": {"en": "ΔW[{l}] now holds the gradients of {k} of the m = {m} examples.",
+                   "zh": "ΔW[{l}] 现在包含 m = {m} 个样本中 {k} 个样本的梯度之和。"},
+    "sum_complete": {"en": "ΔW and Δb now hold the gradients of all m = {m} examples.",
+                     "zh": "ΔW 和 Δb 现在包含全部 m = {m} 个样本的梯度之和。"},
+    "batch_check": {"en": "Against batch mode's dW = (1/m)·dZ·Aᵀ + λW and db = (1/m)·Σ dZ, "
+                          "computed from the batch matrices of the rest step: largest "
+                          "difference {diff}, {verdict}.",
+                    "zh": "与批量模式的 dW = (1/m)·dZ·Aᵀ + λW、db = (1/m)·Σ dZ(用“其余样本”"
+                          "一步写出的批量矩阵计算)相比:最大差异为 {diff},{verdict}。"},
+    "batch_check_rows": {"en": "Against batch mode's dW = (1/m)·Aᵀ·dZ + λW and db = (1/m)·Σ dZ, "
+                               "computed from the batch matrices of the rest step: largest "
+                               "difference {diff}, {verdict}.",
+                         "zh": "与批量模式的 dW = (1/m)·Aᵀ·dZ + λW、db = (1/m)·Σ dZ(用“其余"
+                               "样本”一步写出的批量矩阵计算)相比:最大差异为 {diff},{verdict}。"},
+    "batch_equal": {"en": "so they are equal to within 1e−12", "zh": "即在 1e−12 以内相等"},
+    "batch_differ": {"en": "more than 1e−12: they differ", "zh": "超出 1e−12,二者不相等"},
+    "chain_line": {"en": "The long way gives the same δ: the product equals A − Y for this "
+                         "pair of output activation and loss (first output unit of the example "
+                         "shown):",
+                   "zh": "绕远路得到同样的残差:对这种输出激活与损失的组合,乘积等于 A − Y"
+                         "(所示样本的第一个输出单元):"},
+    "loss_beside": {"en": "Example {i} alone: L({i}) = {li}; the batch's J = {j} averages the "
+                          "m = {m} examples' L(i).",
+                    "zh": "单看第 {i} 个样本:L({i}) = {li};批量的 J = {j} 是 m = {m} 个样本"
+                          "损失 L(i) 的平均。"},
+    "loss_example_first": {"en": "J comes once every example's L(i) is known: the remaining "
+                                 "examples' losses are added at the rest step.",
+                           "zh": "要等每个样本的 L(i) 都算出后才有 J:其余样本的损失在“其余样本”"
+                                 "一步中加入。"},
+    "gradient_mode": {"en": "Gradient", "zh": "梯度计算方式"},
+    "mode_batch": {"en": "whole batch at once", "zh": "整批同时计算"},
+    "mode_per_example": {"en": "one example at a time, ΔW summed (UFLDL)",
+                         "zh": "逐个样本计算,累加 ΔW(UFLDL)"},
+    "examples_shown": {"en": "Examples shown one by one", "zh": "逐个展示的样本数"},
+    "output_delta": {"en": "Output δ", "zh": "输出层残差 δ"},
+    "delta_fused": {"en": "fused: A − Y", "zh": "合并:A − Y"},
+    "delta_chain": {"en": "the long way: dA, then dZ", "zh": "绕远路:先 dA,再 dZ"},
+    "backward_order": {"en": "Backward order", "zh": "反向传播顺序"},
+    "order_by_layer": {"en": "by layer", "zh": "逐层"},
+    "order_deltas_first": {"en": "UFLDL: all δ first", "zh": "UFLDL:先算全部 δ"},
+    "graph_button": {"en": "Computation graph", "zh": "计算图"},
+    "neuron_pending_example": {"en": "Nothing computed for this unit yet for example {i}: its z "
+                                     "comes at step z[{l}]({i}).",
+                               "zh": "第 {i} 个样本在这个单元上还没有计算:它的 z 在 z[{l}]({i}) "
+                                     "这一步计算。"},
+    "edges_sum": {"en": "Edges: ΔW so far (the gradients of the examples done, summed)",
+                  "zh": "连线:目前的 ΔW(已处理样本的梯度之和)"},
+    "batch_note_example": {"en": "Neurons show example {i}, the one being processed; its "
+                                 "gradients go into the sums ΔW, Δb, which are averaged over "
+                                 "the m = {m} examples at the end.",
+                           "zh": "神经元显示正在处理的第 {i} 个样本;它的梯度累加进 ΔW、Δb,最后再对 "
+                                 "m = {m} 个样本取平均。"},
+    "ufldl_switch": {"en": "UFLDL indices", "zh": "UFLDL 记号"},
+    "ufldl_map": {"en": "UFLDL notes (002): layers counted from the input, a(1) = x; a(l+1) = "
+                        "A[l], z(l+1) = Z[l], δ(l+1) = dZ[l] (δ(3) is dZ[2]); W(l), b(l) = "
+                        "W[l], b[l] (W(l) maps layer l to l+1); n_l = L + 1 = {nl} layers. This "
+                        "step in the notes:",
+                  "zh": "UFLDL 笔记(002):层从输入层开始编号,a(1) = x;a(l+1) = A[l],z(l+1) = "
+                        "Z[l],δ(l+1) = dZ[l](δ(3) 即 dZ[2]);W(l)、b(l) = W[l]、b[l](W(l) 把"
+                        "第 l 层映射到第 l+1 层);n_l = L + 1 = {nl} 层。这一步在笔记中写作:"},
+    "ufldl_columns": {"en": "(The notes put one example per column.)",
+                      "zh": "(笔记中每列一个样本。)"},
+    "ufldl_none": {"en": "The notes have no line of their own for this step.",
+                   "zh": "笔记中没有与这一步单独对应的式子。"},
+    "plot_label": {"en": "{g} and its derivative", "zh": "{g} 及其导数"},
+    "plot_caption": {"en": "{g} (solid) and its derivative g' (dashed), with example {i}'s z "
+                           "values marked: g' is what the backward pass multiplies δ by here.",
+                     "zh": "{g}(实线)及其导数 g'(虚线),标出了第 {i} 个样本的 z 值:反向传播在"
+                           "这一层把 δ 乘以的正是 g'。"},
+    "plot_softmax": {"en": "softmax is not element-wise: each a_j reads every z_k, so its "
+                           "derivative is the Jacobian ∂a_j/∂z_k = a_j(δ_jk − a_k), not one curve.",
+                     "zh": "softmax 不是逐元素的:每个 a_j 都依赖所有 z_k,所以它的导数是雅可比矩阵 "
+                           "∂a_j/∂z_k = a_j(δ_jk − a_k),而不是一条曲线。"},
+    "graph_title": {"en": "Computation graph of L({i}), example {i}",
+                    "zh": "L({i}) 的计算图(第 {i} 个样本)"},
+    "graph_intro": {"en": "Every node shows its value v and its gradient g = ∂L({i})/∂node "
+                          "(example {i}'s own loss L({i}) = {loss}: no 1/m, no weight decay), "
+                          "for the current parameters. Reverse mode: each node's g is the sum "
+                          "over the nodes it feeds of their g times the local derivative.",
+                    "zh": "每个节点显示它的值 v 和梯度 g = ∂L({i})/∂节点(第 {i} 个样本自己的损失 "
+                          "L({i}) = {loss}:没有 1/m,没有权重衰减),使用当前参数。反向模式:每个"
+                          "节点的 g 等于它所输入的各节点的 g 乘以局部导数之和。"},
+    "graph_part": {"en": "The whole graph has {n} nodes: drawn are the {drawn} on the paths into "
+                         "unit {j} of layer {l} (click another neuron in the drawing to choose "
+                         "it), and L, reached through the later layers.",
+                   "zh": "完整的图有 {n} 个节点:这里只画出通向第 {l} 层第 {j} 个单元的 {drawn} 个"
+                         "节点(在网络图中点击其他神经元可切换),以及经后面各层到达的 L。"},
+    "graph_value": {"en": "v", "zh": "值"},
+    "graph_grad": {"en": "g", "zh": "梯度"},
+    "foo_dfoo": {"en": "foo and dfoo always have the same shape: every parameter and its "
+                       "gradient, entry by entry:",
+                 "zh": "foo 与 dfoo 的维度总是一致:每个参数与它的梯度逐项对应:"},
+    "graph_wait": {"en": "The graph needs this example's forward pass: step through it first "
+                         "(Forward pass), then open the graph again.",
+                   "zh": "计算图需要这个样本的前向传播结果:请先执行前向传播,再打开计算图。"},
+}
+
 # Terms kept in English in the code (the setup's choices, which the API and plain URLs take,
 # and the words inside the engine's formulas) and their words in other languages.
 TERMS: dict[str, dict[str, str]] = {
@@ -400,6 +514,7 @@ TERMS: dict[str, dict[str, str]] = {
     "gaussians": {"zh": "高斯簇"},
     "sine": {"zh": "正弦"},
     "random": {"zh": "随机"},
+    "multilabel": {"zh": "多标签"},
     # inside \text{…}
     "columns": {"zh": "列"},
     "rows": {"zh": "行"},

@@ -82,6 +82,34 @@ def active_layers(stepper: Stepper) -> set[int]:
     return {step.layer} if step.layer is not None else set()
 
 
+def current_example(stepper: Stepper) -> int | None:
+    """The example under way in per-example mode (0-based), None outside one's steps."""
+    if stepper.c == 0 or stepper.c > len(stepper.plan):
+        return None
+    return stepper.plan[stepper.c - 1].example
+
+
+def example_values(v: dict, example: int, depth: int) -> dict:
+    """One example's values of per-example mode under the batch names, one column each:
+    a{l}@i -> A{l} (a0@i -> A0), z{l}@i -> Z{l}, da{l}@i -> dA{l}, dz{l}@i -> dZ{l}, y@i -> Y;
+    and for the edges the sums so far, SW{l}@i -> dW{l}, Sb{l}@i -> db{l}.
+    The drawing and the neuron panel read them as they read column 0 of a batch."""
+    at = f"@{example}"
+    out = {}
+    for l in range(depth + 1):
+        for small, big in (("a", "A"), ("z", "Z"), ("da", "dA"), ("dz", "dZ")):
+            if f"{small}{l}{at}" in v:
+                out[f"{big}{l}"] = v[f"{small}{l}{at}"]
+    if "y" + at in v:
+        out["Y"] = v["y" + at]
+    for l in range(1, depth + 1):  # ΔW, Δb so far (this example's sum, else the one before)
+        for i in (example, example - 1):
+            if f"SW{l}@{i}" in v:
+                out[f"dW{l}"], out[f"db{l}"] = v[f"SW{l}@{i}"], v[f"Sb{l}@{i}"]
+                break
+    return out
+
+
 class _Geometry:
     def __init__(self, sizes: tuple[int, ...]):
         self.drawn = [drawn_units(n) for n in sizes]
@@ -118,6 +146,10 @@ def network_view(stepper: Stepper, view: ViewSettings, t,
     spec, v = stepper.spec, stepper.values
     L, m = spec.depth, v["A0"].shape[1]
     i = min(view.example, m - 1)
+    col = i  # the column of the arrays drawn
+    under_way = current_example(stepper)
+    if under_way is not None:  # per-example mode: the example being processed, alone
+        v, i, col = example_values(v, under_way, L), under_way, 0
     geo = _geometry(spec.layers)
     delta_mode = any(f"dZ{l}" in v for l in range(1, L + 1))
     grads = {k: v[k] for l in range(1, L + 1) for k in (f"dW{l}", f"db{l}") if k in v}
@@ -126,7 +158,7 @@ def network_view(stepper: Stepper, view: ViewSettings, t,
     active = active_layers(stepper)
 
     node_key = "dZ" if delta_mode else "A"
-    columns = [v[f"{node_key}{l}"][:, i] for l in range(L + 1) if f"{node_key}{l}" in v]
+    columns = [v[f"{node_key}{l}"][:, col] for l in range(L + 1) if f"{node_key}{l}" in v]
     node_scale = Scale.for_values(np.concatenate(columns) if columns else [], view.log_scale)
     edge_arrays = list(grads.values()) if edges_grad else list(params.values())
     edge_scale = Scale.for_values(np.concatenate([a.ravel() for a in edge_arrays]),
@@ -136,9 +168,9 @@ def network_view(stepper: Stepper, view: ViewSettings, t,
     for l in range(L + 1):
         arrays = tuple(v.get(f"{k}{l}") for k in ("A", "Z", "dZ"))
         selected = view.neuron[1] if view.neuron and view.neuron[0] == l else None
-        slot = ("nodes", l, i, delta_mode, node_scale, selected)
+        slot = ("nodes", l, i, under_way is not None, delta_mode, node_scale, selected)
         nodes.append(cache.get(slot, arrays, lambda l=l, sel=selected: Markup("".join(
-            _layer_nodes(v, l, i, geo, delta_mode, node_scale, sel)))))
+            _layer_nodes(v, l, col, geo, delta_mode, node_scale, sel)))))
     edges = []
     for l in range(1, L + 1):
         show_grad = edges_grad and f"dW{l}" in grads
@@ -170,6 +202,7 @@ def network_view(stepper: Stepper, view: ViewSettings, t,
         "width": geo.width, "height": geo.height, "radius": RADIUS, "svg": svg,
         "layers": layers, "nodes": nodes, "edges": edges, "gaps": gaps, "biases": biases,
         "delta_mode": delta_mode, "edges_grad": edges_grad, "example": i, "m": m,
+        "under_way": under_way,
         "node_scale": node_scale, "edge_scale": edge_scale,
         "min_width": int(geo.width * 0.8),  # below this the SVG scrolls instead of shrinking
         # Five layers or more do not fit beside the equation on a laptop screen: the drawing

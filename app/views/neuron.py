@@ -28,15 +28,23 @@ def _w(layer: str, to: object, frm: object, rows: bool) -> str:
     return rf"w^{{{layer}}}_{{{frm}{to}}}" if rows else rf"w^{{{layer}}}_{{{to}{frm}}}"
 
 
+
 def neuron_view(stepper: Stepper, layer: int, index: int, example: int,
-                rows: bool = False) -> dict | None:
+                rows: bool = False, values: dict | None = None) -> dict | None:
     """Lines of LaTeX for unit `index` of `layer` and column `example`; None if out of range.
-    `rows`: index the weights as the row notation's W (its transpose) does."""
+    `rows`: index the weights as the row notation's W (its transpose) does. `values`: one
+    example's values alone under the batch names (per-example mode, one column: see
+    network.example_values), read instead of the batch's."""
     spec, v = stepper.spec, stepper.values
     L = spec.depth
     if not (0 <= layer <= L and 0 <= index < spec.layers[layer]):
         return None
     i = min(example, v["A0"].shape[1] - 1)
+    if values is not None:
+        v, i = values, 0
+        if "A0" not in v:  # x(i) not picked yet
+            return {"layer": layer, "index": index, "example": example, "lines": [],
+                    "input": layer == 0, "pending": True}
     j = index
     lines: list[str] = []
     if layer == 0:
@@ -58,7 +66,7 @@ def neuron_view(stepper: Stepper, layer: int, index: int, example: int,
             arg = r"z_{1..n}" if g == "softmax" else n(z)
             lines.append(rf"a{sub} = {G_TEX[g]}({arg}) = {n(a)}")
     if f"dZ{layer}" in v:
-        lines += _delta_lines(stepper, layer, j, i, sub, g, rows)
+        lines += _delta_lines(stepper, layer, j, i, sub, g, v, rows)
     # Nothing of this unit computed yet in this iteration (its z comes at step Z[layer]).
     return {"layer": layer, "index": j, "example": i, "lines": lines, "input": False,
             "pending": not lines, **_incoming(stepper, layer, j)}
@@ -79,9 +87,9 @@ def _incoming(stepper: Stepper, layer: int, j: int) -> dict:
 
 
 def _delta_lines(stepper: Stepper, layer: int, j: int, i: int, sub: str, g: str,
-                 rows: bool = False) -> list[str]:
+                 v: dict, rows: bool = False) -> list[str]:
     """δ of the unit: from the loss at the output, from the next layer's δs elsewhere."""
-    spec, v = stepper.spec, stepper.values
+    spec = stepper.spec
     delta = n(float(v[f"dZ{layer}"][j, i]))
     if layer == spec.depth:
         a, y = float(v[f"A{layer}"][j, i]), float(v["Y"][j, i])

@@ -14,9 +14,11 @@ from ..weights import weights_text
 from .equation import announcement, html_symbol, matrix_html, matrix_view, step_view, timeline_view
 from .fmt import num
 from .i18n import LANGUAGES, choices, strings, tex_words, translator
-from .network import network_view
+from .network import current_example, example_values, network_view
 from .neuron import neuron_view
+from .notes import ufldl_line
 from .palette import Scale
+from .per_example import move_labels, step_extras, under_way_text
 from .training import Inputs, training_view, viewed_record
 
 Render = Callable[..., Markup]  # renders a partial template to markup
@@ -96,10 +98,16 @@ def stage_context(session: Session, lang: str, render: Render, error: str | None
     m = s.values["A0"].shape[1]
     if view.example >= m:
         view = session.view = type(view)(**{**view.__dict__, "example": 0})
+    under_way = current_example(s)
+    if under_way is not None:  # per-example mode: the example being processed is the one shown
+        view = type(view)(**{**view.__dict__, "example": under_way})
     neuron = None
     if view.neuron is not None:
-        neuron = neuron_view(s, view.neuron[0], view.neuron[1], view.example, view.rows)
+        neuron = neuron_view(s, view.neuron[0], view.neuron[1], view.example, view.rows,
+                             None if under_way is None else
+                             example_values(s.values, under_way, s.spec.depth))
         if neuron is not None:
+            neuron["example"] = view.example
             neuron["lines"] = [tex_words(line, lang) for line in neuron["lines"]]
     nxt = s.next_step
     T = strings(lang)
@@ -125,7 +133,8 @@ def stage_context(session: Session, lang: str, render: Render, error: str | None
         "steps_total": s.steps_per_iteration,
         "phase": s.phase,
         "phase_text": t(f"phase_{s.phase}"),
-        "next_name": None if nxt.id == "update" else html_symbol(nxt.id),
+        "next_name": None if nxt.id == "update" else
+        t("rest_examples") if nxt.id == "rest" else html_symbol(nxt.id),
         "loss": None if s.loss is None else num(s.loss),
         "loss_exact": s.loss,
         # Before J is computed the chip shows the previous iteration's loss (iteration t's,
@@ -144,12 +153,20 @@ def stage_context(session: Session, lang: str, render: Render, error: str | None
             "nodes": legend(network["node_scale"], T["fill_delta" if network["delta_mode"]
                                                      else "fill_activation"]
                             + f" {network['example'] + 1}", "legend-nodes"),
-            "edges": legend(network["edge_scale"], T["edges_dw" if network["edges_grad"]
-                                                     else "edges_w"], "legend-edges"),
+            "edges": legend(network["edge_scale"], T["edges_w" if not network["edges_grad"]
+                                                     else "edges_sum" if network["under_way"]
+                                                     is not None else "edges_dw"],
+                            "legend-edges"),
         },
         "step": step_view(s, view, lang, t, table),
+        "step_extras": step_extras(s, view, t),
+        "ufldl": None if s.c == 0 else ufldl_line(s.plan[s.c - 1], s.spec.depth, s.spec.loss,
+                                                  bool(s.spec.weight_decay)),
+        "n_l": s.spec.depth + 1,
+        "moves": move_labels(s, t),
+        "under_way": under_way_text(s, t),
         "timeline": session.cache.get(("timeline", s.c, lang), (), lambda: timeline_view(
-            s, t("update"), {k: t(f"step_{k}") for k in ("done", "current", "todo")})),
+            s, t("update"), {k: t(f"step_{k}") for k in ("done", "current", "todo")}, t)),
         "announcement": announcement(s, view, t),
         "neuron": neuron,
         "at_start": s.t == s.base and s.c == 0,

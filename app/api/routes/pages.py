@@ -19,8 +19,9 @@ from ...schemas import LearningRateRequest, SessionConfig
 from ...sessions import ConfigError, Session
 from ...store import WouldBlock
 from ...views.fmt import num
+from ...views.graph import graph_context
 from ...views.i18n import LANGUAGES, translator
-from ...views.network import ViewSettings
+from ...views.network import ViewSettings, current_example
 from ...views.page import page_context, stage_context
 from ...views.training import ran_first_text
 from ..deps import SettingsDep, StoreDep
@@ -171,6 +172,19 @@ async def change_view(request: Request, sid: str, store: StoreDep,
     return await on_loop_if_free(store, work)
 
 
+@router.get("/ui/{sid}/graph", response_class=HTMLResponse)
+def graph(request: Request, sid: str, store: StoreDep, lang_cookie: LangCookie = None
+          ) -> Response:
+    """The computation graph of the shown example's loss (a fragment for #graph-panel)."""
+    with store.checkout(sid) as session:
+        if session is None:
+            return _expired()
+        t = translator(_lang(request, lang_cookie))
+        under_way = current_example(session.stepper)
+        view = session.view if under_way is None else replace(session.view, example=under_way)
+        return _render(request, "_graph.html", graph_context(session.stepper, view, t))
+
+
 @router.post("/ui/{sid}/seek", response_class=HTMLResponse)
 async def seek(request: Request, sid: str, store: StoreDep, settings: SettingsDep,
                index: Annotated[int, Form(ge=0, le=1000)], lang_cookie: LangCookie = None
@@ -253,7 +267,8 @@ def _move(request, sid, store, settings, action: str, lang: str, wait: bool = Tr
 
 
 URL_FIELDS = {"preset", "layers", "activations", "loss", "learning_rate", "weight_decay", "init",
-              "init_scale", "seed", "dataset", "samples", "noise", "batch_size", "test_ratio"}
+              "init_scale", "seed", "dataset", "samples", "noise", "batch_size", "test_ratio",
+              "gradient_mode", "examples_shown", "output_delta", "backward_order"}
 
 
 def _config_from_fields(fields) -> tuple[SessionConfig, bool]:

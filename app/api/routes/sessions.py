@@ -7,15 +7,18 @@ from contextlib import contextmanager
 from typing import Literal
 
 from fastapi import APIRouter
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from pydantic import ValidationError
 
 from ...actions import perform
 from ...messages import Refusal
+from ...presets import PRESETS
 from ...schemas import (
     GotoRequest,
     LearningRateRequest,
     RefusalOut,
-    SessionConfig,
+    SessionCreate,
     TrainRequest,
 )
 from ...sessions import Session, session_state, state_parts
@@ -75,8 +78,14 @@ def _move(store, session_id: str, settings, action: str, wait: bool = True,
 
 
 @router.post("", status_code=201, responses=ERRORS)
-def create_session(config: SessionConfig, store: StoreDep) -> Response:
-    """Build a network from a config (every field has a default: `{}` gives XOR 2-2-1)."""
+def create_session(body: SessionCreate, store: StoreDep) -> Response:
+    """Build a network from a config (every field has a default: `{}` gives XOR 2-2-1), or
+    from a preset: `{"preset": "ufldl"}`, with any other field overriding the preset's."""
+    try:
+        config = body.config(PRESETS)
+    except ValidationError as err:
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in err.errors()]
+                                     ) from None
     session = store.create(config)
     with _checked_out(store, session.id) as held:
         return _state(held, 201)
