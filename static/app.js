@@ -328,9 +328,10 @@
     document.querySelectorAll(".svg-scroll, .formula, .neuron-line, .matrix-scroll").forEach(function (el) {
       var scrolls = el.scrollWidth > el.clientWidth + 1;
       el.classList.toggle("scrolls", scrolls);
-      // A box that scrolls sideways can be scrolled from the keyboard: it takes focus (the
-      // drawing's neurons already do). Tables too (a wide matrix on a phone).
-      if (!el.classList.contains("svg-scroll")) {
+      // A box that scrolls sideways can be scrolled from the keyboard: it takes focus, unless
+      // something inside it already does (the drawing's neurons). Tables too (a wide matrix on
+      // a phone), and the computation graph.
+      if (!el.querySelector("[role=button], button, a[href]")) {
         if (scrolls) el.setAttribute("tabindex", "0"); else el.removeAttribute("tabindex");
       }
     });

@@ -210,14 +210,16 @@ def test_keyboard_alone_reaches_and_uses_every_control(new_page):
     pg.goto(pg.server + "/?lang=en")
     order = tab_order(pg)
     expected = ["btn-next", "btn-forward", "btn-backward", "btn-update", "btn-iterate",
-                "btn-reset", "btn-share", "chip-1", "example-input", "scale-select",
+                "btn-reset", "btn-share", "btn-graph", "chip-1", "example-input", "scale-select",
                 "neuron-0-0", "neuron-1-1", "neuron-2-0", "notation-select", "train-1",
                 "train-100", "train-custom", "train-custom-go", "btn-play", "speed", "lr-input",
                 "btn-gradcheck", "export-json", "export-py", "import-file", "btn-import"]
     missing = [c for c in expected if c not in order]
     assert missing == [], order
     assert order.index("btn-next") < order.index("chip-1") < order.index("neuron-0-0")
-    assert order[0] == "a" or order[0].startswith("a."), order  # the language links first
+    # The header first: the colour theme switch, then the language links.
+    assert order[:3] == ["theme-system", "theme-light", "theme-dark"], order
+    assert order[3] == "a" or order[3].startswith("a."), order
     summary = [c for c in order if c.startswith("summary")]
     assert summary, "the setup opens from the keyboard"
 
@@ -264,6 +266,8 @@ def test_keyboard_alone_reaches_and_uses_every_control(new_page):
     pg.keyboard.press("Enter")
     pg.wait_for_selector("#share-url")
     assert focused(pg) == "btn-share"
+    pg.keyboard.press("Tab")
+    assert focused(pg) == "btn-graph"  # the last button of the row, then the share box
     pg.keyboard.press("Tab")
     assert focused(pg) == "share-url"
 
@@ -330,5 +334,35 @@ def test_no_axe_violations_with_wide_tables_on_a_phone(new_page, preset):
     pg.click("#neuron details.incoming summary")
     found["backward-log"] = axe_violations(pg)
     shot(pg, f"{preset}-390-backward-log")
+    bad = {state: v for state, v in found.items() if v}
+    assert bad == {}, "\n".join(f"[{s}] {line}" for s, lines in bad.items() for line in lines)
+
+
+@pytest.mark.parametrize("lang,width,dark", [
+    ("en", 1280, False), ("zh", 390, False), ("en", 1280, True),
+], ids=["en", "zh-phone", "en-dark"])
+def test_no_axe_violations_in_the_notes_views(new_page, lang, width, dark):
+    """Per-example mode (an example's steps, its outer product and sums, the rest and the
+    average), the UFLDL overlay and the computation graph panel."""
+    pg = new_page(width=width, height=844 if width < 500 else 900, dark=dark)
+    pg.goto(pg.server + f"/?preset=ufldl_per_example&lang={lang}")
+    found = {}
+    pg.click("#btn-forward")
+    at_step(pg, "L@0")
+    found["example-forward"] = axe_violations(pg)
+    pg.click("#btn-backward")
+    at_step(pg, "SW1@0")
+    pg.click("#ufldl-switch")  # the browser's own switch: no request
+    pg.wait_for_selector("html.ufldl #ufldl-overlay")
+    found["example-backward-ufldl"] = axe_violations(pg)
+    pg.click("#btn-graph")
+    pg.wait_for_selector("#graph-panel svg")
+    settled(pg)
+    found["graph"] = axe_violations(pg)
+    pg.click("#btn-update")
+    at_step(pg, "update")
+    found["update"] = axe_violations(pg)
+    shot(pg, f"notes-{lang}-{width}{'-dark' if dark else ''}")
+    assert len(found) == 4
     bad = {state: v for state, v in found.items() if v}
     assert bad == {}, "\n".join(f"[{s}] {line}" for s, lines in bad.items() for line in lines)

@@ -99,9 +99,9 @@ def test_scrubbing_shows_the_viewed_iterations_loss_in_chip_header_and_curves(pa
     page.wait_for_function("() => document.querySelector('#stage').dataset.step === 'Z1'")
     settled(page)
     assert stage(page)["iteration"] == "2"
-    # The chip's earlier loss is iteration 1's (0.6859 on this preset), not the last one's.
+    # The chip's earlier loss is iteration 1's (0.7008 on this preset), not the last one's.
     assert page.inner_text("#previous-loss") == f"{num(history[0])} (Iteration 1)"
-    assert num(history[0]) == "0.6859" and num(history[-1]) != "0.6859"
+    assert num(history[0]) == "0.7008" and num(history[-1]) != "0.7008"
     assert page.inner_text("#viewing") == "Viewing iteration 2 of 100"
     assert page.inner_text("#header-loss b") == num(history[1])
     assert page.get_attribute("#loss-chart g.viewed", "data-iteration") == "2"

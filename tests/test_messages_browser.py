@@ -36,9 +36,11 @@ def test_refusals_on_the_chinese_page(zh_page):
     assert flash == "服务器拒绝了此请求 (HTTP 422): iteration: 应大于或等于 0"
     pg.screenshot(path="/tmp/zh-flash.png")
     # A move out of order: the step's error line.
-    pg.click("#btn-update")
+    pg.click("#btn-forward")
+    pg.wait_for_function("() => document.querySelector('#stage').dataset.step === 'J'")
+    pg.click("#btn-forward")
     pg.wait_for_selector("#stage-error")
-    assert pg.inner_text("#stage-error") == "请先运行反向传播:更新需要所有梯度"
+    assert pg.inner_text("#stage-error") == "第 1 次迭代的前向传播已经完成;下一步是 dZ2"
     assert pg.is_hidden("#flash")  # a request that went through takes the flash away
     pg.screenshot(path="/tmp/zh-stage-error.png")
     pg.set_viewport_size({"width": 390, "height": 844})
