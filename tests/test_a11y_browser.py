@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
+from browsing import settled, swapped
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path("/tmp/a11y-shots")
@@ -39,16 +40,6 @@ def new_page(browser, server):
         assert errors == [], f"console errors: {errors}"
 
 
-def settled(pg) -> None:
-    pg.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-settling')")
-
-
-def swapped(pg, action) -> None:
-    """Do `action` and wait until htmx has swapped in a new #stage and settled."""
-    pg.evaluate("window.__oldStage = document.querySelector('#stage')")
-    action()
-    pg.wait_for_function("() => document.querySelector('#stage') !== window.__oldStage")
-    settled(pg)
 
 
 def at_step(pg, step: str) -> None:

@@ -6,27 +6,18 @@ the console script's module) on a free port of 127.0.0.1, and stopped by its PID
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from browsing import shot, swapped, visitor
 
 pytestmark = pytest.mark.browser
-ARTIFACTS = Path(__file__).parent / "artifacts"
+
 
 
 @pytest.fixture
 def page(browser, server):
     """A fresh visitor (own cookies) whose console errors fail the test."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    pg.server = server  # type: ignore[attr-defined]
-    pg.errors = errors  # type: ignore[attr-defined]  # a test may take out the ones it caused
-    yield pg
-    context.close()
-    assert errors == [], f"console errors: {errors}"
+    with visitor(browser, server, viewport={"width": 1280, "height": 800}) as pg:
+        yield pg
 
 
 def stage(pg) -> dict:
@@ -43,17 +34,6 @@ def press_and_wait(pg, key: str) -> dict:
     return stage(pg)
 
 
-def swapped(pg, action) -> None:
-    """Do `action` and wait until htmx has swapped in a new #stage and settled."""
-    pg.evaluate("window.__oldStage = document.querySelector('#stage')")
-    action()
-    pg.wait_for_function("() => document.querySelector('#stage') !== window.__oldStage")
-    pg.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-settling')")
-
-
-def shot(pg, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    pg.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def formula_rendered(pg) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from browsing import visitor
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -13,15 +14,9 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 
 @pytest.fixture
 def page(browser, server):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    pg.server = server  # type: ignore[attr-defined]
-    yield pg
-    context.close()
-    assert errors == [], f"console errors: {errors}"
+    with visitor(browser, server) as pg:
+        yield pg
+
 
 
 def shot(pg, name: str, selector: str | None = None) -> None:

@@ -13,32 +13,21 @@ import sys
 from pathlib import Path
 
 import pytest
+from browsing import shot, visitor
 
 pytestmark = pytest.mark.browser
-ARTIFACTS = Path(__file__).parent / "artifacts"
 
 
 @pytest.fixture
 def page(browser, server):
     """A fresh visitor (own cookies, downloads allowed) whose console errors fail the test."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    pg.server = server  # type: ignore[attr-defined]
-    pg.goto(server + "/?lang=en")
-    assert pg.query_selector("#tools #gradcheck") is not None, (
-        'the page does not include the tools partial: add {% include "_tools.html" %} to '
-        "templates/index.html")
-    yield pg
-    context.close()
-    assert errors == [], f"console errors: {errors}"
+    with visitor(browser, server, accept_downloads=True) as pg:
+        pg.goto(server + "/?lang=en")
+        assert pg.query_selector("#tools #gradcheck") is not None, (
+            'the page does not include the tools partial: add {% include "_tools.html" %} to '
+            "templates/index.html")
+        yield pg
 
-
-def shot(pg, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    pg.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def sid_of(pg) -> str:

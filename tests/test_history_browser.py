@@ -5,44 +5,26 @@ the history slider's arrow keys."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from browsing import settled, shot, swapped, visitor
 
 from app.views.fmt import num
 
 pytestmark = pytest.mark.browser
-SHOTS = Path("/tmp/history-shots")
 
 
 @pytest.fixture
 def page(browser, server):
     """A fresh visitor (own cookies) whose console errors fail the test."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    pg.server = server  # type: ignore[attr-defined]
-    yield pg
-    context.close()
-    assert errors == [], f"console errors: {errors}"
+    with visitor(browser, server) as pg:
+        yield pg
+
 
 
 def stage(pg) -> dict:
     return pg.eval_on_selector("#stage", "el => ({...el.dataset})")
 
 
-def settled(pg) -> None:
-    pg.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-settling')")
-
-
-def swapped(pg, action) -> None:
-    """Do `action` and wait until htmx has swapped in a new #stage and settled."""
-    pg.evaluate("window.__oldStage = document.querySelector('#stage')")
-    action()
-    pg.wait_for_function("() => document.querySelector('#stage') !== window.__oldStage")
-    settled(pg)
 
 
 def completed(pg) -> int:
@@ -69,10 +51,6 @@ def losses(pg) -> list[float]:
     doc = pg.request.get(f"{pg.server}/api/sessions/{sid}/export").json()
     return doc["config"]["history"]["losses"]
 
-
-def shot(pg, name: str) -> None:
-    SHOTS.mkdir(exist_ok=True)
-    pg.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def test_scrubbing_shows_the_viewed_iterations_loss_in_chip_header_and_curves(page):

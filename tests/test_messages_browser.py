@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from browsing import settled
 
 pytestmark = pytest.mark.browser
 ENGLISH = re.compile(r"\b(iteration|should|must|between|the|Input)\b")
@@ -20,9 +21,6 @@ def zh_page(browser, server):
     yield pg
     context.close()
 
-
-def settled(pg) -> None:
-    pg.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-settling')")
 
 
 def test_refusals_on_the_chinese_page(zh_page):

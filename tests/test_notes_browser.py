@@ -4,12 +4,10 @@ Screenshots go to tests/artifacts/."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from browsing import ARTIFACTS, shot, swapped
 
 pytestmark = pytest.mark.browser
-ARTIFACTS = Path(__file__).parent / "artifacts"
 STEP_IDS = "els => els.map(li => li.dataset.step)"
 
 
@@ -37,16 +35,6 @@ def stage(pg) -> dict:
     return pg.eval_on_selector("#stage", "el => ({...el.dataset})")
 
 
-def swapped(pg, action) -> None:
-    pg.evaluate("window.__oldStage = document.querySelector('#stage')")
-    action()
-    pg.wait_for_function("() => document.querySelector('#stage') !== window.__oldStage")
-    pg.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-settling')")
-
-
-def shot(pg, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    pg.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def no_overflow(pg) -> None:

@@ -1,0 +1,44 @@
+"""Helpers of the browser tests: a visitor's page that fails on console errors, waits for
+htmx's swaps, screenshots under tests/artifacts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+@contextmanager
+def visitor(browser, server: str, **context: object) -> Iterator:
+    """A fresh visitor (own cookies) on `server`; console errors and uncaught exceptions fail
+    the test (pg.errors: a test may take out the ones it caused)."""
+    ctx = browser.new_context(**{"viewport": {"width": 1280, "height": 900}, **context})
+    pg = ctx.new_page()
+    errors: list[str] = []
+    pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.server, pg.errors = server, errors
+    yield pg
+    ctx.close()
+    assert errors == [], f"console errors: {errors}"
+
+
+def settled(pg) -> None:
+    """No htmx request or settling under way."""
+    pg.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-settling')")
+
+
+def swapped(pg, action) -> None:
+    """Do `action` and wait until htmx has swapped in a new #stage and settled."""
+    pg.evaluate("window.__oldStage = document.querySelector('#stage')")
+    action()
+    pg.wait_for_function("() => document.querySelector('#stage') !== window.__oldStage")
+    settled(pg)
+
+
+def shot(pg, name: str) -> None:
+    """A full-page screenshot in tests/artifacts, to look at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    pg.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
