@@ -428,6 +428,20 @@ TEXT |= {
                                  "examples' losses are added at the rest step.",
                            "zh": "要等每个样本的 L(i) 都算出后才有 J:其余样本的损失在“其余样本”"
                                  "一步中加入。"},
+    "regularization": {"en": "Penalty on W (strength λ)", "zh": "W 的正则项(强度 λ)"},
+    "reg_l2": {"en": "L2 weight decay: (λ/2)·Σ‖W‖², dW + λW",
+               "zh": "L2 权重衰减:(λ/2)·Σ‖W‖²,dW + λW"},
+    "reg_l1": {"en": "L1: λ·Σ|W|, dW + λ·sign(W)", "zh": "L1:λ·Σ|W|,dW + λ·sign(W)"},
+    "features": {"en": "Inputs from each 2-D point (x₁, x₂)", "zh": "由二维点 (x₁, x₂) 得到的输入"},
+    "features_help": {"en": "As in TensorFlow Playground: each ticked feature is one input "
+                            "unit, so n[0] follows their count (2-D datasets only). With x₁² "
+                            "and x₂² the circles need no hidden layer.",
+                      "zh": "与 TensorFlow Playground 相同:每个勾选的特征是一个输入单元,n[0] 随之"
+                            "改变(仅限二维数据集)。勾选 x₁² 和 x₂² 后,同心圆不需要隐藏层。"},
+    "features_note": {"en": "Input units, in order: {labels} (features of each point (x₁, x₂); "
+                            "the plane is drawn over x₁, x₂).",
+                      "zh": "输入单元依次为:{labels}(每个点 (x₁, x₂) 的特征;输出平面按 x₁、x₂ "
+                            "绘制)。"},
     "gradient_mode": {"en": "Gradient", "zh": "梯度计算方式"},
     "mode_batch": {"en": "whole batch at once", "zh": "整批同时计算"},
     "mode_per_example": {"en": "one example at a time, ΔW summed (UFLDL)",

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from markupsafe import Markup
 
 from ..engine import DATASETS, INITIALIZERS, LOSSES
+from ..engine.features import FEATURES
 from ..presets import PRESETS
 from ..sessions import Session, raw_data, split
 from ..weights import weights_text
@@ -121,12 +122,15 @@ def stage_context(session: Session, lang: str, render: Render, error: str | None
         return session.cache.get(("legend", scale, label, element_id), (), lambda: render(
             "_legend.html", lg=scale.legend(), label=label, id=element_id))
 
+    derived = session.config.derives
     return {
         "sid": session.id,
         "t": t,
         "T": T,
         "lang": lang,
         "error": error,
+        "features_note": t("features_note", labels=", ".join(
+            FEATURES[name].label for name in session.config.features)) if derived else None,
         "iteration": s.t + 1,
         "updates": s.t + (s.c == s.steps_per_iteration),
         "step_number": s.c,
@@ -199,6 +203,7 @@ def page_context(session: Session, lang: str, render: Render,
         "choices": {"loss": choices(LOSSES, lang), "init": choices(INITIALIZERS, lang),
                     "dataset": choices(DATASETS, lang)},
         "form_error": form_error,
+        "feature_choices": [(name, f.label) for name, f in FEATURES.items()],
         "weights_form": weights_text(session.stepper.params_at(session.stepper.base),
                                      session.stepper.spec.depth),
         "t": t,

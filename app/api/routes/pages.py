@@ -268,7 +268,8 @@ def _move(request, sid, store, settings, action: str, lang: str, wait: bool = Tr
 
 URL_FIELDS = {"preset", "layers", "activations", "loss", "learning_rate", "weight_decay", "init",
               "init_scale", "seed", "dataset", "samples", "noise", "batch_size", "test_ratio",
-              "gradient_mode", "examples_shown", "output_delta", "backward_order"}
+              "gradient_mode", "examples_shown", "output_delta", "backward_order",
+              "regularization", "features"}
 
 
 def _config_from_fields(fields) -> tuple[SessionConfig, bool]:
@@ -304,16 +305,20 @@ def _custom_config(form) -> dict:
     """The custom-network form (or a URL query) as SessionConfig fields: text fields split on
     commas, empty or missing fields left to the defaults."""
     def split(name: str) -> list[str]:
-        return [part.strip() for part in str(form.get(name, "")).replace("，", ",").split(",")
-                if part.strip()]
+        # one field of commas (a URL, the text fields) or one field per value (checkboxes)
+        given = form.getlist(name) if hasattr(form, "getlist") else [form.get(name, "")]
+        return [part.strip() for value in given
+                for part in str(value).replace("，", ",").split(",") if part.strip()]
 
     def optional(name: str) -> str | None:
         value = str(form.get(name, "")).strip()
         return value or None
 
-    fields = {name: optional(name) for name in URL_FIELDS - {"preset", "layers", "activations"}}
+    lists = {"preset", "layers", "activations", "features"}
+    fields = {name: optional(name) for name in URL_FIELDS - lists}
     fields["layers"] = [int(x) if x.lstrip("-").isdigit() else x for x in split("layers")]
     fields["activations"] = split("activations")
+    fields["features"] = split("features")
     return {k: v for k, v in fields.items() if v not in (None, [])}
 
 
