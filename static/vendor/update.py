@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Vendor the front-end assets (htmx, KaTeX, Swagger UI, axe-core) from the npm registry, with checksums.
+"""Vendor the front-end assets (htmx, KaTeX, Swagger UI, axe-core) from the npm registry,
+with checksums.
 
 Usage (from anywhere; paths are resolved from this file's location):
 
