@@ -527,6 +527,18 @@ MESSAGES |= {
               "no new one can be made",
         "zh": "服务器上的分享链接已达上限 {limit} 个(BACKPROP_MAX_SNAPSHOTS);无法再创建",
     },
+
+    # Runs side by side (app/pinned.py): pinning a run to compare the next one with.
+    "pin_too_long": {
+        "en": "this run has {completed} iterations, more than can be pinned ({limit}, "
+              "BACKPROP_MAX_TRAIN_ITERATIONS): reset it or pin a shorter run",
+        "zh": "此次运行已有 {completed} 次迭代,超过可固定的上限 {limit}"
+              "(BACKPROP_MAX_TRAIN_ITERATIONS):请重置,或固定一次较短的运行",
+    },
+    "pin_source_not_found": {
+        "en": "session: no session {id!r} to pin a run from (unknown id, deleted or expired)",
+        "zh": "session:找不到要固定其运行的会话 {id!r}(id 未知、已删除或已过期)",
+    },
 }
 
 

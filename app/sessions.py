@@ -15,6 +15,7 @@ import numpy as np
 from .engine import Dataset, DatasetError, NetworkSpec, Stepper, init_weights, make_dataset
 from .engine.features import derive
 from .messages import Refusal
+from .pinned import PinnedRun
 from .schemas import SessionConfig
 from .views.cache import RenderCache
 from .views.network import ViewSettings
@@ -41,6 +42,8 @@ class Session:
     written: Any = field(default=None, repr=False)
     nbytes: int = field(default=0, repr=False)  # session_bytes() when last cached
     config_nbytes: int = field(default=-1, repr=False)
+    # A run kept beside this one (app/pinned.py): its curves share the charts' axes.
+    pinned: PinnedRun | None = field(default=None, repr=False)
 
 
 FLOAT_OBJECT = 32  # a Python float in a list: the object (24 bytes) and its slot (8)
@@ -81,6 +84,9 @@ def session_bytes(session: Session) -> int:
     if written is not None:
         total += len(getattr(written, "rows", b""))
     total += RENDERED_PIECE * len(getattr(session.cache, "_entries", ()))
+    pinned = session.pinned
+    if pinned is not None:  # its JSON, and as many Python floats in its curves
+        total += pinned.nbytes + FLOAT_OBJECT * sum(map(len, pinned.curves.values()))
     return int(total * OVERHEAD)
 
 

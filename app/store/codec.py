@@ -30,6 +30,7 @@ import numpy as np
 import orjson
 
 from ..engine import Diverged, Stepper
+from ..pinned import PinnedRun
 from ..schemas import SessionConfig
 from ..sessions import Session, build_stepper
 from ..views.network import ViewSettings
@@ -125,6 +126,8 @@ def encode_head(session: Session) -> bytes:
         "schedule": [[int(k), float(lr)] for k, lr in s.schedule],
         "completed": s.completed,
         "view": session.view,  # a dataclass: orjson writes its fields (tuples as arrays)
+        # A pinned run's document, its JSON made once (app/pinned.py); absent when none.
+        **({"pinned": orjson.Fragment(session.pinned.json_bytes)} if session.pinned else {}),
     })
 
 
@@ -149,7 +152,19 @@ def restore(session_id: str, config: SessionConfig, head: bytes,
         raise CorruptState(f"history has {stepper.completed} iterations, the head says "
                            f"{h['completed']}")
     walk_to(stepper, int(h["t"]), int(h["c"]))
-    return Session(session_id, config, stepper, dataset, parse_view(h.get("view")))
+    session = Session(session_id, config, stepper, dataset, parse_view(h.get("view")))
+    session.pinned = parse_pinned(h.get("pinned"))
+    return session
+
+
+def parse_pinned(doc: dict | None) -> PinnedRun | None:
+    """The pinned run a head holds, None without one."""
+    if doc is None:
+        return None
+    try:
+        return PinnedRun.from_document(doc)
+    except (ValueError, KeyError, TypeError) as err:  # pydantic's ValidationError is one too
+        raise CorruptState(f"a pinned run that does not parse: {err}") from None
 
 
 def walk_to(stepper: Stepper, t: int, c: int) -> None:

@@ -510,6 +510,49 @@ TEXT |= {
                    "zh": "计算图需要这个样本的前向传播结果:请先执行前向传播,再打开计算图。"},
 }
 
+# Runs side by side: a pinned run's curves beside the current run's, its drawing compared.
+TEXT |= {
+    "run_current": {"en": "current", "zh": "当前"},
+    "run_pinned": {"en": "pinned", "zh": "已固定"},
+    "diff_init": {"en": "init {value}", "zh": "初始化 {value}"},
+    "diff_activations": {"en": "activations {value}", "zh": "激活函数 {value}"},
+    "diff_learning_rate": {"en": "α {value}", "zh": "学习速率 α {value}"},
+    "diff_weight_decay": {"en": "λ {value}", "zh": "权重衰减 λ {value}"},
+    "diff_regularization": {"en": "penalty {value}", "zh": "正则化 {value}"},
+    "diff_layers": {"en": "layers {value}", "zh": "各层 {value}"},
+    "diff_features": {"en": "inputs {value}", "zh": "输入 {value}"},
+    "diff_loss": {"en": "loss {value}", "zh": "损失函数 {value}"},
+    "diff_dataset": {"en": "data {value}", "zh": "数据集 {value}"},
+    "diff_samples": {"en": "m {value}", "zh": "样本数 {value}"},
+    "diff_noise": {"en": "noise {value}", "zh": "噪声 {value}"},
+    "diff_batch_size": {"en": "batch {value}", "zh": "批大小 {value}"},
+    "diff_seed": {"en": "seed {value}", "zh": "随机种子 {value}"},
+    "diff_test_ratio": {"en": "test share {value}", "zh": "测试集比例 {value}"},
+    "diff_gradient_mode": {"en": "mode {value}", "zh": "模式 {value}"},
+    "diff_given": {"en": "given data or weights", "zh": "给定的数据或权重"},
+    "pin_run": {"en": "Pin this run", "zh": "固定此次运行"},
+    "unpin_run": {"en": "Unpin", "zh": "取消固定"},
+    "pin_hint": {"en": "Pin this run, then build another (Setup) or change α: both runs' curves "
+                       "share the axes.",
+                 "zh": "固定此次运行,再新建一个网络(设置)或修改学习速率 α:两次运行的曲线"
+                       "画在同一坐标轴上。"},
+    "pinned_note": {"en": "Pinned run: {name}, {n} iterations. Its curves are drawn beside "
+                          "this run's ({current}).",
+                    "zh": "已固定的运行:{name},共 {n} 次迭代。它的曲线与此次运行({current})"
+                          "画在一起。"},
+    "accuracy_curve": {"en": "Accuracy per iteration (%)", "zh": "每次迭代的准确率(%)"},
+    "compare_title": {"en": "Both runs after {k} updates", "zh": "两次运行各更新 {k} 次之后"},
+    "compare_short": {"en": "The pinned run stopped after {n} updates: it is shown there.",
+                      "zh": "已固定的运行只更新了 {n} 次:显示的是那时的状态。"},
+    "compare_replayed": {"en": "The pinned run's drawing is made again by replaying its setup "
+                               "to this point: the same numbers it had.",
+                         "zh": "已固定运行的图是按它的设置重新运行到此处得到的:数值与当时完全"
+                               "相同。"},
+    "compare_numbers": {"en": "iteration {k}: J = {J}", "zh": "第 {k} 次迭代:J = {J}"},
+    "compare_accuracy": {"en": "accuracy {acc}", "zh": "准确率 {acc}"},
+    "compare_test": {"en": "test J = {J}", "zh": "测试集 J = {J}"},
+}
+
 # Terms kept in English in the code (the setup's choices, which the API and plain URLs take,
 # and the words inside the engine's formulas) and their words in other languages.
 TERMS: dict[str, dict[str, str]] = {

@@ -20,7 +20,7 @@ from .neuron import neuron_view
 from .notes import ufldl_line
 from .palette import Scale
 from .per_example import move_labels, step_extras, under_way_text
-from .training import Inputs, training_view, viewed_record
+from .training import Inputs, Runs, training_view, viewed_record
 
 Render = Callable[..., Markup]  # renders a partial template to markup
 
@@ -48,8 +48,9 @@ def training_version(session: Session, lang: str) -> str:
     and α, not while stepping through the micro-steps of an iteration."""
     s = session.stepper
     updates = s.t + (s.c == s.steps_per_iteration)  # the same after an update and before Z1
+    pinned = session.pinned.key if session.pinned else "none"  # pinning redraws the panel
     return (f"{lang}-{s.completed}-{updates}-{viewed_record(s)}-{s.upcoming_learning_rate!r}-"
-            f"{len(s.schedule)}")
+            f"{len(s.schedule)}-{pinned}")
 
 
 def training_panel(session: Session, lang: str, t, T: dict, render: Render) -> Markup:
@@ -60,13 +61,22 @@ def training_panel(session: Session, lang: str, t, T: dict, render: Render) -> M
     return session.cache.get(("training", version), tuple(params[k] for k in sorted(params)),
                              lambda: render("_training.html", training=training_view(
                                  s, session.cache, (T["train_loss"], T["test_loss"]),
-                                 raw_inputs(session)),
+                                 raw_inputs(session), pinned_runs(session, t)),
                                  sid=session.id, T=T, t=t, version=version))
 
 
-def raw_inputs(session: Session) -> Inputs | None:
-    """The raw 2-D points behind derived input features (None without them), made once."""
-    config = session.config
+def pinned_runs(session: Session, t) -> Runs | None:
+    """The session's pinned run, ready to be drawn beside it (None without one)."""
+    pinned = session.pinned
+    if pinned is None:
+        return None
+    return Runs(pinned, session.config, t, raw_inputs(session, pinned.config))
+
+
+def raw_inputs(session: Session, config=None) -> Inputs | None:
+    """The raw 2-D points behind derived input features (None without them), made once; of
+    the session's config, or of `config` (a pinned run's)."""
+    config = config or session.config
     if not config.derives:
         return None
 
@@ -75,7 +85,8 @@ def raw_inputs(session: Session) -> Inputs | None:
         X, _, X_test, _ = split(X, Y, config.test_ratio, config.seed)
         return Inputs(X, X_test, tuple(config.features))
 
-    return session.cache.get(("raw-inputs",), (), make)
+    slot = ("raw-inputs",) if config is session.config else ("raw-inputs", config.model_dump_json())
+    return session.cache.get(slot, (), make)
 
 
 MAX_KEPT = 32  # versions a page may name in X-Have (one per layer of edges)

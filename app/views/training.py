@@ -10,10 +10,12 @@ import numpy as np
 from ..engine import Stepper
 from ..engine.evaluate import forward, predicted_classes
 from ..engine.features import derive
+from ..pinned import PinnedRun, differences, params_at, rebuild
+from ..schemas import SessionConfig
 from .cache import RenderCache
 from .charts import boundary_data, boundary_plot, line_chart, regression_view
 from .fmt import num
-from .i18n import translator
+from .i18n import term, translator
 
 TRAIN_CHOICES = (1, 10, 100, 1000)
 SPEEDS = (1, 5, 20, 100)
@@ -146,26 +148,9 @@ class Inputs:
     features: tuple[str, ...]
 
 
-def training_view(stepper: Stepper, cache: RenderCache,
-                  loss_names: tuple[str, str] = ("train", "test"),
-                  inputs: Inputs | None = None) -> dict:
-    """Counters, the charts (cached per parameters: stepping inside an iteration is free).
-    `loss_names` name the train and test loss series (hover and tooltips) in the page's
-    language; `inputs` gives the raw 2-D points and the features derived from them, when the
-    input layer sees derived features (the plane is drawn over the raw points)."""
-    s = stepper
-    params = s.current_params()
-    metrics = s.metrics
-    keys = [params[k] for k in sorted(params)]
-    train_name, test_name = loss_names
-    k = viewed_record(s)
-    marker = k or None
-    loss = line_chart({train_name: s.losses, test_name: metrics.get("test_loss", [])},
-                      marker=marker, labelledby="loss-chart-title loss-chart-summary")
-    grads = line_chart(_grad_series(metrics["grad_norms"], s.spec.depth), log=True,
-                       marker=marker, labelledby="grad-chart-title grad-chart-summary")
-    classification = s.classification
-
+def _plot(s: Stepper, params, inputs: Inputs | None, cache: RenderCache, slot: tuple):
+    """The output plane (2-D inputs) or the fitted curve of run `s` at `params`; the drawn data
+    are made once per run under cache `slot`. `inputs`: the raw points behind derived features."""
     X, X_test = (inputs.X, inputs.X_test) if inputs else (s.X, s.X_test)
 
     def make_data():  # the grid, the box and the drawn data points: the same at every update
@@ -176,21 +161,47 @@ def training_view(stepper: Stepper, cache: RenderCache,
             data["grid"] = derive(inputs.features, data["grid"])
         return data
 
-    def make_plot():
-        if classification:
-            if X.shape[0] != 2:
-                return None
-            data = cache.get(("plot-data",), (X, s.Y, X_test, s.Y_test), make_data)
-            return boundary_plot(s, params, data)
-        return regression_view(s, params, s.X, s.Y, s.X_test, s.Y_test)
+    if s.classification:
+        if X.shape[0] != 2:
+            return None
+        data = cache.get(slot, (X, s.Y, X_test, s.Y_test), make_data)
+        return boundary_plot(s, params, data)
+    return regression_view(s, params, s.X, s.Y, s.X_test, s.Y_test)
 
-    plot = cache.get(("plot",), keys, make_plot)
+
+def training_view(stepper: Stepper, cache: RenderCache,
+                  loss_names: tuple[str, str] = ("train", "test"),
+                  inputs: Inputs | None = None, runs: Runs | None = None) -> dict:
+    """Counters, the charts (cached per parameters: stepping inside an iteration is free).
+    `loss_names` name the train and test loss series (hover and tooltips) in the page's
+    language; `inputs` gives the raw 2-D points and the features derived from them, when the
+    input layer sees derived features (the plane is drawn over the raw points); `runs`, a
+    pinned run to draw beside this one."""
+    s = stepper
+    params = s.current_params()
+    metrics = s.metrics
+    keys = [params[k] for k in sorted(params)]
+    train_name, test_name = loss_names
+    k = viewed_record(s)
+    marker = k or None
+    if runs is None:
+        loss = line_chart({train_name: s.losses, test_name: metrics.get("test_loss", [])},
+                          marker=marker, labelledby="loss-chart-title loss-chart-summary")
+        accuracy_chart = None
+    else:
+        loss, accuracy_chart = two_run_charts(s, runs, loss_names, marker)
+    grads = line_chart(_grad_series(metrics["grad_norms"], s.spec.depth), log=True,
+                       marker=marker, labelledby="grad-chart-title grad-chart-summary")
+    classification = s.classification
+    plot = cache.get(("plot",), keys, lambda: _plot(s, params, inputs, cache, ("plot-data",)))
     exploding = exploding_loss(s.losses)
+    updates = s.t + (s.c == s.steps_per_iteration)
     return {
         "completed": s.completed,
-        "updates": s.t + (s.c == s.steps_per_iteration),
+        "updates": updates,
         "learning_rate": s.upcoming_learning_rate,
         "loss_chart": loss,
+        "accuracy_chart": accuracy_chart,
         "grad_chart": grads,
         # The header's numbers are iteration k's: the viewed one when scrubbed back.
         "record": k,
@@ -202,7 +213,7 @@ def training_view(stepper: Stepper, cache: RenderCache,
         else None,
         "earliest": s.base,
         # Iterations of history after the parameters shown: what setting α now discards.
-        "later": s.completed - (s.t + (s.c == s.steps_per_iteration)),
+        "later": s.completed - updates,
         "plot": plot,
         "plot_kind": None if plot is None else ("boundary" if classification else "fit"),
         "symmetric": symmetric_layers(s),
@@ -216,4 +227,122 @@ def training_view(stepper: Stepper, cache: RenderCache,
         "train_choices": TRAIN_CHOICES,
         "speeds": SPEEDS,
         "has_test": s.X_test is not None,
+        "pinned": None if runs is None else pinned_view(s, runs, cache, updates, k, plot),
     }
+
+
+# -- a pinned run beside this one ----------------------------------------------------------
+@dataclass(frozen=True)
+class Runs:
+    """A pinned run to draw beside the current one: the pin, the current run's config (to say
+    what differs), the translator of the page's language, the pinned run's raw 2-D points
+    behind derived features (None without them)."""
+
+    pinned: PinnedRun
+    config: SessionConfig
+    t: object
+    pinned_inputs: Inputs | None = None
+
+
+# Each run keeps its look on every chart: the current run's train and test series are s0 and
+# s1 (blue solid ●, orange dashed ■), the pinned run's s2 and s3 (green dotted ▲, purple
+# dash-dot ◆), so colour, dash and marker all tell the runs apart.
+CURRENT_LOOKS, PINNED_LOOKS = (0, 1), (2, 3)
+DIFFERENCES_NAMED = 2  # a run's name lists at most this many of the settings that differ
+
+
+def run_names(runs: Runs, schedule) -> tuple[str, str]:
+    """("pinned (init zeros)", "current (init Xavier)") in the page's language: each run by the
+    settings in which they differ."""
+    t = runs.t
+    lang = getattr(t, "lang", "en")
+    diffs = differences(runs.pinned, runs.config, schedule)
+
+    def value(text: str) -> str:
+        return ",".join(term(v, lang) or v for v in text.split(","))
+
+    def said(side: str) -> str:
+        parts = [t(f"diff_{d.field}", value=value(getattr(d, side)))
+                 for d in diffs[:DIFFERENCES_NAMED]]
+        if len(diffs) > DIFFERENCES_NAMED:
+            parts.append("…")
+        return t(f"run_{side}") + (f" ({', '.join(parts)})" if parts else "")
+
+    return said("pinned"), said("current")
+
+
+def two_run_charts(s: Stepper, runs: Runs, loss_names: tuple[str, str], marker):
+    """The loss chart and the accuracy chart (in %, classifiers) with both runs' train and test
+    series on the same axes."""
+    pinned_name, current_name = run_names(runs, s.schedule)
+    curves = runs.pinned.curves
+    train, test = loss_names
+
+    def both(current: dict, pinned: dict, scale: float = 1.0):
+        series, styles, owner = {}, {}, {}
+        for run, name, looks, data in (("current", current_name, CURRENT_LOOKS, current),
+                                       ("pinned", pinned_name, PINNED_LOOKS, pinned)):
+            for look, (split, values) in zip(looks, data.items(), strict=True):
+                if values is None or not len(values):
+                    continue
+                label = f"{name} · {split}" if split else name
+                series[label] = np.asarray(values, dtype=float) * scale
+                styles[label], owner[label] = look, run
+        return series, styles, owner
+
+    has_test = s.X_test is not None or "test_loss" in curves
+    splits = (train, test) if has_test else ("", None)
+    series, styles, owner = both(
+        dict(zip(splits, (s.losses, s.metrics.get("test_loss")), strict=True)),
+        dict(zip(splits, (curves["loss"], curves.get("test_loss")), strict=True)))
+    loss = line_chart(series, marker=marker, styles=styles, runs=owner,
+                      labelledby="loss-chart-title loss-chart-summary")
+    accuracy = None
+    if s.classification or "accuracy" in curves:
+        series, styles, owner = both(
+            dict(zip(splits, (s.metrics.get("accuracy"), s.metrics.get("test_accuracy")),
+                     strict=True)),
+            dict(zip(splits, (curves.get("accuracy"), curves.get("test_accuracy")),
+                     strict=True)), 100.0)
+        accuracy = line_chart(series, marker=marker, styles=styles, runs=owner,
+                              labelledby="accuracy-chart-title accuracy-chart-summary")
+    return loss, accuracy
+
+
+def pinned_view(s: Stepper, runs: Runs, cache: RenderCache, updates: int, k: int,
+                plot) -> dict:
+    """What the page says of the pinned run, and its drawing next to the current run's at the
+    same point: after `updates` updates (its last, if it stopped sooner), iteration k's numbers.
+    The pinned run's parameters there are made again by replaying its config (app/pinned.py),
+    the replaying stepper kept in the cache so that moving on replays only a few iterations."""
+    pinned = runs.pinned
+    pinned_name, current_name = run_names(runs, s.schedule)
+    stepper = cache.get(("pinned-run", pinned.key), (), lambda: rebuild(pinned))
+    at = min(updates, pinned.completed)
+    compare = None
+    if at >= stepper.base:
+        params = params_at(stepper, at)
+        pinned_plot = cache.get(("pinned-plot", pinned.key, at), (), lambda: _plot(
+            stepper, params, runs.pinned_inputs, cache, ("pinned-data", pinned.key)))
+        if pinned_plot is not None and plot is not None and \
+                stepper.classification == s.classification:
+            compare = {"pinned": pinned_plot, "current": plot, "at": at,
+                       "pinned_numbers": _numbers(pinned.curves, min(k, pinned.completed)),
+                       "current_numbers": _numbers({"loss": s.losses, **s.metrics}, k),
+                       "kind": "boundary" if s.classification else "fit",
+                       "short": at < updates}
+    return {"name": pinned_name, "current_name": current_name,
+            "completed": pinned.completed, "compare": compare, "k": k}
+
+
+def _numbers(curves: dict, k: int) -> dict | None:
+    """J and accuracy (train, test where kept) of iteration k (1-based) as text."""
+    if k < 1:
+        return None
+    out = {"k": k, "J": num(curves["loss"][k - 1])}
+    for name in ("accuracy", "test_loss", "test_accuracy"):
+        series = curves.get(name)
+        if series is not None and len(series) >= k:
+            out[name] = (f"{100 * series[k - 1]:.1f}%" if "accuracy" in name
+                         else num(series[k - 1]))
+    return out

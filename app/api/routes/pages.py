@@ -14,6 +14,8 @@ from starlette.convertors import Convertor, register_url_convertor
 from ...actions import perform
 from ...limits import computation
 from ...messages import Invalid, Refusal
+from ...pinned import carry as carry_pin
+from ...pinned import pin as pin_run
 from ...presets import DEFAULT_PRESET, PRESETS
 from ...schemas import LearningRateRequest, SessionConfig
 from ...sessions import ConfigError, Session
@@ -336,9 +338,10 @@ def adopt(request: Request, store: StoreDep, sid: Annotated[str, Form(max_length
 
 
 @router.post("/ui/new", response_class=HTMLResponse)
-async def new_network(request: Request, store: StoreDep, lang_cookie: LangCookie = None
-                      ) -> Response:
-    """Build a new network from a preset or the custom form: a deliberate action."""
+async def new_network(request: Request, store: StoreDep, lang_cookie: LangCookie = None,
+                      bs_session: Annotated[str | None, Cookie()] = None) -> Response:
+    """Build a new network from a preset or the custom form: a deliberate action. It keeps
+    the pinned run of the network it replaces."""
     lang = _lang(request, lang_cookie)
     form = await request.form()
     try:
@@ -347,15 +350,18 @@ async def new_network(request: Request, store: StoreDep, lang_cookie: LangCookie
     except (ValidationError, Refusal) as err:
         return _render(request, "_setup_error.html",
                        {"message": _error_text(err, lang), "fields": _error_fields(err)}, 200)
+    carry_pin(store, bs_session, session.id)
     response = Response(status_code=200, headers={"HX-Redirect": "/"})
     _set_cookies(response, session, lang, _cookie_age(request))
     return response
 
 
 def _rebuilt(request: Request, store, lang: str, config: SessionConfig,
-             log_scale: bool) -> Response:
-    """A new session from `config`; the page reloads onto it (as after Build)."""
+             log_scale: bool, sid: str | None = None) -> Response:
+    """A new session from `config`, with session `sid`'s pinned run; the page reloads onto it
+    (as after Build)."""
     session = _new_session(store, config, log_scale)
+    carry_pin(store, sid, session.id)
     response = Response(status_code=200, headers={"HX-Redirect": "/"})
     _set_cookies(response, session, lang, _cookie_age(request))
     return response
@@ -375,7 +381,7 @@ def reseed(request: Request, sid: str, store: StoreDep, lang_cookie: LangCookie 
     fresh = config.model_copy(update={"seed": secrets.randbelow(1_000_000), "parameters": None})
     lang = _lang(request, lang_cookie)
     try:
-        return _rebuilt(request, store, lang, fresh, log_scale)
+        return _rebuilt(request, store, lang, fresh, log_scale, sid)
     except ConfigError as err:  # a generated dataset the new seed cannot make
         return _render(request, "_setup_error.html", {"message": _error_text(err, lang)})
 
@@ -396,6 +402,34 @@ async def given_weights(request: Request, sid: str, store: StoreDep,
         W, b = parse_weights(form, config.layers)
         given = SessionConfig(**{**config.model_dump(exclude_unset=True),
                                  "parameters": {"W": W, "b": b}})
-        return _rebuilt(request, store, lang, given, log_scale)
+        return _rebuilt(request, store, lang, given, log_scale, sid)
     except (ValidationError, Refusal) as err:
         return _render(request, "_setup_error.html", {"message": _error_text(err, lang)})
+
+
+@router.post("/ui/{sid}/pin", response_class=HTMLResponse)
+def pin(request: Request, sid: str, store: StoreDep, settings: SettingsDep,
+        lang_cookie: LangCookie = None) -> Response:
+    """Keep this run (setup, α schedule, curves) beside the next one: its curves join the
+    charts and its drawing is compared at the iteration viewed."""
+    lang = _lang(request, lang_cookie)
+    with store.checkout(sid) as session:
+        if session is None:
+            return _expired()
+        try:
+            session.pinned = pin_run(session.config, session.stepper,
+                                     settings.max_train_iterations)
+        except Refusal as refusal:
+            return _stage(request, session, lang, refusal.text(lang))
+        return _stage(request, session, lang)
+
+
+@router.post("/ui/{sid}/unpin", response_class=HTMLResponse)
+def unpin(request: Request, sid: str, store: StoreDep, lang_cookie: LangCookie = None
+          ) -> Response:
+    """Drop the pinned run: the charts show this run alone again."""
+    with store.checkout(sid) as session:
+        if session is None:
+            return _expired()
+        session.pinned = None
+        return _stage(request, session, _lang(request, lang_cookie))

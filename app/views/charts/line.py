@@ -62,15 +62,22 @@ def _hover_json(names: list[str], iterations: np.ndarray, values: np.ndarray, x0
 
 
 def line_chart(series: dict, width: int = 320, height: int = 180,
-               log: bool = False, marker: int | None = None, labelledby: str = "") -> dict | None:
+               log: bool = False, marker: int | None = None, labelledby: str = "",
+               styles: dict[str, int] | None = None, runs: dict[str, str] | None = None
+               ) -> dict | None:
     """Polylines of one value per iteration (1-based on the x axis), with axes and hover data;
     "svg" is the whole chart as markup, named by the elements `labelledby` lists; "key_html" the
     series' names, each after a sample of its line and marker; "table" a few of the values as
     text (table_rows). `marker` (an iteration, 1-based) draws a vertical line there with a dot
-    on each series: the iteration the page is viewing."""
+    on each series: the iteration the page is viewing. `styles` gives a series its look (colour,
+    dash, marker: s0…s6) whatever its place, so a run keeps its look when another series is
+    empty; `runs` names the run a series belongs to (data-run, e.g. "pinned")."""
     names = [k for k, v in series.items() if len(v)]
     if not names:
         return None
+    looks = [(styles or {}).get(name, k) for k, name in enumerate(names)]
+    run_attr = [f' data-run="{escape(runs[name])}"' if runs and name in runs else ""
+                for name in names]
     n = max(len(series[k]) for k in names)
     raw = np.full((len(names), n), np.nan)
     for row, name in zip(raw, names, strict=True):
@@ -122,7 +129,7 @@ def line_chart(series: dict, width: int = 320, height: int = 180,
     for k, row in enumerate(drawn_finite):
         at = np.flatnonzero(row)
         if len(at):
-            ends.append(end_marker(k, float(xs[at[-1]]), float(ys[k, at[-1]])))
+            ends.append(end_marker(looks[k], float(xs[at[-1]]), float(ys[k, at[-1]])))
     y_ticks = [{"y": round(y(v), 1), "label": label}
                for v, label in zip(tick_values, tick_labels, strict=True)]
     x_ticks = [{"x": round(x(i - 1), 1), "label": str(int(i))}
@@ -142,16 +149,17 @@ def line_chart(series: dict, width: int = 320, height: int = 180,
         "".join(f'<text x="{t["x"]}" y="{top + ph + 15}" text-anchor="'
                 f'{"end" if t["x"] + 3.5 * len(t["label"]) > width else "middle"}">{t["label"]}'
                 "</text>" for t in x_ticks),
-        "".join(f'<polyline points="{line["points"]}" class="series s{k}" data-name="'
-                f'{escape(line["name"])}"><title>{escape(line["name"])}: '
+        "".join(f'<polyline points="{line["points"]}" class="series s{looks[k]}" data-name="'
+                f'{escape(line["name"])}"{run_attr[k]}><title>{escape(line["name"])}: '
                 f'{line["last"]}</title></polyline>' for k, line in enumerate(lines)),
         "".join(ends),
-        _marker(marker, n, x, y, values, finite, top, ph),
+        _marker(marker, n, x, y, values, finite, top, ph, looks),
         f'<line class="cursor" x1="0" x2="0" y1="{top}" y2="{top + ph}" visibility="hidden">'
         "</line>")) + "\n</svg>"
     return {"width": width, "height": height, "lines": lines, "y_ticks": y_ticks,
             "x_ticks": x_ticks, "left": left, "top": top, "plot_w": pw, "plot_h": ph,
-            "names": names, "hover": hover, "svg": Markup(svg), "key_html": series_keys(names),
+            "names": names, "hover": hover, "svg": Markup(svg),
+            "key_html": series_keys(names, looks),
             "table": table_rows(raw), "iterations": n,
             "first": [num(float(v)) for v in raw[:, 0]],
             "last": [num(float(series[name][-1])) for name in names]}
@@ -182,22 +190,26 @@ def end_marker(k: int, x: float, y: float) -> str:
     return f'<path class="{cls}" d="M{x:.1f} {y - 4.2:.1f}l4.2 4.2l-4.2 4.2l-4.2 -4.2z"></path>'
 
 
-def series_keys(names: list[str]) -> Markup:
-    """Each series' name after a sample of its line (colour and dash) and its end marker."""
+def series_keys(names: list[str], looks: list[int] | None = None) -> Markup:
+    """Each series' name after a sample of its line (colour and dash) and its end marker;
+    `looks`: each series' style (s0…), by default its place."""
+    looks = looks or list(range(len(names)))
     return Markup("".join(
         f'<span class="key"><svg class="swatch" viewBox="0 0 26 10" width="26" height="10" '
         f'aria-hidden="true"><line class="series s{k}" x1="1" x2="25" y1="5" y2="5"></line>'
-        f'{end_marker(k, 20, 5)}</svg>{escape(name)}</span>' for k, name in enumerate(names)))
+        f'{end_marker(k, 20, 5)}</svg>{escape(name)}</span>' for k, name in zip(
+            looks, names, strict=True)))
 
 
 def _marker(k: int | None, n: int, x, y, values: np.ndarray, finite: np.ndarray, top: int,
-            ph: int) -> str:
+            ph: int, looks: list[int]) -> str:
     """The viewed iteration k (1-based) on a line chart: a dashed line and a ring per series."""
     if k is None or not 1 <= k <= n:
         return ""
     cx = x(k - 1)
-    rings = "".join(f'<circle class="viewed-dot s{j}" cx="{cx:.1f}" cy="{y(values[j, k - 1]):.1f}" '
-                    'r="4.5"></circle>' for j in range(len(values)) if finite[j, k - 1])
+    rings = "".join(f'<circle class="viewed-dot s{looks[j]}" cx="{cx:.1f}" '
+                    f'cy="{y(values[j, k - 1]):.1f}" r="4.5"></circle>'
+                    for j in range(len(values)) if finite[j, k - 1])
     return (f'<g class="viewed" data-iteration="{k}"><line x1="{cx:.1f}" x2="{cx:.1f}" '
             f'y1="{top}" y2="{top + ph}"></line>{rings}</g>')
 
