@@ -21,7 +21,7 @@ from starlette.types import Receive, Scope, Send
 from . import logs
 from .api.deps import read_state_form
 from .api.json import FastJSONResponse
-from .api.routes import graph, history, pages, presets, quiz, sessions, share, tools
+from .api.routes import graph, history, pages, pinned, presets, quiz, sessions, share, tools
 from .limits import CpuBudgetMiddleware, ServiceGate
 from .messages import Invalid, Refusal
 from .security import (
@@ -183,6 +183,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(graph.router)
     app.include_router(presets.router)
     app.include_router(history.router)
+    app.include_router(pinned.router)
     app.include_router(quiz.router, dependencies=state_form)
     app.include_router(sessions.router, dependencies=state_form)
     app.mount("/static", app.state.static, name="static")

@@ -536,8 +536,8 @@ MESSAGES |= {
               "(BACKPROP_MAX_TRAIN_ITERATIONS):请重置,或固定一次较短的运行",
     },
     "pin_source_not_found": {
-        "en": "session: no session {id!r} to pin a run from (unknown id, deleted or expired)",
-        "zh": "session:找不到要固定其运行的会话 {id!r}(id 未知、已删除或已过期)",
+        "en": "no session {id!r} to pin a run from: it may have expired",
+        "zh": "找不到要固定其运行的会话 {id!r}:它可能已过期",
     },
 }
 

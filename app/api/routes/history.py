@@ -19,7 +19,9 @@ router = APIRouter(tags=["sessions"])
 def history(session_id: str, store: StoreDep) -> Response:
     """One entry per completed iteration, in order (`iteration` 1 is the first): its loss J
     and the learning rate α its update used, ‖dW[l]‖ per layer (`grad_norms`), and where the
-    session has them, accuracy, test loss and test accuracy (parameters before the update)."""
+    session has them, accuracy, test loss and test accuracy (parameters before the update).
+    `pinned`: the run pinned beside this one (POST /api/sessions/{id}/pinned), or null: its
+    `config`, α `schedule`, `completed` and the same curves, one value per iteration."""
     with store.checkout(session_id) as session:
         if session is None:
             raise Refusal("session_not_found", status=404, id=session_id)
@@ -28,5 +30,6 @@ def history(session_id: str, store: StoreDep) -> Response:
                 "iteration": list(range(1, s.completed + 1)),
                 "loss": list(s.losses),
                 "learning_rate": [s.lr_at(t) for t in range(s.completed)],
-                **{name: list(series) for name, series in s.metrics.items()}}
+                **{name: list(series) for name, series in s.metrics.items()},
+                "pinned": session.pinned.document if session.pinned else None}
     return FastJSONResponse(body)

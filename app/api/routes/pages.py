@@ -117,6 +117,7 @@ def index(request: Request, store: StoreDep, lang_cookie: LangCookie = None,
         except (ValidationError, Refusal) as err:
             form_error = _error_text(err, lang)
         else:
+            carry_pin(store, bs_session, session.id)  # the link's network keeps the pin
             response = RedirectResponse("/", status_code=303)  # a reload keeps this network
             _set_cookies(response, session, lang, _cookie_age(request))
             return response
