@@ -532,6 +532,7 @@ TEXT |= {
     "diff_given": {"en": "given data or weights", "zh": "给定的数据或权重"},
     "pin_run": {"en": "Pin this run", "zh": "固定此次运行"},
     "unpin_run": {"en": "Unpin", "zh": "取消固定"},
+    "repin_run": {"en": "Pin this run instead", "zh": "改为固定此次运行"},
     "pin_hint": {"en": "Pin this run, then build another (Setup) or change α: both runs' curves "
                        "share the axes.",
                  "zh": "固定此次运行,再新建一个网络(设置)或修改学习速率 α:两次运行的曲线"
