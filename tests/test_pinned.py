@@ -235,3 +235,34 @@ def test_a_run_longer_than_the_limit_cannot_be_pinned(tmp_path):
         assert answer.status_code == 422 and answer.json()["error"] == "pin_too_long"
         page = soup(client.post(f"/ui/{sid}/pin?lang=zh"))
         assert "超过可固定的上限 8" in page.get_text()
+
+
+# -- input units labelled with their feature ------------------------------------------------
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_each_input_unit_is_labelled_with_its_features_formula(client, lang):
+    client.get(f"/?lang={lang}")
+    build(client, lang, layers="2, 1", activations="sigmoid", dataset="circles",
+          features=["x1", "x2", "x1_squared", "x2_squared", "x1_x2", "sin_x1", "sin_x2"])
+    html = soup(client.get(f"/?lang={lang}"))
+    labels = html.select("svg.network text.input-feature")
+    assert [t.get_text() for t in labels] == ["x₁", "x₂", "x₁²", "x₂²", "x₁x₂", "sin x₁",
+                                              "sin x₂"]
+    units = html.select("svg.network g.neuron[data-layer='0']")
+    assert len(units) == 7
+    for label, unit in zip(labels, units, strict=True):
+        circle = unit.select_one("circle")
+        # Beside its own unit: on its row, ending left of the circle (r = 21).
+        assert float(label["y"]) == float(circle["cy"])
+        assert float(label["x"]) == float(circle["cx"]) - 21 - 6
+        assert label["text-anchor"] == "end"
+    # The unit's name says it too: x_3 = x₁² (its value follows).
+    assert "x_3 = x₁² = " in units[2]["aria-label"]
+    assert "x_6 = sin x₁ = " in units[5].select_one("title").get_text()
+
+
+def test_raw_inputs_get_no_feature_labels(client):
+    client.get("/?lang=en")
+    build(client)
+    html = soup(client.get("/?lang=en"))
+    assert html.select("svg.network text.input-feature") == []
+    assert "x_1 = 0" in html.select_one("g.neuron[data-layer='0']")["aria-label"]

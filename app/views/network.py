@@ -135,8 +135,11 @@ def _geometry(sizes: tuple[int, ...]) -> _Geometry:
 
 
 def network_view(stepper: Stepper, view: ViewSettings, t,
-                 cache: RenderCache | None = None, have: frozenset[str] = frozenset()) -> dict:
-    """Everything the SVG shows, and the SVG itself. `t` translates labels.
+                 cache: RenderCache | None = None, have: frozenset[str] = frozenset(),
+                 features: tuple[str, ...] = ()) -> dict:
+    """Everything the SVG shows, and the SVG itself. `t` translates labels; `features` names
+    what each input unit holds (x₁, x₁², sin x₂, … when the inputs are derived features of a
+    2-D point): written beside the unit, and in its name.
 
     Each layer's edges carry a version (a hash of their markup). Those the page already shows,
     named in `have`, are sent as an empty `hx-preserve` placeholder: htmx keeps the page's own
@@ -168,9 +171,10 @@ def network_view(stepper: Stepper, view: ViewSettings, t,
     for l in range(L + 1):
         arrays = tuple(v.get(f"{k}{l}") for k in ("A", "Z", "dZ"))
         selected = view.neuron[1] if view.neuron and view.neuron[0] == l else None
-        slot = ("nodes", l, i, under_way is not None, delta_mode, node_scale, selected)
+        slot = ("nodes", l, i, under_way is not None, delta_mode, node_scale, selected,
+                features if l == 0 else ())
         nodes.append(cache.get(slot, arrays, lambda l=l, sel=selected: Markup("".join(
-            _layer_nodes(v, l, col, geo, delta_mode, node_scale, sel)))))
+            _layer_nodes(v, l, col, geo, delta_mode, node_scale, sel, features)))))
     edges = []
     for l in range(1, L + 1):
         show_grad = edges_grad and f"dW{l}" in grads
@@ -187,8 +191,10 @@ def network_view(stepper: Stepper, view: ViewSettings, t,
     biases = [{"x": geo.x(l), "y": BIAS_Y, "layer": l + 1} for l in range(L)]
     # The frame (bands, bias units, gaps, labels) changes only with the highlighted layers,
     # the notation and the language: made once per combination, then joined with the pieces.
-    head, tail = cache.get(("frame", tuple(sorted(active)), view.rows, t.lang), (),
-                           lambda: _frame(geo, layers, biases, gaps, t))
+    inputs = [{"x": geo.x(0) - RADIUS - 6, "y": geo.y(0, slot), "label": features[j]}
+              for slot, j in geo.slots(0) if j < len(features)]
+    head, tail = cache.get(("frame", tuple(sorted(active)), view.rows, t.lang, features), (),
+                           lambda: _frame(geo, layers, biases, gaps, t, inputs))
     svg = Markup("".join([
         head,
         *(f'<g class="edge-layer{" active" * e["active"]}" data-layer="{e["layer"]}">'
@@ -217,10 +223,11 @@ def _versioned(markup: str) -> tuple[Markup, str]:
     return Markup(markup), hashlib.blake2b(markup.encode(), digest_size=8).hexdigest()
 
 
-def _frame(geo: _Geometry, layers: list[dict], biases: list[dict], gaps: list[dict], t
-           ) -> tuple[str, str]:
+def _frame(geo: _Geometry, layers: list[dict], biases: list[dict], gaps: list[dict], t,
+           inputs: list[dict] = ()) -> tuple[str, str]:
     """The SVG around the edges and neurons: (start tag and layer bands, bias units + gaps +
-    layer labels). Bias units are drawn over the edges that leave them, labels last."""
+    layer labels + each input unit's feature, left of it). Bias units are drawn over the edges
+    that leave them, labels last."""
     # A group, not an image: an image's children are presentational, and the neurons inside
     # are buttons a screen reader must reach.
     head = [f'<svg class="network" viewBox="0 0 {geo.width} {geo.height}" role="group" '
@@ -241,6 +248,9 @@ def _frame(geo: _Geometry, layers: list[dict], biases: list[dict], gaps: list[di
     for g in gaps:
         tail.append(f'<text class="gap" x="{g["x"]}" y="{g["y"]}" dy="0.35em" '
                     f'text-anchor="middle">⋮ +{g["hidden"]}</text>')
+    for unit in inputs:  # a feature's formula, ending just left of its unit's circle
+        tail.append(f'<text class="input-feature" x="{unit["x"]}" y="{unit["y"]}" dy="0.35em" '
+                    f'text-anchor="end" aria-hidden="true">{escape(unit["label"])}</text>')
     for lay in layers:
         tail.append(f'<g class="layer-label" data-layer="{lay["index"]}">'
                     f'<text x="{lay["x"]}" y="{lay["y"]}" text-anchor="middle" class="title">'
@@ -278,8 +288,9 @@ def _column(v: dict, key: str, i: int) -> np.ndarray | None:
 
 
 def _layer_nodes(v, l, i, geo: _Geometry, delta_mode: bool, scale: Scale,
-                 selected: int | None = None) -> list[str]:
-    """One clickable <g class="neuron"> per drawn unit, with its exact values in data-*."""
+                 selected: int | None = None, features: tuple[str, ...] = ()) -> list[str]:
+    """One clickable <g class="neuron"> per drawn unit, with its exact values in data-*; an
+    input unit's name says its feature (`features`), if given."""
     a = _column(v, f"A{l}", i)
     z = None if l == 0 else _column(v, f"Z{l}", i)
     delta = None if l == 0 else _column(v, f"dZ{l}", i)
@@ -292,7 +303,8 @@ def _layer_nodes(v, l, i, geo: _Geometry, delta_mode: bool, scale: Scale,
         title = []
         if z is not None:
             title.append(f"z[{l}]_{j + 1} = {num(z[j])}")
-        title.append(f"{name}_{j + 1} = {num(a[j])}" if a is not None else f"{name}_{j + 1}: —")
+        unit = f"{name}_{j + 1}" + (f" = {features[j]}" if l == 0 and j < len(features) else "")
+        title.append(f"{unit} = {num(a[j])}" if a is not None else f"{unit}: —")
         if delta is not None:
             title.append(f"δ[{l}]_{j + 1} = {num(delta[j])}")
         if shown is None:

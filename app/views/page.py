@@ -123,7 +123,9 @@ def stage_context(session: Session, lang: str, render: Render, error: str | None
             neuron["lines"] = [tex_words(line, lang) for line in neuron["lines"]]
     nxt = s.next_step
     T = strings(lang)
-    network = network_view(s, view, t, session.cache, kept_pieces(have))
+    features = tuple(FEATURES[name].label for name in session.config.features) \
+        if session.config.derives else ()
+    network = network_view(s, view, t, session.cache, kept_pieces(have), features)
 
     def table(key: str, arr) -> Markup:
         slot = ("table", key, view.rows, view.log_scale, view.example, lang)
