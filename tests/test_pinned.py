@@ -266,3 +266,23 @@ def test_raw_inputs_get_no_feature_labels(client):
     html = soup(client.get("/?lang=en"))
     assert html.select("svg.network text.input-feature") == []
     assert "x_1 = 0" in html.select_one("g.neuron[data-layer='0']")["aria-label"]
+
+
+def test_long_runs_of_different_lengths_each_keep_their_extremes():
+    """Downsampled curves (over MAX_POINTS iterations): the pinned run's spikes are drawn even
+    where the current run has no values."""
+    from app.views.charts import MAX_POINTS, line_chart
+
+    rng = np.random.default_rng(3)
+    pinned = rng.random(3000)
+    pinned[2222] = 50.0  # one spike, far past the current run's end
+    current = np.linspace(1, 0.1, 700)
+    chart = line_chart({"current": current, "pinned": pinned}, styles={"pinned": 2},
+                       runs={"current": "current", "pinned": "pinned"})
+    data = json.loads(str(chart["hover"]))
+    drawn = {row[0]: row[2] for row in data["rows"]}
+    assert drawn[2223] == 50.0  # iteration 2223 (1-based) is drawn with its value
+    assert max(v for v in drawn.values() if v is not None) == 50.0
+    assert len(data["rows"]) <= 2 * MAX_POINTS
+    current_drawn = [row[1] for row in data["rows"] if row[1] is not None]
+    assert current_drawn[0] == 1.0 and current_drawn[-1] == pytest.approx(0.1)

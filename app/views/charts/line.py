@@ -108,7 +108,12 @@ def line_chart(series: dict, width: int = 320, height: int = 180,
     def y(v: float) -> float:
         return top + ph * (1 - (v - lo) / (hi - lo))
 
-    rows = _downsample(values[0])
+    if runs:  # runs of different lengths: each keeps its own extremes
+        lengths = [len(series[name]) for name in names]
+        rows = np.unique(np.concatenate([_downsample(values[j, :lengths[j]])
+                                         for j in range(len(names))]))
+    else:
+        rows = _downsample(values[0])
     if len(rows) == n:  # every iteration drawn
         drawn, drawn_finite, drawn_raw = values, finite, raw
     else:
