@@ -9,7 +9,7 @@ import json
 
 import pytest
 from browsing import settled, shot, swapped, visitor
-from test_a11y_browser import axe_violations
+from test_a11y_browser import _ratio, axe_violations
 
 pytestmark = pytest.mark.browser
 
@@ -84,6 +84,19 @@ def test_two_runs_side_by_side(browser, server, comparison, lang, width, dark):
         label = f"pinned-{comparison}-{lang}-{width}{'-dark' if dark else ''}"
         shot(pg, label)
         assert axe_violations(pg) == []
+        # Each run's lines stand out from the chart's background (3:1), the legend's names
+        # from the panel (4.5:1), as the browser paints them in this theme.
+        colours = pg.evaluate("""() => {
+            const css = (sel, prop) => getComputedStyle(document.querySelector(sel))[prop];
+            return {chart: css('#loss-chart .frame', 'fill'),
+                    panel: css('#training', 'backgroundColor'),
+                    key: css('#loss-chart .keys .key', 'color'),
+                    lines: [...document.querySelectorAll('#loss-chart polyline.series')]
+                           .map(e => getComputedStyle(e).stroke)};
+        }""")
+        assert len(colours["lines"]) == 2 and colours["lines"][0] != colours["lines"][1]
+        assert all(_ratio(line, colours["chart"]) >= 3 for line in colours["lines"]), colours
+        assert _ratio(colours["key"], colours["panel"]) >= 4.5, colours
         swapped(pg, lambda: pg.click("#btn-unpin"))
         assert pg.locator("#loss-chart polyline.series").count() == 1
         assert pg.locator("#compare").count() == 0
