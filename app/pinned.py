@@ -108,57 +108,6 @@ def params_at(stepper: Stepper, k: int) -> dict[str, np.ndarray]:
     return stepper.params_at(k)
 
 
-@dataclass(frozen=True)
-class Difference:
-    """One setting in which two runs differ: `field` (an i18n key's suffix), each run's value
-    as text."""
-
-    field: str
-    pinned: str
-    current: str
-
-
-def _alpha_text(schedule) -> str:
-    from .views.fmt import num
-
-    alphas = [num(a) for _, a in schedule]
-    return "→".join(alphas if len(alphas) <= 3 else [alphas[0], "…", alphas[-1]])
-
-
-INIT_NAMES = {"xavier": "Xavier", "he": "He", "normal": "normal", "uniform": "uniform",
-              "constant": "constant", "zeros": "zeros"}
-
-
-def differences(pinned: PinnedRun, config: SessionConfig, schedule) -> list[Difference]:
-    """What tells the two runs apart, in the order a learner changes them: init, activations,
-    α (its whole schedule), λ and the penalty, layers, inputs, data, batch, seed."""
-    a, b = pinned.config, config
-
-    def text(c: SessionConfig, name: str) -> str:
-        value = getattr(c, name)
-        if name == "init":
-            return INIT_NAMES.get(value, value) + (f" {c.init_scale:g}" if value in (
-                "normal", "uniform", "constant") else "")
-        if isinstance(value, list):
-            return ",".join(map(str, value))
-        return "—" if value is None else str(value)
-
-    out = []
-    for name in ("init", "activations"):
-        if text(a, name) != text(b, name):
-            out.append(Difference(name, text(a, name), text(b, name)))
-    if _alpha_text(pinned.schedule) != _alpha_text(schedule):
-        out.append(Difference("learning_rate", _alpha_text(pinned.schedule),
-                              _alpha_text(schedule)))
-    for name in ("weight_decay", "regularization", "layers", "features", "loss", "dataset",
-                 "samples", "noise", "batch_size", "seed", "test_ratio", "gradient_mode"):
-        if text(a, name) != text(b, name):
-            out.append(Difference(name, text(a, name), text(b, name)))
-    if not out and (a.data != b.data or a.parameters != b.parameters):
-        out.append(Difference("given", "", ""))
-    return out
-
-
 def carry(store, from_id: str | None, to_id: str) -> None:
     """A network built from another keeps the other's pinned run (the learner pins one run,
     then builds the next to compare): copy it over, if there is one."""

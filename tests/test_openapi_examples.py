@@ -127,7 +127,7 @@ def test_docs_try_it_out_fills_in_the_examples_and_they_succeed(server, browser)
                 for name, value in expected["data"].items():
                     assert block.locator(f'input[placeholder="{name}"]').input_value() == value
             checked += 1
-    assert checked == 7  # create, import, import-csv, train, goto, learning-rate, quiz
+    assert checked == 8  # create, import, import-csv, train, goto, learning-rate, quiz, pin
     block = page.locator("#operations-sessions-create_session_api_sessions_post")
     block.locator(".execute").click()
     status = block.locator(".live-responses-table .response .response-col_status").first
