@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from ...engine.graph import example_graph
 from ...messages import Refusal
 from ...schemas import RefusalOut
-from ..deps import StoreDep
+from ..deps import CheckoutDep
 from ..json import FastJSONResponse
 
 router = APIRouter(tags=["tools"])
@@ -20,7 +20,7 @@ router = APIRouter(tags=["tools"])
     404: {"model": RefusalOut, "description": "No such session (unknown id, deleted or expired)"},
     409: {"model": RefusalOut, "description": "This iteration's forward pass is not done yet"},
     422: {"model": RefusalOut, "description": "`example` is not an example of the current batch"}})
-def graph(session_id: str, store: StoreDep,
+def graph(session_id: str, checkout: CheckoutDep,
           example: Annotated[int, Query(ge=0, description="0-based column of the batch")] = 0,
           ) -> Response:
     """The scalar graph of example `example`'s own loss L(i) (no 1/m, no weight decay) for the
@@ -28,9 +28,7 @@ def graph(session_id: str, store: StoreDep,
     activation a and the loss as a node `{id, op, label, value, grad, inputs}`, where `grad` is
     ∂L(i)/∂node; parameter nodes also carry `param` ("W1", "b1", …) and a 0-based `index` in
     the column notation. Available once the current iteration's forward pass is done."""
-    with store.checkout(session_id) as session:
-        if session is None:
-            raise Refusal("session_not_found", status=404, id=session_id)
+    with checkout(session_id) as session:
         stepper = session.stepper
         v, depth = stepper.values, stepper.spec.depth
         if f"A{depth}" not in v:

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.convertors import Convertor, register_url_convertor
 
-from ...actions import perform
+from ...actions import MOVES, perform
 from ...limits import computation
 from ...messages import Invalid, Refusal
 from ...presets import DEFAULT_PRESET, PRESETS
@@ -20,17 +20,17 @@ from ...sessions import ConfigError, Session
 from ...store import WouldBlock
 from ...views.fmt import num
 from ...views.graph import graph_context
-from ...views.i18n import LANGUAGES, translator
+from ...views.i18n import translator
 from ...views.network import ViewSettings, current_example
 from ...views.page import page_context, stage_context
 from ...views.training import ran_first_text
-from ..deps import SettingsDep, StoreDep
+from ..deps import CheckoutDep, SettingsDep, StoreDep, checked_out
 from ..inline import on_loop_if_free, too_long_for_the_loop
+from ..visitor import SESSION_COOKIE, LangCookie, set_cookies
+from ..visitor import page_lang as _lang
 
 router = APIRouter(include_in_schema=False)
-SESSION_COOKIE, LANG_COOKIE = "bs_session", "bs_lang"
-MOVES = ("next", "prev", "forward", "backward", "update", "iterate", "reset")
-LangCookie = Annotated[str | None, Cookie(alias=LANG_COOKIE)]
+__all__ = ["SESSION_COOKIE", "router"]
 
 
 class _MoveConvertor(Convertor):
@@ -56,14 +56,6 @@ async def move(request: Request, sid: str, move: str, store: StoreDep, settings:
         request, sid, store, settings, move, lang, wait))
 
 
-def _lang(request: Request, cookie: str | None) -> str:
-    asked = request.query_params.get("lang") or cookie
-    if asked in LANGUAGES:
-        return asked
-    accept = request.headers.get("accept-language", "")
-    return "zh" if accept.lower().startswith("zh") else "en"
-
-
 def _stage(request: Request, session: Session, lang: str, error: str | None = None,
            **extra) -> HTMLResponse:
     """The #stage fragment; call with the session checked out. `extra`: stage_context's
@@ -85,22 +77,6 @@ def _new_session(store, config: SessionConfig, log_scale: bool = False) -> Sessi
     return store.create(config, ViewSettings(log_scale=log_scale))
 
 
-def _cookie_age(request: Request) -> int:
-    return int(request.app.state.settings.session_ttl)
-
-
-def _set_cookies(response: Response, session: Session, lang: str,
-                 max_age: int | None = None) -> None:
-    """The session cookie (HttpOnly, SameSite=Lax, Secure behind HTTPS) lives as long as an idle
-    session is kept, so closing the browser does not lose the network."""
-    from ...security import request_is_secure  # https, directly or via X-Forwarded-Proto
-
-    secure = request_is_secure()
-    response.set_cookie(SESSION_COOKIE, session.id, httponly=True, samesite="lax", secure=secure,
-                        max_age=max_age)
-    response.set_cookie(LANG_COOKIE, lang, samesite="lax", secure=secure, max_age=365 * 86400)
-
-
 @router.get("/", response_class=HTMLResponse)
 def index(request: Request, store: StoreDep, lang_cookie: LangCookie = None,
           bs_session: Annotated[str | None, Cookie()] = None) -> Response:
@@ -116,7 +92,7 @@ def index(request: Request, store: StoreDep, lang_cookie: LangCookie = None,
             form_error = _error_text(err, lang)
         else:
             response = RedirectResponse("/", status_code=303)  # a reload keeps this network
-            _set_cookies(response, session, lang, _cookie_age(request))
+            set_cookies(request, response, session, lang)
             return response
     notice = None
     for attempt in range(2):
@@ -133,18 +109,13 @@ def index(request: Request, store: StoreDep, lang_cookie: LangCookie = None,
                                        form_error)
             context["notice"] = notice
             response = _render(request, "index.html", context)
-            _set_cookies(response, session, lang, _cookie_age(request))
+            set_cookies(request, response, session, lang)
             return response
     raise RuntimeError("a session just created could not be read back")
 
 
-def _expired() -> Response:
-    """Expired or unknown session: ask htmx to reload the page, which builds a fresh one."""
-    return Response(status_code=404, headers={"HX-Refresh": "true"})
-
-
 @router.post("/ui/{sid}/view", response_class=HTMLResponse)
-async def change_view(request: Request, sid: str, store: StoreDep,
+async def change_view(request: Request, sid: str, checkout: CheckoutDep,
                       lang_cookie: LangCookie = None,
                       example_number: Annotated[int | None, Form()] = None,
                       scale: Annotated[str | None, Form(pattern="^(linear|log)$")] = None,
@@ -152,9 +123,7 @@ async def change_view(request: Request, sid: str, store: StoreDep,
                       neuron: Annotated[str | None, Form(pattern=r"^\d{1,2},\d{1,2}$")] = None,
                       ) -> Response:
     def work(wait: bool) -> Response:
-        with store.checkout(sid, wait) as session:
-            if session is None:
-                return _expired()
+        with checkout(sid, wait) as session:
             view = session.view
             if example_number is not None:  # as the number box's min and max: 1 … m
                 m = session.stepper.values["A0"].shape[1]
@@ -169,16 +138,14 @@ async def change_view(request: Request, sid: str, store: StoreDep,
             session.view = view
             return _stage(request, session, _lang(request, lang_cookie))
 
-    return await on_loop_if_free(store, work)
+    return await on_loop_if_free(checkout.store, work)
 
 
 @router.get("/ui/{sid}/graph", response_class=HTMLResponse)
-def graph(request: Request, sid: str, store: StoreDep, lang_cookie: LangCookie = None
+def graph(request: Request, sid: str, checkout: CheckoutDep, lang_cookie: LangCookie = None
           ) -> Response:
     """The computation graph of the shown example's loss (a fragment for #graph-panel)."""
-    with store.checkout(sid) as session:
-        if session is None:
-            return _expired()
+    with checkout(sid) as session:
         t = translator(_lang(request, lang_cookie))
         under_way = current_example(session.stepper)
         view = session.view if under_way is None else replace(session.view, example=under_way)
@@ -212,7 +179,7 @@ def goto(request: Request, sid: str, store: StoreDep, settings: SettingsDep,
 
 
 @router.post("/ui/{sid}/lr", response_class=HTMLResponse)
-def learning_rate(request: Request, sid: str, store: StoreDep, settings: SettingsDep,
+def learning_rate(request: Request, sid: str, checkout: CheckoutDep, settings: SettingsDep,
                   learning_rate: Annotated[str, Form(max_length=32)],
                   lang_cookie: LangCookie = None,
                   discard: Annotated[bool, Form()] = False) -> Response:
@@ -223,13 +190,9 @@ def learning_rate(request: Request, sid: str, store: StoreDep, settings: Setting
     try:
         value = LearningRateRequest(learning_rate=learning_rate).learning_rate
     except ValidationError as err:
-        with store.checkout(sid) as session:
-            if session is None:
-                return _expired()
+        with checkout(sid) as session:
             return _stage(request, session, lang, _error_text(err, lang))
-    with store.checkout(sid) as session:
-        if session is None:
-            return _expired()
+    with checkout(sid) as session:
         s = session.stepper
         drops = s.learning_rate_drops(value)
         first = s.t + (s.c == s.steps_per_iteration) + 1  # the first iteration with the new α
@@ -249,9 +212,7 @@ def learning_rate(request: Request, sid: str, store: StoreDep, settings: Setting
 
 def _move(request, sid, store, settings, action: str, lang: str, wait: bool = True,
           **args) -> Response:
-    with store.checkout(sid, wait) as session:
-        if session is None:
-            return _expired()
+    with checked_out(store, sid, wait, page=True) as session:
         if not too_long_for_the_loop(session, action, wait):
             try:
                 ran = perform(session, action, settings, **args)
@@ -331,7 +292,7 @@ def adopt(request: Request, store: StoreDep, sid: Annotated[str, Form(max_length
         if session is None:
             return Response(status_code=204)
         response = Response(status_code=200, headers={"HX-Refresh": "true"})
-        _set_cookies(response, session, _lang(request, lang_cookie), _cookie_age(request))
+        set_cookies(request, response, session, _lang(request, lang_cookie))
         return response
 
 
@@ -348,7 +309,7 @@ async def new_network(request: Request, store: StoreDep, lang_cookie: LangCookie
         return _render(request, "_setup_error.html",
                        {"message": _error_text(err, lang), "fields": _error_fields(err)}, 200)
     response = Response(status_code=200, headers={"HX-Redirect": "/"})
-    _set_cookies(response, session, lang, _cookie_age(request))
+    set_cookies(request, response, session, lang)
     return response
 
 
@@ -357,20 +318,18 @@ def _rebuilt(request: Request, store, lang: str, config: SessionConfig,
     """A new session from `config`; the page reloads onto it (as after Build)."""
     session = _new_session(store, config, log_scale)
     response = Response(status_code=200, headers={"HX-Redirect": "/"})
-    _set_cookies(response, session, lang, _cookie_age(request))
+    set_cookies(request, response, session, lang)
     return response
 
 
 @router.post("/ui/{sid}/reseed", response_class=HTMLResponse)
-def reseed(request: Request, sid: str, store: StoreDep, lang_cookie: LangCookie = None
-           ) -> Response:
+def reseed(request: Request, sid: str, store: StoreDep, checkout: CheckoutDep,
+           lang_cookie: LangCookie = None) -> Response:
     """The same setup with a fresh random seed: new starting weights (and a new draw of
     generated data, its test split and batch order), typed weights forgotten."""
     import secrets
 
-    with store.checkout(sid) as session:
-        if session is None:
-            return _expired()
+    with checkout(sid) as session:
         config, log_scale = session.config, session.view.log_scale
     fresh = config.model_copy(update={"seed": secrets.randbelow(1_000_000), "parameters": None})
     lang = _lang(request, lang_cookie)
@@ -381,16 +340,14 @@ def reseed(request: Request, sid: str, store: StoreDep, lang_cookie: LangCookie 
 
 
 @router.post("/ui/{sid}/weights", response_class=HTMLResponse)
-async def given_weights(request: Request, sid: str, store: StoreDep,
+async def given_weights(request: Request, sid: str, store: StoreDep, checkout: CheckoutDep,
                         lang_cookie: LangCookie = None) -> Response:
     """The same setup starting from the weights typed in the setup's form (W1, b1, …)."""
     from ...weights import parse_weights
 
     lang = _lang(request, lang_cookie)
     form = await request.form()
-    with store.checkout(sid) as session:
-        if session is None:
-            return _expired()
+    with checkout(sid) as session:
         config, log_scale = session.config, session.view.log_scale
     try:
         W, b = parse_weights(form, config.layers)
