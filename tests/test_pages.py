@@ -195,9 +195,29 @@ def test_custom_network_errors_name_the_field(client):
     assert client.cookies.get("bs_session") != before
 
 
-def test_unknown_session_asks_the_page_to_reload(client):
-    response = client.post("/ui/not-a-session/next")
-    assert response.status_code == 404 and response.headers["hx-refresh"] == "true"
+PAGE_SESSION_ROUTES = [  # (method, path after /ui/{sid}, form)
+    ("POST", f"/{name}", None) for name in
+    ("next", "prev", "forward", "backward", "update", "iterate", "reset")] + [
+    ("POST", "/view", {"scale": "log"}), ("GET", "/graph", None),
+    ("POST", "/seek", {"index": 0}), ("POST", "/train", {"iterations": 1}),
+    ("POST", "/goto", {"iteration": 0}), ("POST", "/lr", {"learning_rate": "0.1"}),
+    ("POST", "/lr", {"learning_rate": "-1"}), ("POST", "/reseed", None),
+    ("POST", "/weights", None), ("POST", "/gradcheck", None), ("POST", "/share", None)]
+
+
+@pytest.mark.parametrize("sid", ["not-a-session", "A" * 22])
+def test_unknown_session_asks_the_page_to_reload(client, sid):
+    """Every fragment route of the page, for an id that is malformed or not (any longer)
+    kept: 404 and HX-Refresh, so that htmx reloads the page onto a fresh network; a POST's
+    body is the one refusal shape, said in the page's language."""
+    client.cookies.set("bs_lang", "zh")
+    for method, tail, form in PAGE_SESSION_ROUTES:
+        response = client.request(method, f"/ui/{sid}{tail}", data=form)
+        assert response.status_code == 404, (tail, response.text[:300])
+        assert response.headers["hx-refresh"] == "true", tail
+        if method == "POST":
+            assert response.json() == {"error": "session_not_found",
+                                       "message": f"找不到会话 {sid!r}:它可能已过期"}, tail
 
 
 def test_divergence_is_reported_and_the_state_stays_finite(client, app):

@@ -29,15 +29,21 @@ def graph(session_id: str, checkout: CheckoutDep,
     ∂L(i)/∂node; parameter nodes also carry `param` ("W1", "b1", …) and a 0-based `index` in
     the column notation. Available once the current iteration's forward pass is done."""
     with checkout(session_id) as session:
-        stepper = session.stepper
-        v, depth = stepper.values, stepper.spec.depth
-        if f"A{depth}" not in v:
-            raise Refusal("graph_needs_forward", status=409)
-        m = v["A0"].shape[1]
-        if example >= m:
-            raise Refusal("example_out_of_range", field="example", m=m, last=m - 1, got=example)
-        params = {k: v[k].copy() for l in range(1, depth + 1) for k in (f"W{l}", f"b{l}")}
-        x, y, spec = v["A0"][:, example].copy(), v["Y"][:, example].copy(), stepper.spec
+        spec, params, x, y = _inputs(session.stepper, example)
     g = example_graph(spec, params, x, y)  # outside the session: it holds no lock meanwhile
     return FastJSONResponse({"example": example, "loss": g.nodes["L"].as_dict()["value"],
                              "nodes": [node.as_dict() for node in g.nodes.values()]})
+
+
+def _inputs(stepper, example: int) -> tuple:
+    """(spec, W and b of every layer, x and y of the example): copies, so that the graph is
+    built after the session is released. Refusals: no forward pass yet (409), no such example
+    (422)."""
+    v, depth = stepper.values, stepper.spec.depth
+    if f"A{depth}" not in v:
+        raise Refusal("graph_needs_forward", status=409)
+    m = v["A0"].shape[1]
+    if example >= m:
+        raise Refusal("example_out_of_range", field="example", m=m, last=m - 1, got=example)
+    params = {k: v[k].copy() for l in range(1, depth + 1) for k in (f"W{l}", f"b{l}")}
+    return stepper.spec, params, v["A0"][:, example].copy(), v["Y"][:, example].copy()

@@ -86,14 +86,25 @@ def index(request: Request, store: StoreDep, lang_cookie: LangCookie = None,
     form_error = None
     if request.query_params.keys() & URL_FIELDS:
         try:
-            config, log_scale = _config_from_fields(request.query_params)
-            session = _new_session(store, config, log_scale)
+            return _linked_network(request, store, lang)
         except (ValidationError, Refusal) as err:
             form_error = _error_text(err, lang)
-        else:
-            response = RedirectResponse("/", status_code=303)  # a reload keeps this network
-            set_cookies(request, response, session, lang)
-            return response
+    return _page(request, store, lang, bs_session, form_error)
+
+
+def _linked_network(request: Request, store, lang: str) -> Response:
+    """The network a link's query asks for, then the page on it (a redirect to /: a reload
+    keeps this network)."""
+    config, log_scale = _config_from_fields(request.query_params)
+    session = _new_session(store, config, log_scale)
+    response = RedirectResponse("/", status_code=303)
+    set_cookies(request, response, session, lang)
+    return response
+
+
+def _page(request: Request, store, lang: str, bs_session: str | None,
+          form_error: str | None) -> Response:
+    """The page on the cookie's network, or on a fresh one of the default preset."""
     notice = None
     for attempt in range(2):
         if attempt or not bs_session:  # no cookie, or its session expired: a fresh network
@@ -124,21 +135,26 @@ async def change_view(request: Request, sid: str, checkout: CheckoutDep,
                       ) -> Response:
     def work(wait: bool) -> Response:
         with checkout(sid, wait) as session:
-            view = session.view
-            if example_number is not None:  # as the number box's min and max: 1 … m
-                m = session.stepper.values["A0"].shape[1]
-                view = replace(view, example=max(1, min(example_number, m)) - 1)
-            if scale is not None:
-                view = replace(view, log_scale=scale == "log")
-            if notation is not None:
-                view = replace(view, rows=notation == "rows")
-            if neuron is not None:
-                layer, index = (int(p) for p in neuron.split(","))
-                view = replace(view, neuron=(layer, index))
-            session.view = view
+            m = session.stepper.values["A0"].shape[1]
+            session.view = _asked_view(session.view, m, example_number, scale, notation, neuron)
             return _stage(request, session, _lang(request, lang_cookie))
 
     return await on_loop_if_free(checkout.store, work)
+
+
+def _asked_view(view: ViewSettings, m: int, example_number: int | None, scale: str | None,
+                notation: str | None, neuron: str | None) -> ViewSettings:
+    """The view with what the form asked changed (a field left out stays as it was)."""
+    if example_number is not None:  # as the number box's min and max: 1 … m
+        view = replace(view, example=max(1, min(example_number, m)) - 1)
+    if scale is not None:
+        view = replace(view, log_scale=scale == "log")
+    if notation is not None:
+        view = replace(view, rows=notation == "rows")
+    if neuron is not None:
+        layer, index = (int(p) for p in neuron.split(","))
+        view = replace(view, neuron=(layer, index))
+    return view
 
 
 @router.get("/ui/{sid}/graph", response_class=HTMLResponse)
@@ -193,21 +209,28 @@ def learning_rate(request: Request, sid: str, checkout: CheckoutDep, settings: S
         with checkout(sid) as session:
             return _stage(request, session, lang, _error_text(err, lang))
     with checkout(sid) as session:
-        s = session.stepper
-        drops = s.learning_rate_drops(value)
-        first = s.t + (s.c == s.steps_per_iteration) + 1  # the first iteration with the new α
-        numbers = {"lr": num(value), "k": first, "d": drops, "n": s.completed}
-        if drops and not discard:
-            return _stage(request, session, lang, confirm_lr={**numbers, "value": learning_rate})
-        error = None
-        try:
-            perform(session, "learning_rate", settings, learning_rate=value)
-        except Refusal as refusal:
-            if refusal.status in (429, 503):
-                raise
-            error = refusal.text(lang)
-        notice = translator(lang)("lr_discarded", **numbers) if drops and not error else None
-        return _stage(request, session, lang, error, notice=notice)
+        return _new_rate(request, session, settings, lang, value, learning_rate, discard)
+
+
+def _new_rate(request: Request, session: Session, settings, lang: str, value: float,
+              typed: str, discard: bool) -> Response:
+    """α set (and the #stage fragment), or first the question whether to discard the later
+    iterations (`typed`: the value as the learner wrote it, for the question's form)."""
+    s = session.stepper
+    drops = s.learning_rate_drops(value)
+    first = s.t + (s.c == s.steps_per_iteration) + 1  # the first iteration with the new α
+    numbers = {"lr": num(value), "k": first, "d": drops, "n": s.completed}
+    if drops and not discard:
+        return _stage(request, session, lang, confirm_lr={**numbers, "value": typed})
+    error = None
+    try:
+        perform(session, "learning_rate", settings, learning_rate=value)
+    except Refusal as refusal:
+        if refusal.status in (429, 503):
+            raise
+        error = refusal.text(lang)
+    notice = translator(lang)("lr_discarded", **numbers) if drops and not error else None
+    return _stage(request, session, lang, error, notice=notice)
 
 
 def _move(request, sid, store, settings, action: str, lang: str, wait: bool = True,

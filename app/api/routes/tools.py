@@ -196,22 +196,26 @@ async def import_page(request: Request, store: StoreDep, settings: SettingsDep,
     """The page's import form: a JSON export or a CSV file (with layers, activations and loss)
     becomes a new network; the page then reloads on it (HX-Redirect: /)."""
     lang = page_lang(request, lang_cookie)
-    form = await request.form()
-    upload = form.get("file")
-    if not isinstance(upload, FormFile) or not (upload.filename or upload.size):
-        return _error_fragment(request, Refusal("import.no_file", field="file").text(lang))
     try:
-        head = await upload.read(MAX_CSV_BYTES + 1)
-        if _is_json(upload.filename or "", head):
-            content = head + await upload.read(MAX_JSON_BYTES + 1 - len(head))
-            doc: ExportDocument = parse_document(content)
-            session = _build(store, settings, imported_config(doc), doc.position.step)
-        else:
-            fields = {name: str(form.get(name) or "")
-                      for name in ("layers", "activations", "loss", *OPTIONAL_FIELDS)}
-            session = _build(store, settings, csv_config(fields, head))
+        session = await _imported(store, settings, await request.form())
     except Refusal as refusal:
         return _error_fragment(request, refusal.text(lang))
     response = Response(status_code=200, headers={"HX-Redirect": "/"})
     set_cookies(request, response, session, lang)
     return response
+
+
+async def _imported(store, settings, form) -> Session:
+    """The session the import form's file makes: a JSON export (by its name or its first
+    character) or a CSV with the form's network fields. Raises a Refusal."""
+    upload = form.get("file")
+    if not isinstance(upload, FormFile) or not (upload.filename or upload.size):
+        raise Refusal("import.no_file", field="file")
+    head = await upload.read(MAX_CSV_BYTES + 1)
+    if _is_json(upload.filename or "", head):
+        content = head + await upload.read(MAX_JSON_BYTES + 1 - len(head))
+        doc: ExportDocument = parse_document(content)
+        return _build(store, settings, imported_config(doc), doc.position.step)
+    fields = {name: str(form.get(name) or "")
+              for name in ("layers", "activations", "loss", *OPTIONAL_FIELDS)}
+    return _build(store, settings, csv_config(fields, head))
