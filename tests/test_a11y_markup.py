@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 from bs4 import BeautifulSoup
 
+from app.sessions import ViewSettings
 from app.views.equation import announcement
 from app.views.i18n import translator
-from app.views.network import ViewSettings
 
 
 def soup(response) -> BeautifulSoup:

@@ -10,8 +10,8 @@ from app.engine import evaluate
 from app.engine import gradcheck as engine_gradcheck
 from app.engine.gradcheck import estimated_seconds
 from app.engine.steps import NetworkSpec
+from app.gradcheck_report import MAX_SECONDS
 from app.presets import PRESETS
-from app.views.gradcheck import MAX_SECONDS
 
 API = "/api/sessions"
 VERDICTS = {"ok", "check", "wrong"}

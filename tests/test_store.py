@@ -16,11 +16,10 @@ import pytest
 
 from app.engine import Diverged, StepOrderError, Stepper
 from app.schemas import SessionConfig
-from app.sessions import Session, build_stepper
+from app.sessions import Session, ViewSettings, build_stepper
 from app.store import MemoryStore, codec
 from app.store.base import new_session_id
 from app.store.sqlite import SQLiteStore
-from app.views.network import ViewSettings
 
 CONFIGS = {
     "xor": {},

@@ -26,8 +26,7 @@ from dataclasses import dataclass
 from ..limits import computation
 from ..messages import Refusal
 from ..schemas import SessionConfig
-from ..sessions import Session, build_stepper, session_bytes
-from ..views.network import ViewSettings
+from ..sessions import Session, ViewSettings, build_stepper, session_bytes
 from . import codec
 
 SESSION_ID = re.compile(r"[A-Za-z0-9_-]{22}")  # secrets.token_urlsafe(16): 128 random bits

@@ -12,8 +12,7 @@ from contextlib import contextmanager
 
 from ..limits import computation
 from ..schemas import SessionConfig
-from ..sessions import Session, build_stepper
-from ..views.network import ViewSettings
+from ..sessions import Session, ViewSettings, build_stepper
 from . import codec
 from .base import (
     SESSION_ID,

@@ -16,12 +16,12 @@ from ...limits import computation
 from ...messages import Invalid, Refusal
 from ...presets import DEFAULT_PRESET, PRESETS
 from ...schemas import LearningRateRequest, SessionConfig
-from ...sessions import ConfigError, Session
+from ...sessions import ConfigError, Session, ViewSettings
 from ...store import WouldBlock
 from ...views.fmt import num
 from ...views.graph import graph_context
 from ...views.i18n import translator
-from ...views.network import ViewSettings, current_example
+from ...views.network import current_example
 from ...views.page import page_context, stage_context
 from ...views.training import ran_first_text
 from ..deps import CheckoutDep, SettingsDep, StoreDep, checked_out

@@ -12,6 +12,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile as FormFile
 
+from ... import gradcheck_report
 from ...actions import perform
 from ...engine import build_plan
 from ...messages import Refusal
@@ -58,9 +59,9 @@ def gradcheck_api(session_id: str, checkout: CheckoutDep) -> Response:
     "check" < 1e-4, else "wrong"). A 422 when the check would take over ~2 s (estimated), a 409
     when the loss or a gradient is not finite at these parameters (a network that blew up)."""
     with checkout(session_id) as session:
-        inputs = gradcheck.Inputs.of(session.stepper)
+        inputs = gradcheck_report.Inputs.of(session.stepper)
     # The inputs are copies: the finite differences run without holding the session.
-    return FastJSONResponse(gradcheck.report(inputs))
+    return FastJSONResponse(gradcheck_report.report(inputs))
 
 
 @router.post("/ui/{sid}/gradcheck", response_class=HTMLResponse, include_in_schema=False)
@@ -69,9 +70,9 @@ def gradcheck_fragment(request: Request, sid: str, checkout: CheckoutDep,
     """The #gradcheck fragment: a table per parameter and a grid of its entries."""
     lang = page_lang(request, lang_cookie)
     with checkout(sid) as session:
-        inputs = gradcheck.Inputs.of(session.stepper)
+        inputs = gradcheck_report.Inputs.of(session.stepper)
     try:
-        rep = gradcheck.report(inputs)
+        rep = gradcheck_report.report(inputs)
     except Refusal as refusal:
         return _error_fragment(request, refusal.text(lang))
     context = {"gc": gradcheck.view(rep, translator(lang)), "T": strings(lang), "lang": lang}
