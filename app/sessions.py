@@ -5,8 +5,6 @@ them is in app/views/."""
 from __future__ import annotations
 
 import math
-import threading
-import time
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,22 +46,17 @@ class Session:
     # views rendered (app/views/cache.py). A memo with an `nbytes` counts towards the session's
     # size.
     memo: dict[str, Any] = field(default_factory=dict, repr=False)
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    last_used: float = field(default_factory=time.monotonic)
-    # The store's record of what it holds for this session (app/store/codec.py: Written).
-    written: Any = field(default=None, repr=False)
-    nbytes: int = field(default=0, repr=False)  # session_bytes() when last cached
-    config_nbytes: int = field(default=-1, repr=False)
 
 
 FLOAT_OBJECT = 32  # a Python float in a list: the object (24 bytes) and its slot (8)
 OVERHEAD = 1.1  # dicts, array headers, allocator slack: measured with tracemalloc (~8%)
 
 
-def session_bytes(session: Session) -> int:
+def session_bytes(session: Session, held: int = 0) -> int:
     """About how much memory a live session holds: its data, parameters and checkpoints, every
     value recorded in the current iteration, its history, its config's own data and its memos
-    (the pieces rendered for it). Arrays shared between these are counted once."""
+    (the pieces rendered for it), and `held` bytes the caller keeps for it (a store's record
+    of what it wrote). Arrays shared between these are counted once."""
     s = session.stepper
     seen: set[int] = set()
     total = 0
@@ -86,12 +79,9 @@ def session_bytes(session: Session) -> int:
             count(array)
     total += FLOAT_OBJECT * len(s.losses) * (1 + sum(
         len(v[0]) if v and isinstance(v[0], list) else 1 for v in s.metrics.values()))
-    if session.config_nbytes < 0:  # the config never changes: count it once
-        session.config_nbytes = config_bytes(session.config)
-    total += session.config_nbytes
-    written = session.written
-    if written is not None:
-        total += len(getattr(written, "rows", b""))
+    if "config_bytes" not in session.memo:  # the config never changes: count it once
+        session.memo["config_bytes"] = config_bytes(session.config)
+    total += session.memo["config_bytes"] + held
     total += sum(getattr(memo, "nbytes", 0) for memo in session.memo.values())
     return int(total * OVERHEAD)
 
