@@ -9,61 +9,14 @@ import threading
 
 import numpy as np
 import pytest
-
-API = "/api/sessions"
-
-
-@pytest.fixture
-def api(client):
-    """The shared client, with every response checked: no request in this module may be a 500."""
-    seen: list[tuple[str, int]] = []
-
-    def no_server_error(response) -> None:
-        seen.append((str(response.request.url), response.status_code))
-        assert response.status_code < 500, f"{response.request.url} gave {response.status_code}"
-        if response.status_code >= 400:  # every refusal in the one shape
-            response.read()
-            message(response.json())
-
-    client.event_hooks = {"request": [], "response": [no_server_error]}
-    client.seen = seen
-    return client
-
-
-def create(api, status: int = 201, **config) -> dict:
-    response = api.post(API, json=config)
-    assert response.status_code == status, response.text[:2000]
-    return response.json()
+from conftest import API, create
+from conftest import refusal_message as message
 
 
 def move(api, sid: str, name: str, status: int = 200, **body) -> dict:
     response = api.post(f"{API}/{sid}/{name}", json=body or None)
     assert response.status_code == status, response.text[:2000]
     return response.json()
-
-
-# What a refusal's body holds beyond {"error", "message"} (and "field"), by its code: nothing
-# for every other code.
-BODY_EXTRAS = {"validation": {"errors", "detail"}, "diverged": {"state"}}
-
-
-def message(body: dict, error: str | None = None) -> str:
-    """A refusal's English text. Every 4xx has one shape: {"error": code, "message": text},
-    plus "field" (a non-empty name) where one field is at fault; validation errors add
-    "errors" and pydantic's "detail", divergence the last finite "state", and nothing else
-    adds a key."""
-    assert isinstance(body.get("error"), str) and body["error"], body
-    assert isinstance(body.get("message"), str) and body["message"], body
-    assert set(body) - {"field"} == {"error", "message"} | BODY_EXTRAS.get(body["error"], set()), \
-        body
-    if "field" in body:
-        assert isinstance(body["field"], str) and body["field"], body
-    if body["error"] == "validation":  # "field" is the first error's that names one
-        named = [e["field"] for e in body["errors"] if e["field"]]
-        assert body["errors"] and body.get("field") == (named[0] if named else None), body
-    if error is not None:
-        assert body["error"] == error, body
-    return body["message"]
 
 
 def arr(value) -> np.ndarray:
