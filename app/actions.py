@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Literal, get_args
 
 from .engine import Diverged, StepOrderError, Stepper
 from .limits import computation
@@ -11,7 +12,8 @@ from .messages import Phrase, Refusal
 from .sessions import Session
 from .settings import Settings
 
-__all__ = ["ACTIONS", "ActionLimitError", "Diverged", "StepOrderError", "perform", "refusal"]
+__all__ = ["ACTIONS", "MOVES", "ActionLimitError", "Diverged", "Move", "StepOrderError", "perform",
+           "refusal"]
 
 
 class ActionLimitError(Refusal):
@@ -32,15 +34,11 @@ def refusal(err: StepOrderError | Diverged) -> Refusal:
                    iteration=err.iteration + 1, trained=trained)
 
 
-ACTIONS: dict[str, Callable[[Stepper], object]] = {
-    "next": Stepper.next,
-    "prev": Stepper.prev,
-    "forward": Stepper.forward,
-    "backward": Stepper.backward,
-    "update": Stepper.update,
-    "iterate": Stepper.iterate,
-    "reset": Stepper.reset,
-}
+# The moves of one step or pass, each a Stepper method of the same name; listed here only (the
+# API's path parameter and the page's route take their names from it).
+Move = Literal["next", "prev", "forward", "backward", "update", "iterate", "reset"]
+MOVES: tuple[str, ...] = get_args(Move)
+ACTIONS: dict[str, Callable[[Stepper], object]] = {name: getattr(Stepper, name) for name in MOVES}
 
 
 def seek(stepper: Stepper, index: int) -> None:

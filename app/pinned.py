@@ -87,12 +87,11 @@ def pin(config: SessionConfig, stepper: Stepper, limit: int) -> PinnedRun:
     return PinnedRun(config, schedule, curves)
 
 
-def rebuild(pinned: PinnedRun) -> Stepper:
+def rebuild(pinned: PinnedRun, build_stepper) -> Stepper:
     """The pinned run's stepper, built from its config under its α schedule, with its history's
     length: `stepper.params_at(k)` then replays its first k iterations (base ≤ k ≤ completed),
-    exactly the numbers it had, and keeps checkpoints on the way (a later k replays little)."""
-    from .sessions import build_stepper  # sessions imports this module's PinnedRun
-
+    exactly the numbers it had, and keeps checkpoints on the way (a later k replays little).
+    `build_stepper`: app.sessions.build_stepper (passed in: sessions imports this module)."""
     stepper, _ = build_stepper(pinned.config)
     stepper.schedule = list(pinned.schedule)
     # As long as the pinned history: a replay below it records nothing (_record_completion

@@ -36,10 +36,10 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from urllib.parse import urlsplit
 
-import orjson
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .api.json import dumps
 from .messages import Refusal
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -161,7 +161,7 @@ def refusal_parts(scope: Scope, refusal: Refusal) -> tuple[int, list[tuple[bytes
     if path.startswith("/api/") or path.startswith("/ui/") and method != "GET":
         body = refusal.body("en" if path.startswith("/api/") else page_language(scope))
         return refusal.status, [(b"content-type", b"application/json"), *headers], \
-            orjson.dumps(body)
+            dumps(body)  # NumPy arrays too (a diverged move's last finite state)
     lang = page_language(scope)
     retry = refusal.headers.get("Retry-After")
     refresh = (f'<meta http-equiv="refresh" content="{int(retry)}">\n'

@@ -1,11 +1,10 @@
-"""Sessions: a stepper built from a config, read as plain state. The stores that keep them
-(memory, SQLite, Redis) are in app/store/."""
+"""Sessions: a stepper built from a config and the learner's view settings, read as plain state.
+The stores that keep them (memory, SQLite, Redis) are in app/store/; what the page draws from
+them is in app/views/."""
 
 from __future__ import annotations
 
 import math
-import threading
-import time
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,8 +16,6 @@ from .engine.features import derive
 from .messages import Refusal
 from .pinned import PinnedRun
 from .schemas import SessionConfig
-from .views.cache import RenderCache
-from .views.network import ViewSettings
 
 
 class ConfigError(Refusal):
@@ -28,6 +25,17 @@ class ConfigError(Refusal):
         super().__init__(code, status=422, field=field, **params)
 
 
+@dataclass(frozen=True)
+class ViewSettings:
+    """How the learner looks at the network: saved with the session (and in its snapshots),
+    so a reload or a shared link shows it the same way."""
+
+    example: int = 0  # column of the batch shown in the neurons
+    log_scale: bool = False
+    rows: bool = False  # row-per-example notation
+    neuron: tuple[int, int] | None = None  # (layer, index) worked out in the neuron panel
+
+
 @dataclass
 class Session:
     id: str
@@ -35,26 +43,23 @@ class Session:
     stepper: Stepper
     dataset: Dataset | None
     view: ViewSettings = field(default_factory=ViewSettings)
-    cache: RenderCache = field(default_factory=RenderCache, repr=False)
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    last_used: float = field(default_factory=time.monotonic)
-    # The store's record of what it holds for this session (app/store/codec.py: Written).
-    written: Any = field(default=None, repr=False)
-    nbytes: int = field(default=0, repr=False)  # session_bytes() when last cached
-    config_nbytes: int = field(default=-1, repr=False)
+    # What this process derived from the state to reuse (never stored): e.g. the pieces the
+    # views rendered (app/views/cache.py). A memo with an `nbytes` counts towards the session's
+    # size.
+    memo: dict[str, Any] = field(default_factory=dict, repr=False)
     # A run kept beside this one (app/pinned.py): its curves share the charts' axes.
     pinned: PinnedRun | None = field(default=None, repr=False)
 
 
 FLOAT_OBJECT = 32  # a Python float in a list: the object (24 bytes) and its slot (8)
-RENDERED_PIECE = 4096  # a rendered piece in the RenderCache, on average (SVG, tables)
 OVERHEAD = 1.1  # dicts, array headers, allocator slack: measured with tracemalloc (~8%)
 
 
-def session_bytes(session: Session) -> int:
+def session_bytes(session: Session, held: int = 0) -> int:
     """About how much memory a live session holds: its data, parameters and checkpoints, every
-    value recorded in the current iteration, its history, its config's own data and the pieces
-    rendered for it. Arrays shared between these are counted once."""
+    value recorded in the current iteration, its history, its config's own data and its memos
+    (the pieces rendered for it), and `held` bytes the caller keeps for it (a store's record
+    of what it wrote). Arrays shared between these are counted once."""
     s = session.stepper
     seen: set[int] = set()
     total = 0
@@ -77,13 +82,10 @@ def session_bytes(session: Session) -> int:
             count(array)
     total += FLOAT_OBJECT * len(s.losses) * (1 + sum(
         len(v[0]) if v and isinstance(v[0], list) else 1 for v in s.metrics.values()))
-    if session.config_nbytes < 0:  # the config never changes: count it once
-        session.config_nbytes = config_bytes(session.config)
-    total += session.config_nbytes
-    written = session.written
-    if written is not None:
-        total += len(getattr(written, "rows", b""))
-    total += RENDERED_PIECE * len(getattr(session.cache, "_entries", ()))
+    if "config_bytes" not in session.memo:  # the config never changes: count it once
+        session.memo["config_bytes"] = config_bytes(session.config)
+    total += session.memo["config_bytes"] + held
+    total += sum(getattr(memo, "nbytes", 0) for memo in session.memo.values())
     pinned = session.pinned
     if pinned is not None:  # its JSON, and as many Python floats in its curves
         total += pinned.nbytes + FLOAT_OBJECT * sum(map(len, pinned.curves.values()))
@@ -183,16 +185,6 @@ def split(X: np.ndarray, Y: np.ndarray, ratio: float, seed: int):
     order = np.random.default_rng([seed, 7]).permutation(m)
     test, train = np.sort(order[:n_test]), np.sort(order[n_test:])
     return X[:, train], Y[:, train], X[:, test], Y[:, test]
-
-
-def __getattr__(name: str):
-    # The in-memory store moved to app/store/memory.py; `from app.sessions import SessionStore`
-    # still works (lazily: app.store imports this module).
-    if name == "SessionStore":
-        from .store.memory import MemoryStore
-
-        return MemoryStore
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # -- the API's state, whole or in parts ---------------------------------------------------------

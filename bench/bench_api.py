@@ -46,7 +46,8 @@ with warnings.catch_warnings():
 from app.api.json import dumps  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.schemas import SessionConfig  # noqa: E402
-from app.sessions import SessionStore, session_state  # noqa: E402
+from app.sessions import session_state  # noqa: E402
+from app.store import MemoryStore  # noqa: E402
 
 NETWORKS = {
     "2-2-1 xor (m=4)": {},
@@ -103,7 +104,7 @@ def in_process(requests_per_move: dict[str, int]) -> None:
 
 def state_sizes() -> None:
     print("== state JSON ==")
-    store = SessionStore(10)
+    store = MemoryStore(10)
     for name, config in NETWORKS.items():
         session = store.create(SessionConfig(**config))
         stepper = session.stepper

@@ -42,3 +42,20 @@ def shot(pg, name: str) -> None:
     """A full-page screenshot in tests/artifacts, to look at."""
     ARTIFACTS.mkdir(exist_ok=True)
     pg.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def posts(pg, path_end: str) -> list[str]:
+    """The URLs of the POST requests the page sends from now on whose path ends with
+    `path_end` (e.g. "/next"), as they are sent."""
+    sent: list[str] = []
+    pg.on("request", lambda r: sent.append(r.url)
+          if r.method == "POST" and r.url.split("?")[0].endswith(path_end) else None)
+    return sent
+
+
+def quiet(pg, ms: int = 2000) -> None:
+    """Run the page's own timers `ms` ahead at once, then let whatever they sent be answered
+    and settle: after this, a run that went on or a press still queued has shown itself, with
+    no real waiting. Needs `pg.clock.install()` before the page is loaded."""
+    pg.clock.run_for(ms)
+    settled(pg)

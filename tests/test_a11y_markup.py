@@ -5,15 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 from bs4 import BeautifulSoup
+from conftest import soup
 
+from app.sessions import ViewSettings
 from app.views.equation import announcement
 from app.views.i18n import translator
-from app.views.network import ViewSettings
-
-
-def soup(response) -> BeautifulSoup:
-    assert response.status_code == 200, response.text[:500]
-    return BeautifulSoup(response.text, "html.parser")
 
 
 def start(client, lang: str = "en"):
@@ -51,7 +47,9 @@ def test_edges_are_dashed_when_negative_and_listed_in_the_neuron_panel(client, a
     html, sid = start(client)
     s = app.state.store.get(sid).stepper
     w = s.current_params()["W1"]
-    for line in html.select("line.edge[data-layer='1']:not(.bias)"):
+    lines = html.select("line.edge[data-layer='1']:not(.bias)")
+    assert len(lines) == w.size == 4  # XOR 2-2-1: every weight of W[1] drawn
+    for line in lines:
         value = w[int(line["data-row"]), int(line["data-col"])]
         assert ("neg" in line["class"]) == (value < 0)
     assert any("neg" in line["class"] for line in html.select("line.edge"))
@@ -59,7 +57,9 @@ def test_edges_are_dashed_when_negative_and_listed_in_the_neuron_panel(client, a
     html = soup(client.post(f"/ui/{sid}/view", data={"neuron": "1,0"}))
     s = app.state.store.get(sid).stepper
     dw = s.values["dW1"]
-    for line in html.select("line.edge[data-layer='1']:not(.bias)"):  # dW drawn now
+    lines = html.select("line.edge[data-layer='1']:not(.bias)")
+    assert len(lines) == dw.size == 4
+    for line in lines:  # dW drawn now
         value = dw[int(line["data-row"]), int(line["data-col"])]
         assert ("neg" in line["class"]) == (value < 0)
     rows = html.select("#neuron details.incoming tbody tr")

@@ -9,50 +9,14 @@ import threading
 
 import numpy as np
 import pytest
-
-API = "/api/sessions"
-
-
-@pytest.fixture
-def api(client):
-    """The shared client, with every response checked: no request in this module may be a 500."""
-    seen: list[tuple[str, int]] = []
-
-    def no_server_error(response) -> None:
-        seen.append((str(response.request.url), response.status_code))
-        assert response.status_code < 500, f"{response.request.url} gave {response.status_code}"
-        if response.status_code >= 400:  # every refusal in the one shape
-            response.read()
-            message(response.json())
-
-    client.event_hooks = {"request": [], "response": [no_server_error]}
-    client.seen = seen
-    return client
-
-
-def create(api, status: int = 201, **config) -> dict:
-    response = api.post(API, json=config)
-    assert response.status_code == status, response.text[:2000]
-    return response.json()
+from conftest import API, create
+from conftest import refusal_message as message
 
 
 def move(api, sid: str, name: str, status: int = 200, **body) -> dict:
     response = api.post(f"{API}/{sid}/{name}", json=body or None)
     assert response.status_code == status, response.text[:2000]
     return response.json()
-
-
-def message(body: dict, error: str | None = None) -> str:
-    """A refusal's English text. Every 4xx has one shape: {"error": code, "message": text},
-    plus "field" where one field is at fault (validation errors add "errors" and pydantic's
-    "detail"; divergence adds "state")."""
-    assert isinstance(body.get("error"), str) and body["error"], body
-    assert isinstance(body.get("message"), str) and body["message"], body
-    assert set(body) <= {"error", "message", "field", "errors", "detail", "state"}, body
-    assert ("errors" in body) == ("detail" in body) == (body["error"] == "validation"), body
-    if error is not None:
-        assert body["error"] == error, body
-    return body["message"]
 
 
 def arr(value) -> np.ndarray:
@@ -293,6 +257,39 @@ def test_unknown_and_deleted_sessions_are_404(api):
         assert api.post(f"{API}/{sid}/{name}").status_code == 404
     assert api.post(f"{API}/{sid}/goto", json={"iteration": 0}).status_code == 404
     assert api.delete(f"{API}/{sid}").status_code == 404
+
+
+# Every API route of one session, with a body it accepts: each must refuse a session that is
+# not there in the one way (404, session_not_found, the id in the message).
+SESSION_ROUTES = [
+    ("GET", "", None), ("DELETE", "", None), ("GET", "/history", None),
+    ("GET", "/graph", None), ("POST", "/gradcheck", None), ("GET", "/export", None),
+    ("GET", "/export.py", None), ("POST", "/snapshots", None), ("GET", "/quiz", None),
+    ("POST", "/quiz", {"answer": "2×4"}), ("POST", "/train", {"iterations": 1}),
+    ("POST", "/goto", {"iteration": 0}), ("POST", "/learning-rate", {"learning_rate": 0.1}),
+    ("POST", "/pinned", None), ("DELETE", "/pinned", None),
+    *[("POST", f"/{name}", None) for name in
+      ("next", "prev", "forward", "backward", "update", "iterate", "reset")],
+]
+
+
+def test_every_session_route_refuses_a_missing_session_in_one_shape(api, app):
+    sid = create(api)["id"]
+    assert api.delete(f"{API}/{sid}").status_code == 204
+    for method, tail, body in SESSION_ROUTES:
+        response = api.request(method, f"{API}/{sid}{tail}", json=body)
+        assert response.status_code == 404, (method, tail, response.text)
+        assert sid in message(response.json(), "session_not_found"), (method, tail)
+        assert set(response.json()) == {"error", "message"}
+        assert "hx-refresh" not in response.headers  # the page's reload is for the page only
+    # The list above is every route of the API that takes a session id (moves: one route).
+    moves = {f"/{name}" for name in ("next", "prev", "forward", "backward", "update",
+                                     "iterate", "reset")}
+    listed = {(m.lower(), f"{API}/{{session_id}}{tail}") for m, tail, _ in SESSION_ROUTES
+              if tail not in moves} | {("post", f"{API}/{{session_id}}/{{move}}")}
+    routes = {(m, path) for path, ops in app.openapi()["paths"].items()
+              if "{session_id}" in path for m in ops}
+    assert routes == listed
 
 
 def test_unknown_move_and_bad_move_bodies_are_422(api):

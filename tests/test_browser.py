@@ -7,17 +7,17 @@ the console script's module) on a free port of 127.0.0.1, and stopped by its PID
 from __future__ import annotations
 
 import pytest
-from browsing import shot, swapped, visitor
+from browsing import posts, quiet, settled, shot, swapped
 
 pytestmark = pytest.mark.browser
 
 
 
 @pytest.fixture
-def page(browser, server):
-    """A fresh visitor (own cookies) whose console errors fail the test."""
-    with visitor(browser, server, viewport={"width": 1280, "height": 800}) as pg:
-        yield pg
+def page(page):
+    """conftest's visitor, on a laptop's screen."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    return page
 
 
 def stage(pg) -> dict:
@@ -170,7 +170,9 @@ def completed(pg) -> int:
 
 
 def test_train_play_pause_and_scrub_the_history(page):
+    page.clock.install()  # its timers can be run ahead: see quiet()
     page.goto(page.server + "/?lang=en")
+    trains = posts(page, "/train")
     # Train 100: several chunked requests; the progress bar shows while it runs.
     page.click("button[data-train='100']")
     page.wait_for_selector("#train-progress:not([hidden])")
@@ -183,11 +185,11 @@ def test_train_play_pause_and_scrub_the_history(page):
     page.click("#btn-play")
     page.wait_for_function("() => +document.querySelector('#training').dataset.completed >= 130")
     page.click("#btn-play")
-    page.wait_for_function("() => !document.querySelector('.htmx-request')")
-    page.wait_for_timeout(400)
-    paused_at = completed(page)
-    page.wait_for_timeout(600)
-    assert completed(page) == paused_at
+    page.wait_for_function("() => !document.querySelector('#btn-play.running, .htmx-request')")
+    settled(page)
+    paused_at, sent = completed(page), len(trains)
+    quiet(page)  # two seconds of the page's timers at once: a run going on would train on
+    assert completed(page) == paused_at and len(trains) == sent
     assert page.inner_text("#btn-play").endswith("Play")
     shot(page, "desktop-training")
     # Scrub back to iteration 40: its equations can be stepped through again.
@@ -367,14 +369,17 @@ def test_the_api_docs_work_offline_under_the_pages_policy(page):
 def test_play_stops_by_itself_when_the_loss_blows_up(page):
     """α = 50 on a ReLU regression: within a few iterations the loss is over a thousand times
     its lowest. Play stops there on its own and the panel says why; Play again goes on."""
+    page.clock.install()
     page.goto(page.server + "/?layers=1,16,16,1&activations=relu,relu,linear"
                             "&loss=squared_error&dataset=sine&learning_rate=50&init=he&lang=en")
+    trains = posts(page, "/train")
     page.click("#btn-play")
     page.wait_for_selector("#loss-warning", timeout=30_000)
     page.wait_for_function("() => !document.querySelector('#btn-play.running')")
-    stopped = completed(page)
-    page.wait_for_timeout(600)
-    assert completed(page) == stopped  # nothing runs on
+    settled(page)
+    stopped, sent = completed(page), len(trains)
+    quiet(page)
+    assert completed(page) == stopped and len(trains) == sent  # nothing runs on
     assert "α = 50" in page.inner_text("#loss-warning")
     shot(page, "desktop-exploding")
     page.click("#btn-play")  # the learner chose to go on: the warning no longer stops it
@@ -387,13 +392,15 @@ def test_play_stops_by_itself_when_the_loss_blows_up(page):
 def test_held_arrow_keys_make_every_step_across_updates(page):
     """Thirty quick presses of → are thirty steps, in order, even across the two updates whose
     answers also bring the training panel (two swaps settle for one request)."""
+    page.clock.install()
     page.goto(page.server + "/?lang=en")
+    steps = posts(page, "/next")
     for _ in range(30):
         page.keyboard.press("ArrowRight")
     page.wait_for_function("() => { const d = document.querySelector('#stage').dataset;"
                            " return d.iteration === '3' && d.step === 'A2'; }", timeout=30_000)
-    page.wait_for_timeout(500)  # nothing more was queued
-    assert stage(page)["step"] == "A2" and completed(page) == 2
+    quiet(page)  # nothing more was queued
+    assert stage(page)["step"] == "A2" and completed(page) == 2 and len(steps) == 30
     for _ in range(5):
         page.keyboard.press("ArrowLeft")
     page.wait_for_function("() => document.querySelector('#stage').dataset.step === 'update'"

@@ -6,16 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browsing import visitor
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).parent / "artifacts"
-
-
-@pytest.fixture
-def page(browser, server):
-    with visitor(browser, server) as pg:
-        yield pg
 
 
 

@@ -13,20 +13,19 @@ import sys
 from pathlib import Path
 
 import pytest
-from browsing import shot, visitor
+from browsing import shot
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def page(browser, server):
-    """A fresh visitor (own cookies, downloads allowed) whose console errors fail the test."""
-    with visitor(browser, server, accept_downloads=True) as pg:
-        pg.goto(server + "/?lang=en")
-        assert pg.query_selector("#tools #gradcheck") is not None, (
-            'the page does not include the tools partial: add {% include "_tools.html" %} to '
-            "templates/index.html")
-        yield pg
+def page(page):
+    """conftest's visitor, on the page with its tools."""
+    page.goto(page.server + "/?lang=en")
+    assert page.query_selector("#tools #gradcheck") is not None, (
+        'the page does not include the tools partial: add {% include "_tools.html" %} to '
+        "templates/index.html")
+    return page
 
 
 

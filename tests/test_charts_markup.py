@@ -173,7 +173,9 @@ def test_axis_labels_stay_inside_the_chart(n):
     """A label centred on the right edge would be cut off: it ends there instead (~7 px a digit
     at the charts' 11.5 px)."""
     chart = line_chart({"loss": [1.0 / k for k in range(1, n + 1)]})
-    for text in BeautifulSoup(str(chart["svg"]), "html.parser").select("text[text-anchor]"):
+    texts = BeautifulSoup(str(chart["svg"]), "html.parser").select("text[text-anchor]")
+    assert len(texts) >= 6 and {t["text-anchor"] for t in texts} == {"middle", "end"}
+    for text in texts:
         x, half = float(text["x"]), 3.5 * len(text.text)
         if text["text-anchor"] == "middle":
             assert half <= x <= chart["width"] - half, text

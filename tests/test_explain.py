@@ -7,6 +7,7 @@ import re
 
 import pytest
 from bs4 import BeautifulSoup
+from conftest import soup
 
 from app.engine import NetworkSpec, build_plan
 from app.views.explain import explain
@@ -19,11 +20,6 @@ MATRIX = r"(?:d?[WAZ]\[\d+\]|X)ᵀ?"
 PRODUCT = re.compile(rf"({MATRIX})·({MATRIX})")
 # Three Latin words in a row, as in any English sentence (a list of code names has commas).
 LATIN_RUN = re.compile(r"[A-Za-z]{2,}(?:[ '’-]+[A-Za-z]{2,}){2,}")
-
-
-def soup(response) -> BeautifulSoup:
-    assert response.status_code == 200, response.text[:500]
-    return BeautifulSoup(response.text, "html.parser")
 
 
 def plain(formula: str) -> str:

@@ -10,6 +10,7 @@ import pytest
 from app.engine.features import FEATURES, derive
 from app.schemas import SessionConfig
 from app.sessions import build_stepper
+from app.views.cache import render_cache
 
 API = "/api/sessions"
 ALL = list(FEATURES)
@@ -78,7 +79,7 @@ def test_the_plane_is_drawn_over_the_raw_points(client):
     with app.state.store.checkout(session.id) as held:
         inputs = raw_inputs(held)
         assert inputs is not None and inputs.X.shape == (2, 40)
-        view = training_view(held.stepper, held.cache, inputs=inputs)
+        view = training_view(held.stepper, render_cache(held), inputs=inputs)
     plot = view["plot"]
     assert plot is not None and not plot["overflow"]
     x1_lo, x1_hi = (float(v.replace("−", "-")) for v in plot["box"][:2])

@@ -6,15 +6,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from bs4 import BeautifulSoup
+from conftest import soup
 
 LINK = ("/?layers=2,1&activations=sigmoid&dataset=circles&samples=40&learning_rate=1"
         "&features=x1_squared,x2_squared&regularization=l1&weight_decay=0.001")
-
-
-def soup(response) -> BeautifulSoup:
-    assert response.status_code == 200, response.text[:500]
-    return BeautifulSoup(response.text, "html.parser")
 
 
 @pytest.mark.parametrize("lang,note", [

@@ -5,22 +5,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import API, create
 
 from app.engine import evaluate
 from app.engine import gradcheck as engine_gradcheck
 from app.engine.gradcheck import estimated_seconds
 from app.engine.steps import NetworkSpec
+from app.gradcheck_report import MAX_SECONDS
 from app.presets import PRESETS
-from app.views.gradcheck import MAX_SECONDS
 
-API = "/api/sessions"
 VERDICTS = {"ok", "check", "wrong"}
-
-
-def create(client, **config) -> str:
-    response = client.post(API, json=config)
-    assert response.status_code == 201, response.text[:2000]
-    return response.json()["id"]
 
 
 def gradcheck(client, sid: str, status: int = 200) -> dict:
@@ -45,7 +39,7 @@ NETS = {
 
 @pytest.mark.parametrize("name", list(NETS))
 def test_backprop_agrees_with_finite_differences(client, app, name):
-    sid = create(client, **NETS[name])
+    sid = create(client, **NETS[name])["id"]
     client.post(f"{API}/{sid}/train", json={"iterations": 3})
     for _ in range(3):  # mid-iteration: the check is of this iteration's parameters and batch
         client.post(f"{API}/{sid}/next")
@@ -75,7 +69,7 @@ def _backward_gradient(client, app, sid: str, key: str) -> np.ndarray:
 
 def test_report_fields(client, app):
     sid = create(client, layers=[2, 3, 2], activations=["tanh", "softmax"],
-                 loss="cross_entropy", dataset="gaussians", samples=10)
+                 loss="cross_entropy", dataset="gaussians", samples=10)["id"]
     before = client.get(f"{API}/{sid}").json()
     report = gradcheck(client, sid)
     assert list(report["parameters"]) == ["W1", "b1", "W2", "b2"]
@@ -108,7 +102,7 @@ def test_report_fields(client, app):
 def test_zero_gradients_are_ok_not_wrong(client):
     """Zero initialisation: dW2 is exactly 0 while the central difference is ~1e-12 of rounding
     noise, a relative error of 1. Below the resolution of the differences that is "ok"."""
-    sid = create(client, **{**PRESETS["symmetry"].config, "init": "zeros"})
+    sid = create(client, **{**PRESETS["symmetry"].config, "init": "zeros"})["id"]
     report = gradcheck(client, sid)
     w2 = report["parameters"]["W2"]
     assert np.all(np.array(w2["backprop"]) == 0.0)
@@ -127,7 +121,7 @@ def test_a_wrong_backprop_is_caught(client, monkeypatch, factor, verdict):
         return grads
 
     monkeypatch.setattr(engine_gradcheck, "backprop_gradients", broken)
-    report = gradcheck(client, create(client, dataset="xor", seed=1))
+    report = gradcheck(client, create(client, dataset="xor", seed=1)["id"])
     assert report["parameters"]["W1"]["verdict"] == verdict
     assert report["parameters"]["W2"]["verdict"] == "ok"
     assert report["verdict"] == verdict  # the overall verdict is the worst one
@@ -146,7 +140,7 @@ def test_a_costly_check_is_refused_naming_the_limit(client):
               "dataset": "random", "samples": 200}
     spec = NetworkSpec(tuple(config["layers"]), tuple(config["activations"]), config["loss"])
     assert estimated_seconds(spec, 200) > MAX_SECONDS
-    sid = create(client, **config)
+    sid = create(client, **config)["id"]
     body = gradcheck(client, sid, 422)
     message = body["message"]
     assert f"limit of {MAX_SECONDS:g} s" in message and "7,888 parameters" in message
@@ -161,7 +155,7 @@ def test_a_network_that_blew_up_is_told_not_checked(client):
     the last finite state). The finite differences there overflow: the check says so, as a 409
     in the API and as a message in the page, instead of failing."""
     sid = create(client, layers=[1, 16, 16, 1], activations=["relu", "relu", "linear"],
-                 loss="squared_error", dataset="sine", learning_rate=50, init="he")
+                 loss="squared_error", dataset="sine", learning_rate=50, init="he")["id"]
     trained = client.post(f"{API}/{sid}/train", json={"iterations": 200})
     assert trained.status_code == 422 and "diverged" in trained.json()["message"]
     refused = gradcheck(client, sid, status=409)

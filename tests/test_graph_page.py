@@ -4,14 +4,9 @@ checked against the JSON API's graph of the same example."""
 from __future__ import annotations
 
 import pytest
-from bs4 import BeautifulSoup
+from conftest import soup
 
 API = "/api/sessions"
-
-
-def soup(response) -> BeautifulSoup:
-    assert response.status_code == 200, response.text[:500]
-    return BeautifulSoup(response.text, "html.parser")
 
 
 def open_page(client, url: str) -> str:
@@ -75,7 +70,9 @@ def test_a_large_network_shows_the_paths_into_the_chosen_neuron(client):
         "W2[3,0]*a1[0]", "W2[3,1]*a1[1]"}
     assert html.select("line.g-edge.later")  # L is reached through the later layers
     api = {n["id"]: n for n in client.get(f"{API}/{sid}/graph").json()["nodes"]}
-    for g in html.select("g.g-node"):
+    nodes = html.select("g.g-node")
+    assert len(nodes) == len(ids) == 10
+    for g in nodes:
         assert float(g["data-grad"]) == api[g["data-id"]]["grad"]
 
 

@@ -9,12 +9,11 @@ import numpy as np
 from bs4 import BeautifulSoup
 
 from app.presets import PRESETS
-from app.sessions import build_stepper
+from app.sessions import ViewSettings, build_stepper
 from app.views.i18n import translator
 from app.views.network import (
     LABEL_FONT_PX,
     RADIUS,
-    ViewSettings,
     label_font_px,
     label_width_px,
     network_view,

@@ -9,14 +9,7 @@ import re
 
 import numpy as np
 from bs4 import BeautifulSoup
-
-API = "/api/sessions"
-
-
-def create(client, **config) -> dict:
-    response = client.post(API, json=config)
-    assert response.status_code == 201, response.text
-    return response.json()
+from conftest import API, create
 
 
 def post(client, sid: str, move: str, status: int = 200, **body) -> dict:

@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from bs4 import BeautifulSoup
+from conftest import soup
 
 from app.presets import PRESETS
 
 
-def soup(response) -> BeautifulSoup:
-    assert response.status_code == 200, response.text[:500]
-    return BeautifulSoup(response.text, "html.parser")
-
-
 @pytest.fixture
-def page(client):
+def visited(client):
     """The page a new visitor gets, and its session id."""
     response = client.get("/?lang=en")
     sid = client.cookies.get("bs_session")
@@ -34,8 +29,8 @@ def step_to(client, sid, step_id: str):
     raise AssertionError(f"never reached {step_id}")
 
 
-def test_page_opens_on_a_ready_network(page):
-    html, sid = page
+def test_page_opens_on_a_ready_network(visited):
+    html, sid = visited
     assert sid and len(sid) >= 22  # 128 random bits, URL-safe
     svg = html.select_one("svg.network")
     # XOR 2-2-1: one element per neuron and one +1 bias unit per non-output layer.
@@ -51,11 +46,13 @@ def test_page_opens_on_a_ready_network(page):
     assert not html.select("script:not([src])"), "no inline script"
 
 
-def test_every_neuron_and_edge_carries_its_exact_value(client, app, page):
-    html, sid = page
+def test_every_neuron_and_edge_carries_its_exact_value(client, app, visited):
+    html, sid = visited
     html = step_to(client, sid, "dZ1")
     s = stepper_of(app, sid)
-    for node in html.select("g.neuron"):
+    nodes, edges = html.select("g.neuron"), html.select("line.edge:not(.bias)")
+    assert len(nodes) == 2 + 2 + 1 and len(edges) == 2 * 2 + 2 * 1  # XOR 2-2-1, all drawn
+    for node in nodes:
         layer, index = int(node["data-layer"]), int(node["data-index"])
         if layer == 0:
             assert float(node["data-value"]) == s.values["A0"][index, 0]
@@ -63,19 +60,21 @@ def test_every_neuron_and_edge_carries_its_exact_value(client, app, page):
         assert float(node["data-value"]) == s.values[f"A{layer}"][index, 0]
         assert float(node["data-delta"]) == s.values[f"dZ{layer}"][index, 0]
         assert node.select_one("title").text  # hover text
-    for edge in html.select("line.edge:not(.bias)"):
+    for edge in edges:
         layer, row, col = (int(edge[k]) for k in ("data-layer", "data-row", "data-col"))
         assert float(edge["data-value"]) == s.params[f"W{layer}"][row, col]
         if layer == 2:
             assert float(edge["data-grad"]) == s.values["dW2"][row, col]
 
 
-def test_selected_example_changes_the_neurons_not_the_gradients(client, app, page):
-    html, sid = page
+def test_selected_example_changes_the_neurons_not_the_gradients(client, app, visited):
+    html, sid = visited
     step_to(client, sid, "dZ1")
     html = soup(client.post(f"/ui/{sid}/view", data={"example_number": "3"}))
     s = stepper_of(app, sid)
-    for node in html.select("g.neuron[data-layer='1']"):
+    hidden = html.select("g.neuron[data-layer='1']")
+    assert len(hidden) == 2
+    for node in hidden:
         assert float(node["data-delta"]) == s.values["dZ1"][int(node["data-index"]), 2]
     assert html.select_one("#example-input")["value"] == "3"
     assert html.select_one("#example-x").text == "x = (1, 0) → y = (1)"
@@ -83,8 +82,8 @@ def test_selected_example_changes_the_neurons_not_the_gradients(client, app, pag
     assert "average" in html.select_one(".batch-note").text
 
 
-def test_shape_labels_and_notation_switch(client, page):
-    html, sid = page
+def test_shape_labels_and_notation_switch(client, visited):
+    html, sid = visited
     labels = [" ".join(t.text for t in g.select("text")) for g in html.select("g.layer-label")]
     assert "X  2×m" in labels[0]
     assert "W[1] 2×2 · b[1] 2×1" in labels[1] and "W[2] 1×2 · b[2] 1×1" in labels[2]
@@ -101,8 +100,8 @@ def test_shape_labels_and_notation_switch(client, page):
     assert html.select_one(".outputs .matrix .shape").text == "2×1"  # dW[2]ᵀ in row notation
 
 
-def test_equation_table_shows_the_result_with_four_digits(client, app, page):
-    html, sid = page
+def test_equation_table_shows_the_result_with_four_digits(client, app, visited):
+    html, sid = visited
     html = step_to(client, sid, "Z1")
     s = stepper_of(app, sid)
     cells = html.select(".outputs .matrix tbody td")
@@ -112,8 +111,8 @@ def test_equation_table_shows_the_result_with_four_digits(client, app, page):
     assert html.select_one(".why p").text.startswith("Each unit of layer 1")
 
 
-def test_walk_one_iteration_forward_and_back(client, app, page):
-    html, sid = page
+def test_walk_one_iteration_forward_and_back(client, app, visited):
+    html, sid = visited
     s = stepper_of(app, sid)
     seen = []
     for _ in range(13):
@@ -129,8 +128,8 @@ def test_walk_one_iteration_forward_and_back(client, app, page):
     assert html.select_one("#stage")["data-cursor"] == "0"
 
 
-def test_phase_buttons_and_order_errors_are_shown_not_raised(client, page):
-    html, sid = page
+def test_phase_buttons_and_order_errors_are_shown_not_raised(client, visited):
+    html, sid = visited
     html = soup(client.post(f"/ui/{sid}/forward"))
     assert html.select_one("#stage")["data-step"] == "J"
     assert html.select_one("#loss [data-value]")
@@ -145,8 +144,8 @@ def test_phase_buttons_and_order_errors_are_shown_not_raised(client, page):
     assert html.select_one("#stage")["data-cursor"] == "5"
 
 
-def test_clicking_a_neuron_works_it_out(client, app, page):
-    html, sid = page
+def test_clicking_a_neuron_works_it_out(client, app, visited):
+    html, sid = visited
     step_to(client, sid, "dZ1")
     html = soup(client.post(f"/ui/{sid}/view", data={"neuron": "1,1"}))
     lines = [div["data-tex"] for div in html.select("#neuron .neuron-line")]
@@ -195,9 +194,29 @@ def test_custom_network_errors_name_the_field(client):
     assert client.cookies.get("bs_session") != before
 
 
-def test_unknown_session_asks_the_page_to_reload(client):
-    response = client.post("/ui/not-a-session/next")
-    assert response.status_code == 404 and response.headers["hx-refresh"] == "true"
+PAGE_SESSION_ROUTES = [  # (method, path after /ui/{sid}, form)
+    ("POST", f"/{name}", None) for name in
+    ("next", "prev", "forward", "backward", "update", "iterate", "reset")] + [
+    ("POST", "/view", {"scale": "log"}), ("GET", "/graph", None),
+    ("POST", "/seek", {"index": 0}), ("POST", "/train", {"iterations": 1}),
+    ("POST", "/goto", {"iteration": 0}), ("POST", "/lr", {"learning_rate": "0.1"}),
+    ("POST", "/lr", {"learning_rate": "-1"}), ("POST", "/reseed", None),
+    ("POST", "/weights", None), ("POST", "/gradcheck", None), ("POST", "/share", None)]
+
+
+@pytest.mark.parametrize("sid", ["not-a-session", "A" * 22])
+def test_unknown_session_asks_the_page_to_reload(client, sid):
+    """Every fragment route of the page, for an id that is malformed or not (any longer)
+    kept: 404 and HX-Refresh, so that htmx reloads the page onto a fresh network; a POST's
+    body is the one refusal shape, said in the page's language."""
+    client.cookies.set("bs_lang", "zh")
+    for method, tail, form in PAGE_SESSION_ROUTES:
+        response = client.request(method, f"/ui/{sid}{tail}", data=form)
+        assert response.status_code == 404, (tail, response.text[:300])
+        assert response.headers["hx-refresh"] == "true", tail
+        if method == "POST":
+            assert response.json() == {"error": "session_not_found",
+                                       "message": f"找不到会话 {sid!r}:它可能已过期"}, tail
 
 
 def test_divergence_is_reported_and_the_state_stays_finite(client, app):
@@ -219,8 +238,8 @@ def test_divergence_is_reported_and_the_state_stays_finite(client, app):
     assert all(np.isfinite(v).all() for v in s.values.values())
 
 
-def test_selected_neuron_is_marked(client, page):
-    html, sid = page
+def test_selected_neuron_is_marked(client, visited):
+    html, sid = visited
     html = soup(client.post(f"/ui/{sid}/view", data={"neuron": "1,1"}))
     assert [(g["data-layer"], g["data-index"]) for g in html.select("g.neuron.selected")] == [
         ("1", "1")]
@@ -263,8 +282,8 @@ def test_a_bad_url_keeps_the_network_and_says_why(client):
     assert "unknown preset" in html.select_one("#setup-error").text
 
 
-def test_training_panel_is_sent_only_when_the_page_copy_is_stale(client, page):
-    html, sid = page
+def test_training_panel_is_sent_only_when_the_page_copy_is_stale(client, visited):
+    html, sid = visited
     version = html.select_one("#training")["data-version"]
     assert html.select_one("#training")["hx-swap-oob"] == "true"
     headers = {"X-Training-Version": version}
@@ -315,8 +334,8 @@ def test_a_tab_can_take_its_own_network_back(client):
 
 
 def test_training_panel_version_is_the_same_after_an_update_and_before_the_next_step(
-        client, page):
-    html, sid = page
+        client, visited):
+    html, sid = visited
     html = soup(client.post(f"/ui/{sid}/iterate"))
     version = html.select_one("#training")["data-version"]  # iteration 1 complete
     html = soup(client.post(f"/ui/{sid}/next", headers={"X-Training-Version": version}))
@@ -324,7 +343,7 @@ def test_training_panel_version_is_the_same_after_an_update_and_before_the_next_
     assert html.select_one("#training") is None  # …with nothing new to show in the panel
 
 
-def test_a_step_runs_on_the_event_loop_unless_its_session_is_busy(client, app, page,
+def test_a_step_runs_on_the_event_loop_unless_its_session_is_busy(client, app, visited,
                                                                   pool_hops):
     """Steps skip the thread pool (a ~1 ms hop here) when the session is free; a held session
     or a long replay goes to the pool, and every answer is still the right fragment."""
@@ -332,7 +351,7 @@ def test_a_step_runs_on_the_event_loop_unless_its_session_is_busy(client, app, p
 
     import app.api.inline as inline
 
-    _, sid = page
+    _, sid = visited
     hops = pool_hops
     assert soup(client.post(f"/ui/{sid}/next")).select_one("#stage")["data-cursor"] == "1"
     assert soup(client.post(f"/ui/{sid}/seek", data={"index": 3})).select_one(
@@ -380,14 +399,15 @@ def test_a_step_runs_on_the_event_loop_unless_its_session_is_busy(client, app, p
     assert (stepper.t, stepper.c) == (39, stepper.steps_per_iteration)
 
 
-def test_edges_the_page_already_has_come_as_placeholders(client, page):
+def test_edges_the_page_already_has_come_as_placeholders(client, visited):
     """X-Have names the edge groups the page shows; unchanged ones come back empty with
     hx-preserve, changed or unknown ones in full with their new version."""
-    html, sid = page
+    html, sid = visited
     versions = {g["id"]: g["data-v"] for g in html.select("g.edges")}
     assert set(versions) == {"edges-1", "edges-2"} and all(versions.values())
     have = {"X-Have": ",".join(versions.values())}
     kept = soup(client.post(f"/ui/{sid}/next", headers=have))
+    assert len(kept.select("g.edges")) == 2
     for group in kept.select("g.edges"):
         assert group.get("hx-preserve") == "true" and not group.select("line")
     other = soup(client.post(f"/ui/{sid}/next", headers={"X-Have": "0123456789abcdef"}))
@@ -395,19 +415,20 @@ def test_edges_the_page_already_has_come_as_placeholders(client, page):
     assert len(other.select("g.edges line")) == 2 * 2 + 2 + 2 * 1 + 1
     step_to(client, sid, "dW2")
     after = soup(client.post(f"/ui/{sid}/prev", headers=have))  # at dZ2: W unchanged
-    assert all(g.get("hx-preserve") for g in after.select("g.edges"))
+    assert [g.get("hx-preserve") for g in after.select("g.edges")] == ["true", "true"]
     grads = soup(client.post(f"/ui/{sid}/next", headers=have))  # dW2 changes layer 2
     assert grads.select_one("#edges-2")["data-v"] != versions["edges-2"]
-    assert all(line["data-grad"] for line in grads.select("#edges-2 line:not(.bias)"))
+    drawn = grads.select("#edges-2 line:not(.bias)")
+    assert len(drawn) == 2 and all(line["data-grad"] for line in drawn)
     assert grads.select_one("#edges-1").get("hx-preserve") is None  # pending: redrawn grey
     long_header = {"X-Have": ",".join(["x" * 40] * 500)}
     assert len(soup(client.post(f"/ui/{sid}/prev", headers=long_header)).select("line")) == 9
 
 
-def test_only_the_moves_are_page_steps(client, app, page):
+def test_only_the_moves_are_page_steps(client, app, visited):
     """/ui/{sid}/{move} matches the seven moves and nothing else: another word is a 404 that
     changes nothing, and the routes beside it (share, gradcheck) still answer."""
-    _, sid = page
+    _, sid = visited
     for move in ("next", "next", "prev", "forward", "backward", "update", "iterate", "reset"):
         assert client.post(f"/ui/{sid}/{move}").status_code == 200, move
     cursor = stepper_of(app, sid).c
@@ -420,16 +441,16 @@ def test_only_the_moves_are_page_steps(client, app, page):
 
 @pytest.mark.parametrize(("asked", "shown"), [("0", "1"), ("-5", "1"), ("4", "4"), ("9999", "4"),
                                               ("99999999999999999999", "4")])
-def test_an_example_out_of_range_is_taken_as_the_nearest_one(client, page, asked, shown):
+def test_an_example_out_of_range_is_taken_as_the_nearest_one(client, visited, asked, shown):
     """The example box's min and max are 1 and m; a client that sends past them gets the
     nearest example, as the box itself would give; text that is not a number is a 422."""
-    _, sid = page
+    _, sid = visited
     html = soup(client.post(f"/ui/{sid}/view", data={"example_number": asked}))
     assert html.select_one("#example-input")["value"] == shown
 
 
-def test_an_example_that_is_not_a_number_names_the_field(client, page):
-    _, sid = page
+def test_an_example_that_is_not_a_number_names_the_field(client, visited):
+    _, sid = visited
     response = client.post(f"/ui/{sid}/view", data={"example_number": "two"})
     assert response.status_code == 422 and "example_number" in response.json()["message"]
 
@@ -476,11 +497,11 @@ def test_chinese_page_names_choices_series_and_formula_words_in_chinese(client):
     assert r"\text{列}" in html.select_one(".formula")["data-tex"]
 
 
-def test_a_neuron_chosen_before_its_layer_is_computed_waits_for_it(client, page):
+def test_a_neuron_chosen_before_its_layer_is_computed_waits_for_it(client, visited):
     """The output neuron picked at the start of an iteration (before Z[1]) and kept while
     stepping into the next one: every step answers, and until its z is computed the panel says
     at which step it comes."""
-    _, sid = page
+    _, sid = visited
     html = soup(client.post(f"/ui/{sid}/view", data={"neuron": "2,0"}))
     assert "its z comes at step Z[2]" in html.select_one("#neuron").text
     for _ in range(2 * 13 + 2):  # two iterations of XOR and into the third

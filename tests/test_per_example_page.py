@@ -8,6 +8,7 @@ import re
 import numpy as np
 import pytest
 from bs4 import BeautifulSoup
+from conftest import soup
 
 from app.engine import LOSSES
 from app.views.fmt import num, tex_num
@@ -16,11 +17,6 @@ from app.views.per_example import batch_difference
 PER_EXAMPLE = ("/?layers=2,3,1&activations=tanh,sigmoid&dataset=xor&seed=3&weight_decay=0.01"
                "&gradient_mode=per_example&examples_shown=2")
 CJK = re.compile("[\u4e00-\u9fff]")
-
-
-def soup(response) -> BeautifulSoup:
-    assert response.status_code == 200, response.text[:500]
-    return BeautifulSoup(response.text, "html.parser")
 
 
 def open_page(client, url: str) -> str:

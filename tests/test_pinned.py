@@ -195,7 +195,7 @@ def test_the_store_keeps_the_pin_and_a_snapshot_round_trips_it():
     assert back.pinned.document == pinned.document and back.pinned.key == pinned.key
     assert back.pinned.curves["test_loss"] == tuple(stepper.metrics["test_loss"])
     # Rebuilt from the pin alone: the parameters the run had after 5 updates.
-    replay = rebuild(back.pinned)
+    replay = rebuild(back.pinned, build_stepper)
     direct, _ = build_stepper(pinned.config)
     direct.train(5)
     for key, value in replay.params_at(5).items():

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import pytest
 from bs4 import BeautifulSoup
+from conftest import soup
 
 from app.views.i18n import TEXT, strings
 
 VERDICT_WORDS = {lang: {TEXT[f"gc_{v}"][lang] for v in ("ok", "check", "wrong")}
                  for lang in ("en", "zh")}
-
-
-def soup(response) -> BeautifulSoup:
-    assert response.status_code == 200, response.text[:500]
-    return BeautifulSoup(response.text, "html.parser")
 
 
 def new_session(client, **config) -> str:
@@ -89,7 +85,9 @@ def test_gradcheck_fragment_in_chinese(client):
     sid = new_session(client, dataset="xor")
     html = gradcheck_fragment(client, sid, "zh")
     assert html.select_one("table.gc-table thead th").get_text() == "参数"
-    for cell in html.select("table.gc-table tbody td.gc-verdict"):
+    cells = html.select("table.gc-table tbody td.gc-verdict")
+    assert len(cells) == 4  # W1, b1, W2, b2
+    for cell in cells:
         assert cell.get_text(strip=True).split()[-1] in VERDICT_WORDS["zh"]
     assert "数值梯度" in html.select_one(".gc-explain").get_text()
 
@@ -146,8 +144,27 @@ def test_tools_partial_actions_work_for_a_real_session(client, app):
     sid = new_session(client, dataset="xor")
     html = BeautifulSoup(app.state.templates.get_template("_tools.html").render(
         sid=sid, T=strings("en"), lang="en"), "html.parser")
-    assert client.post(html.select_one("#btn-gradcheck")["hx-post"]).status_code == 200
-    for link in html.select(".export-links a"):
+    # The button's fragment: a row per parameter with the API's own numbers and verdicts, a
+    # grid cell per entry of W1 with its verdict's glyph.
+    fragment = soup(client.post(html.select_one("#btn-gradcheck")["hx-post"]))
+    report = client.post(f"/api/sessions/{sid}/gradcheck").json()
+    rows = fragment.select("table.gc-table tbody tr")
+    assert [r["data-param"] for r in rows] == list(report["parameters"]) == [
+        "W1", "b1", "W2", "b2"]
+    for row in rows:
+        p = report["parameters"][row["data-param"]]
+        assert float(row.select_one("td.gc-error")["data-value"]) == p["relative_error"] < 1e-7
+        assert row["data-verdict"] == p["verdict"] == "ok"
+    overall = fragment.select_one(".gc-overall-error")
+    assert float(overall["data-value"]) == report["relative_error"]
+    cells = fragment.select('figure.gc-grid[data-param="W1"] td')
+    verdicts = report["parameters"]["W1"]["entry_verdicts"]
+    assert len(cells) == 4 and [c.get_text() for c in cells] == [
+        {"ok": "✓", "check": "!", "wrong": "✗"}[v] for line in verdicts for v in line]
+    assert "iteration 1" in fragment.select_one(".gc-meta").get_text().lower()
+    links = html.select(".export-links a")
+    assert [a["id"] for a in links] == ["export-json", "export-py"]
+    for link in links:
         assert client.get(link["href"]).status_code == 200
 
 

@@ -10,6 +10,7 @@ import zlib
 import numpy as np
 import pytest
 from bs4 import BeautifulSoup
+from conftest import soup
 
 from app.engine.evaluate import accuracy, forward
 from app.schemas import SessionConfig
@@ -155,11 +156,6 @@ def test_regression_view_draws_the_fit_over_the_data():
 
 
 # -- the page ------------------------------------------------------------------------------
-def soup(response) -> BeautifulSoup:
-    assert response.status_code == 200, response.text[:300]
-    return BeautifulSoup(response.text, "html.parser")
-
-
 @pytest.fixture
 def sid(client):
     client.get("/?lang=en")

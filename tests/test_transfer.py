@@ -14,24 +14,7 @@ import sys
 import numpy as np
 import pytest
 from bs4 import BeautifulSoup
-
-API = "/api/sessions"
-
-
-@pytest.fixture
-def api(client):
-    """The shared client; no request in this module may be a 500."""
-    def no_server_error(response) -> None:
-        assert response.status_code < 500, f"{response.request.url} gave {response.status_code}"
-
-    client.event_hooks = {"request": [], "response": [no_server_error]}
-    return client
-
-
-def create(api, **config) -> dict:
-    response = api.post(API, json=config)
-    assert response.status_code == 201, response.text[:2000]
-    return response.json()
+from conftest import API, create
 
 
 def post(api, sid: str, move: str, **body) -> dict:

@@ -9,10 +9,11 @@ import pytest
 from bs4 import BeautifulSoup
 
 from app.engine import NetworkSpec, Stepper, init_weights, make_dataset
+from app.sessions import ViewSettings
 from app.views.equation import annotate, matrix_view, pick, step_view, timeline_view
 from app.views.fmt import num, shape, short, tex_num
 from app.views.i18n import TEXT, translator
-from app.views.network import MAX_DRAWN, ViewSettings, drawn_units, network_view
+from app.views.network import MAX_DRAWN, drawn_units, network_view
 from app.views.neuron import neuron_view
 from app.views.palette import Scale
 

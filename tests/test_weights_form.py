@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from bs4 import BeautifulSoup
+from conftest import soup
 
 from app.messages import MESSAGES
-
-
-def soup(response) -> BeautifulSoup:
-    assert response.status_code == 200, response.text[:500]
-    return BeautifulSoup(response.text, "html.parser")
 
 
 def open_page(client, preset="xor", lang="en"):

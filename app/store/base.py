@@ -26,8 +26,7 @@ from dataclasses import dataclass
 from ..limits import computation
 from ..messages import Refusal
 from ..schemas import SessionConfig
-from ..sessions import Session, build_stepper, session_bytes
-from ..views.network import ViewSettings
+from ..sessions import Session, ViewSettings, build_stepper, session_bytes
 from . import codec
 
 SESSION_ID = re.compile(r"[A-Za-z0-9_-]{22}")  # secrets.token_urlsafe(16): 128 random bits
@@ -148,6 +147,16 @@ class LocalLocks:
 
 
 @dataclass
+class Kept:
+    """This process's copy of a session: the object, the store's record of what it holds for it
+    (codec.Written: what the next checkout compares against) and its size when last cached."""
+
+    session: Session
+    written: codec.Written
+    nbytes: int = 0
+
+
+@dataclass
 class Stored:
     """A session's stored parts, as a backend returns them."""
 
@@ -170,7 +179,7 @@ class PersistentStore(Store):
         self.cache_size, self.touch_interval = cache_size, touch_interval
         self.cache_bytes, self.lock_timeout = cache_bytes, lock_timeout
         self.snapshots_per_session, self.max_snapshots = snapshot_limits
-        self._cache: OrderedDict[str, Session] = OrderedDict()
+        self._cache: OrderedDict[str, Kept] = OrderedDict()
         self._cached_bytes = 0
         self._cache_lock = threading.Lock()
         self._local = LocalLocks(lock_timeout)
@@ -225,28 +234,29 @@ class PersistentStore(Store):
         return session_id
 
     # -- the cache ------------------------------------------------------------------------------
-    def _cached(self, session_id: str, version: int) -> Session | None:
+    def _cached(self, session_id: str, version: int) -> Kept | None:
         with self._cache_lock:
-            session = self._cache.get(session_id)
-            if session is None:
+            kept = self._cache.get(session_id)
+            if kept is None:
                 return None
-            if session.written.version != version:
-                return session  # stale, but its config is still good: see _load_session
+            if kept.written.version != version:
+                return kept  # stale, but its config is still good: see _load_session
             self._cache.move_to_end(session_id)
-            return session
+            return kept
 
-    def _remember(self, session: Session) -> None:
+    def _remember(self, kept: Kept) -> None:
         """Keep the session for the next request, within the cache's count and bytes (the
         least recently used go first; one larger than the whole cache is not kept)."""
-        size = session_bytes(session)
+        session = kept.session
+        size = session_bytes(session, held=len(kept.written.rows))
         with self._cache_lock:
             old = self._cache.pop(session.id, None)
             if old is not None:
                 self._cached_bytes -= old.nbytes
-            session.nbytes = size
+            kept.nbytes = size
             if size > self.cache_bytes:
                 return
-            self._cache[session.id] = session
+            self._cache[session.id] = kept
             self._cached_bytes += size
             while len(self._cache) > self.cache_size or self._cached_bytes > self.cache_bytes:
                 _, dropped = self._cache.popitem(last=False)
@@ -263,16 +273,22 @@ class PersistentStore(Store):
         with self._cache_lock:
             return len(self._cache), self._cached_bytes
 
-    def _load_session(self, session_id: str, known: Session | None) -> Session | None:
+    def cached_version(self, session_id: str) -> int | None:
+        """The stored version this process's copy of the session was read or written as (None:
+        not cached here)."""
+        with self._cache_lock:
+            kept = self._cache.get(session_id)
+            return None if kept is None else kept.written.version
+
+    def _load_session(self, session_id: str, known: Session | None) -> Kept | None:
         stored = self._load(session_id, with_config=known is None)
         if stored is None:
             return None
         config = known.config if known is not None else codec.parse_config(stored.config or "")
         session = codec.restore(session_id, config, stored.head, stored.checkpoints,
                                 stored.chunks)
-        session.written = codec.loaded(session, stored.version, stored.head,
-                                       b"".join(stored.chunks))
-        return session
+        return Kept(session, codec.loaded(session, stored.version, stored.head,
+                                          b"".join(stored.chunks)))
 
     # -- the interface --------------------------------------------------------------------------
     def create(self, config: SessionConfig, view: ViewSettings | None = None) -> Session:
@@ -285,9 +301,7 @@ class PersistentStore(Store):
         now = self.clock()
         delta = codec.diff(session, codec.Written())
         self._write(session.id, delta, 1, now, config=config)
-        session.written = codec.committed(delta, 1)
-        session.last_used = now
-        self._remember(session)
+        self._remember(Kept(session, codec.committed(delta, 1)))
         self._evict(now)
         return session
 
@@ -306,47 +320,46 @@ class PersistentStore(Store):
                 yield None
                 return
             version, last_used = head
-            cached = self._cached(session_id, version)
-            session = cached
-            if cached is None or cached.written.version != version:
-                session = self._load_broken_as_gone(session_id, cached)
-                if session is None:
+            kept = self._cached(session_id, version)
+            if kept is None or kept.written.version != version:
+                kept = self._load_broken_as_gone(session_id, kept)
+                if kept is None:
                     self._forget(session_id)
                     yield None
                     return
             try:
-                yield session
+                yield kept.session
             except BaseException:
                 # Its in-memory state may be half-changed: the next request reads the store.
                 self._forget(session_id)
                 raise
-            self._save(session, now, last_used)
+            self._save(kept, now, last_used)
 
-    def _load_broken_as_gone(self, session_id: str, cached: Session | None) -> Session | None:
+    def _load_broken_as_gone(self, session_id: str, stale: Kept | None) -> Kept | None:
         """The stored session; one whose parts do not fit together (a store that evicted some
         of its keys, say) is deleted and treated as expired: None."""
         try:
-            return self._load_session(session_id, cached)
+            return self._load_session(session_id, stale.session if stale else None)
         except (codec.CorruptState, ValueError, KeyError):
             self._remove([session_id])
             return None
 
-    def _save(self, session: Session, now: float, last_used: float) -> None:
+    def _save(self, kept: Kept, now: float, last_used: float) -> None:
+        session = kept.session
         try:
-            delta = codec.diff(session, session.written)
+            delta = codec.diff(session, kept.written)
             if delta.changed:
-                version = session.written.version + 1
+                version = kept.written.version + 1
                 if not self._write(session.id, delta, version, now):
                     self._forget(session.id)  # deleted or evicted meanwhile
                     return
-                session.written = codec.committed(delta, version)
+                kept.written = codec.committed(delta, version)
             elif now - last_used >= self.touch_interval:
                 self._touch(session.id, now)
         except BaseException:
             self._forget(session.id)
             raise
-        session.last_used = now
-        self._remember(session)
+        self._remember(kept)
 
     def get(self, session_id: str) -> Session | None:
         if not SESSION_ID.fullmatch(session_id):
@@ -354,13 +367,13 @@ class PersistentStore(Store):
         head = self._head(session_id)
         if head is None or head[1] + self.ttl < self.clock():
             return None
-        cached = self._cached(session_id, head[0])
-        if cached is not None and cached.written.version == head[0]:
-            return cached
-        session = self._load_broken_as_gone(session_id, cached)
-        if session is not None:
-            self._remember(session)
-        return session
+        kept = self._cached(session_id, head[0])
+        if kept is None or kept.written.version != head[0]:
+            kept = self._load_broken_as_gone(session_id, kept)
+            if kept is None:
+                return None
+            self._remember(kept)
+        return kept.session
 
     def delete(self, session_id: str) -> bool:
         if not SESSION_ID.fullmatch(session_id):

@@ -32,8 +32,7 @@ import orjson
 from ..engine import Diverged, Stepper
 from ..pinned import PinnedRun
 from ..schemas import SessionConfig
-from ..sessions import Session, build_stepper
-from ..views.network import ViewSettings
+from ..sessions import Session, ViewSettings, build_stepper
 
 FORMAT = 1
 CHUNK = 256  # history rows per stored chunk: appending an iteration rewrites at most one chunk

@@ -9,11 +9,11 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 from ..limits import computation
 from ..schemas import SessionConfig
-from ..sessions import Session, build_stepper
-from ..views.network import ViewSettings
+from ..sessions import Session, ViewSettings, build_stepper
 from . import codec
 from .base import (
     SESSION_ID,
@@ -24,6 +24,15 @@ from .base import (
     new_session_id,
     new_snapshot_id,
 )
+
+
+@dataclass
+class _Entry:
+    """A session as this store holds it: with the lock a request holds it by, and its last use."""
+
+    session: Session
+    last_used: float
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class MemoryStore(Store):
@@ -37,7 +46,7 @@ class MemoryStore(Store):
                  clock: Callable[[], float] = time.monotonic,
                  snapshot_limits: tuple[int, int] = (50, 100_000)):
         super().__init__(capacity, ttl, clock)
-        self._sessions: OrderedDict[str, Session] = OrderedDict()
+        self._sessions: OrderedDict[str, _Entry] = OrderedDict()
         self._snapshots: dict[str, codec.Snapshot] = {}
         self._by_source: dict[str, dict[str, str]] = {}  # source -> digest -> snapshot id
         self.snapshots_per_session, self.max_snapshots = snapshot_limits
@@ -51,9 +60,8 @@ class MemoryStore(Store):
 
     def _add(self, session: Session) -> Session:
         now = self.clock()
-        session.last_used = now
         with self._lock:
-            self._sessions[session.id] = session
+            self._sessions[session.id] = _Entry(session, now)
             while self._sessions:
                 oldest = next(iter(self._sessions.values()))
                 if oldest.last_used + self.ttl >= now and (
@@ -65,29 +73,34 @@ class MemoryStore(Store):
 
     @contextmanager
     def checkout(self, session_id: str, wait: bool = True) -> Iterator[Session | None]:
-        session = self.get(session_id)
-        if session is None:
+        entry = self._entry(session_id)
+        if entry is None:
             yield None
             return
-        if not session.lock.acquire(blocking=wait):
+        if not entry.lock.acquire(blocking=wait):
             raise WouldBlock(session_id)
         try:
-            yield session
+            yield entry.session
         finally:
-            session.lock.release()
+            entry.lock.release()
 
     def get(self, session_id: str) -> Session | None:
+        entry = self._entry(session_id)
+        return None if entry is None else entry.session
+
+    def _entry(self, session_id: str) -> _Entry | None:
+        """The session's entry, its use noted now (None: no such id, or idle past the TTL)."""
         with self._lock:
-            session = self._sessions.get(session_id)
-            if session is None:
+            entry = self._sessions.get(session_id)
+            if entry is None:
                 return None
             now = self.clock()
-            if session.last_used + self.ttl < now:
+            if entry.last_used + self.ttl < now:
                 del self._sessions[session_id]
                 return None
             self._sessions.move_to_end(session_id)
-            session.last_used = now
-            return session
+            entry.last_used = now
+            return entry
 
     def delete(self, session_id: str) -> bool:
         with self._lock:

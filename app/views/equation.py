@@ -11,10 +11,10 @@ import numpy as np
 from markupsafe import Markup, escape
 
 from ..engine import Stepper, symbol
+from ..sessions import ViewSettings
 from .explain import explain
 from .fmt import num, shape
 from .i18n import tex_words
-from .network import ViewSettings
 from .palette import Scale
 
 MAX_ROWS, MAX_COLS = 16, 8

@@ -9,12 +9,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
-from dataclasses import dataclass
 
 import numpy as np
 from markupsafe import Markup, escape
 
 from ..engine import Stepper
+from ..sessions import ViewSettings
 from .cache import RenderCache
 from .fmt import num, shape, short
 from .palette import Scale
@@ -51,14 +51,6 @@ def neuron_label(v: float) -> str:
 def label_width_px(label: str) -> float:
     """The width `label` takes at its font size, as estimated above."""
     return len(label) * LABEL_CHAR_EM * label_font_px(label)
-
-
-@dataclass(frozen=True)
-class ViewSettings:
-    example: int = 0  # column of the batch shown in the neurons
-    log_scale: bool = False
-    rows: bool = False  # row-per-example notation
-    neuron: tuple[int, int] | None = None  # (layer, index) worked out in the neuron panel
 
 
 def drawn_units(n: int) -> list[int | None]:

@@ -12,6 +12,7 @@ from ..engine.features import FEATURES
 from ..presets import PRESETS
 from ..sessions import Session, raw_data, split
 from ..weights import weights_text
+from .cache import render_cache
 from .equation import announcement, html_symbol, matrix_html, matrix_view, step_view, timeline_view
 from .fmt import num
 from .i18n import LANGUAGES, choices, strings, tex_words, translator
@@ -58,11 +59,12 @@ def training_panel(session: Session, lang: str, t, T: dict, render: Render) -> M
     s = session.stepper
     params = s.current_params()
     version = training_version(session, lang)
-    return session.cache.get(("training", version), tuple(params[k] for k in sorted(params)),
-                             lambda: render("_training.html", training=training_view(
-                                 s, session.cache, (T["train_loss"], T["test_loss"]),
-                                 raw_inputs(session), pinned_runs(session, t)),
-                                 sid=session.id, T=T, t=t, version=version))
+    cache = render_cache(session)
+    return cache.get(("training", version), tuple(params[k] for k in sorted(params)),
+                     lambda: render("_training.html", training=training_view(
+                         s, cache, (T["train_loss"], T["test_loss"]), raw_inputs(session),
+                         pinned_runs(session, t)),
+                         sid=session.id, T=T, t=t, version=version))
 
 
 def pinned_runs(session: Session, t) -> Runs | None:
@@ -86,7 +88,7 @@ def raw_inputs(session: Session, config=None) -> Inputs | None:
         return Inputs(X, X_test, tuple(config.features))
 
     slot = ("raw-inputs",) if config is session.config else ("raw-inputs", config.model_dump_json())
-    return session.cache.get(slot, (), make)
+    return render_cache(session).get(slot, (), make)
 
 
 MAX_KEPT = 32  # versions a page may name in X-Have (one per layer of edges)
@@ -125,14 +127,15 @@ def stage_context(session: Session, lang: str, render: Render, error: str | None
     T = strings(lang)
     features = tuple(FEATURES[name].label for name in session.config.features) \
         if session.config.derives else ()
-    network = network_view(s, view, t, session.cache, kept_pieces(have), features)
+    cache = render_cache(session)
+    network = network_view(s, view, t, cache, kept_pieces(have), features)
 
     def table(key: str, arr) -> Markup:
         slot = ("table", key, view.rows, view.log_scale, view.example, lang)
-        return session.cache.get(slot, (arr,), lambda: matrix_html(matrix_view(key, arr, view, t)))
+        return cache.get(slot, (arr,), lambda: matrix_html(matrix_view(key, arr, view, t)))
 
     def legend(scale: Scale, label: str, element_id: str) -> Markup:
-        return session.cache.get(("legend", scale, label, element_id), (), lambda: render(
+        return cache.get(("legend", scale, label, element_id), (), lambda: render(
             "_legend.html", lg=scale.legend(), label=label, id=element_id))
 
     derived = session.config.derives
@@ -182,7 +185,7 @@ def stage_context(session: Session, lang: str, render: Render, error: str | None
         "n_l": s.spec.depth + 1,
         "moves": move_labels(s, t),
         "under_way": under_way_text(s, t),
-        "timeline": session.cache.get(("timeline", s.c, lang), (), lambda: timeline_view(
+        "timeline": cache.get(("timeline", s.c, lang), (), lambda: timeline_view(
             s, t("update"), {k: t(f"step_{k}") for k in ("done", "current", "todo")}, t)),
         "announcement": announcement(s, view, t),
         "neuron": neuron,

@@ -12,6 +12,7 @@ from ..engine.evaluate import forward, predicted_classes
 from ..engine.features import derive
 from ..pinned import PinnedRun, params_at, rebuild
 from ..schemas import SessionConfig
+from ..sessions import build_stepper
 from .cache import RenderCache
 from .charts import boundary_data, boundary_plot, line_chart, regression_view
 from .fmt import num
@@ -366,7 +367,7 @@ def pinned_view(s: Stepper, runs: Runs, cache: RenderCache, updates: int, k: int
     the replaying stepper kept in the cache so that moving on replays only a few iterations."""
     pinned = runs.pinned
     pinned_name, current_name = run_names(runs, s.schedule)
-    stepper = cache.get(("pinned-run", pinned.key), (), lambda: rebuild(pinned))
+    stepper = cache.get(("pinned-run", pinned.key), (), lambda: rebuild(pinned, build_stepper))
     at = min(updates, pinned.completed)
     compare = None
     if at >= stepper.base:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from ...messages import Refusal
 from ...schemas import RefusalOut
-from ..deps import StoreDep
+from ..deps import CheckoutDep
 from ..json import FastJSONResponse
 
 router = APIRouter(tags=["sessions"])
@@ -16,15 +15,13 @@ router = APIRouter(tags=["sessions"])
 @router.get("/api/sessions/{session_id}/history", responses={
     404: {"model": RefusalOut, "description": "No such session (unknown id, deleted or expired)"},
     422: {"model": RefusalOut, "description": "Invalid input"}})
-def history(session_id: str, store: StoreDep) -> Response:
+def history(session_id: str, checkout: CheckoutDep) -> Response:
     """One entry per completed iteration, in order (`iteration` 1 is the first): its loss J
     and the learning rate α its update used, ‖dW[l]‖ per layer (`grad_norms`), and where the
     session has them, accuracy, test loss and test accuracy (parameters before the update).
     `pinned`: the run pinned beside this one (POST /api/sessions/{id}/pinned), or null: its
     `config`, α `schedule`, `completed` and the same curves, one value per iteration."""
-    with store.checkout(session_id) as session:
-        if session is None:
-            raise Refusal("session_not_found", status=404, id=session_id)
+    with checkout(session_id) as session:
         s = session.stepper
         body = {"completed": s.completed,
                 "iteration": list(range(1, s.completed + 1)),

@@ -11,28 +11,28 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.convertors import Convertor, register_url_convertor
 
-from ...actions import perform
+from ...actions import MOVES, perform
 from ...limits import computation
 from ...messages import Invalid, Refusal
 from ...pinned import carry as carry_pin
 from ...pinned import pin as pin_run
 from ...presets import DEFAULT_PRESET, PRESETS
 from ...schemas import LearningRateRequest, SessionConfig
-from ...sessions import ConfigError, Session
+from ...sessions import ConfigError, Session, ViewSettings
 from ...store import WouldBlock
 from ...views.fmt import num
 from ...views.graph import graph_context
-from ...views.i18n import LANGUAGES, translator
-from ...views.network import ViewSettings, current_example
+from ...views.i18n import translator
+from ...views.network import current_example
 from ...views.page import page_context, stage_context
 from ...views.training import ran_first_text
-from ..deps import SettingsDep, StoreDep
+from ..deps import CheckoutDep, SettingsDep, StoreDep, checked_out
 from ..inline import on_loop_if_free, too_long_for_the_loop
+from ..visitor import SESSION_COOKIE, LangCookie, set_cookies
+from ..visitor import page_lang as _lang
 
 router = APIRouter(include_in_schema=False)
-SESSION_COOKIE, LANG_COOKIE = "bs_session", "bs_lang"
-MOVES = ("next", "prev", "forward", "backward", "update", "iterate", "reset")
-LangCookie = Annotated[str | None, Cookie(alias=LANG_COOKIE)]
+__all__ = ["SESSION_COOKIE", "router"]
 
 
 class _MoveConvertor(Convertor):
@@ -58,14 +58,6 @@ async def move(request: Request, sid: str, move: str, store: StoreDep, settings:
         request, sid, store, settings, move, lang, wait))
 
 
-def _lang(request: Request, cookie: str | None) -> str:
-    asked = request.query_params.get("lang") or cookie
-    if asked in LANGUAGES:
-        return asked
-    accept = request.headers.get("accept-language", "")
-    return "zh" if accept.lower().startswith("zh") else "en"
-
-
 def _stage(request: Request, session: Session, lang: str, error: str | None = None,
            **extra) -> HTMLResponse:
     """The #stage fragment; call with the session checked out. `extra`: stage_context's
@@ -87,22 +79,6 @@ def _new_session(store, config: SessionConfig, log_scale: bool = False) -> Sessi
     return store.create(config, ViewSettings(log_scale=log_scale))
 
 
-def _cookie_age(request: Request) -> int:
-    return int(request.app.state.settings.session_ttl)
-
-
-def _set_cookies(response: Response, session: Session, lang: str,
-                 max_age: int | None = None) -> None:
-    """The session cookie (HttpOnly, SameSite=Lax, Secure behind HTTPS) lives as long as an idle
-    session is kept, so closing the browser does not lose the network."""
-    from ...security import request_is_secure  # https, directly or via X-Forwarded-Proto
-
-    secure = request_is_secure()
-    response.set_cookie(SESSION_COOKIE, session.id, httponly=True, samesite="lax", secure=secure,
-                        max_age=max_age)
-    response.set_cookie(LANG_COOKIE, lang, samesite="lax", secure=secure, max_age=365 * 86400)
-
-
 @router.get("/", response_class=HTMLResponse)
 def index(request: Request, store: StoreDep, lang_cookie: LangCookie = None,
           bs_session: Annotated[str | None, Cookie()] = None) -> Response:
@@ -112,15 +88,26 @@ def index(request: Request, store: StoreDep, lang_cookie: LangCookie = None,
     form_error = None
     if request.query_params.keys() & URL_FIELDS:
         try:
-            config, log_scale = _config_from_fields(request.query_params)
-            session = _new_session(store, config, log_scale)
+            return _linked_network(request, store, lang, bs_session)
         except (ValidationError, Refusal) as err:
             form_error = _error_text(err, lang)
-        else:
-            carry_pin(store, bs_session, session.id)  # the link's network keeps the pin
-            response = RedirectResponse("/", status_code=303)  # a reload keeps this network
-            _set_cookies(response, session, lang, _cookie_age(request))
-            return response
+    return _page(request, store, lang, bs_session, form_error)
+
+
+def _linked_network(request: Request, store, lang: str, bs_session: str | None) -> Response:
+    """The network a link's query asks for, then the page on it (a redirect to /: a reload
+    keeps this network)."""
+    config, log_scale = _config_from_fields(request.query_params)
+    session = _new_session(store, config, log_scale)
+    carry_pin(store, bs_session, session.id)  # the link's network keeps the pin
+    response = RedirectResponse("/", status_code=303)
+    set_cookies(request, response, session, lang)
+    return response
+
+
+def _page(request: Request, store, lang: str, bs_session: str | None,
+          form_error: str | None) -> Response:
+    """The page on the cookie's network, or on a fresh one of the default preset."""
     notice = None
     for attempt in range(2):
         if attempt or not bs_session:  # no cookie, or its session expired: a fresh network
@@ -136,18 +123,13 @@ def index(request: Request, store: StoreDep, lang_cookie: LangCookie = None,
                                        form_error)
             context["notice"] = notice
             response = _render(request, "index.html", context)
-            _set_cookies(response, session, lang, _cookie_age(request))
+            set_cookies(request, response, session, lang)
             return response
     raise RuntimeError("a session just created could not be read back")
 
 
-def _expired() -> Response:
-    """Expired or unknown session: ask htmx to reload the page, which builds a fresh one."""
-    return Response(status_code=404, headers={"HX-Refresh": "true"})
-
-
 @router.post("/ui/{sid}/view", response_class=HTMLResponse)
-async def change_view(request: Request, sid: str, store: StoreDep,
+async def change_view(request: Request, sid: str, checkout: CheckoutDep,
                       lang_cookie: LangCookie = None,
                       example_number: Annotated[int | None, Form()] = None,
                       scale: Annotated[str | None, Form(pattern="^(linear|log)$")] = None,
@@ -155,33 +137,34 @@ async def change_view(request: Request, sid: str, store: StoreDep,
                       neuron: Annotated[str | None, Form(pattern=r"^\d{1,2},\d{1,2}$")] = None,
                       ) -> Response:
     def work(wait: bool) -> Response:
-        with store.checkout(sid, wait) as session:
-            if session is None:
-                return _expired()
-            view = session.view
-            if example_number is not None:  # as the number box's min and max: 1 … m
-                m = session.stepper.values["A0"].shape[1]
-                view = replace(view, example=max(1, min(example_number, m)) - 1)
-            if scale is not None:
-                view = replace(view, log_scale=scale == "log")
-            if notation is not None:
-                view = replace(view, rows=notation == "rows")
-            if neuron is not None:
-                layer, index = (int(p) for p in neuron.split(","))
-                view = replace(view, neuron=(layer, index))
-            session.view = view
+        with checkout(sid, wait) as session:
+            m = session.stepper.values["A0"].shape[1]
+            session.view = _asked_view(session.view, m, example_number, scale, notation, neuron)
             return _stage(request, session, _lang(request, lang_cookie))
 
-    return await on_loop_if_free(store, work)
+    return await on_loop_if_free(checkout.store, work)
+
+
+def _asked_view(view: ViewSettings, m: int, example_number: int | None, scale: str | None,
+                notation: str | None, neuron: str | None) -> ViewSettings:
+    """The view with what the form asked changed (a field left out stays as it was)."""
+    if example_number is not None:  # as the number box's min and max: 1 … m
+        view = replace(view, example=max(1, min(example_number, m)) - 1)
+    if scale is not None:
+        view = replace(view, log_scale=scale == "log")
+    if notation is not None:
+        view = replace(view, rows=notation == "rows")
+    if neuron is not None:
+        layer, index = (int(p) for p in neuron.split(","))
+        view = replace(view, neuron=(layer, index))
+    return view
 
 
 @router.get("/ui/{sid}/graph", response_class=HTMLResponse)
-def graph(request: Request, sid: str, store: StoreDep, lang_cookie: LangCookie = None
+def graph(request: Request, sid: str, checkout: CheckoutDep, lang_cookie: LangCookie = None
           ) -> Response:
     """The computation graph of the shown example's loss (a fragment for #graph-panel)."""
-    with store.checkout(sid) as session:
-        if session is None:
-            return _expired()
+    with checkout(sid) as session:
         t = translator(_lang(request, lang_cookie))
         under_way = current_example(session.stepper)
         view = session.view if under_way is None else replace(session.view, example=under_way)
@@ -215,7 +198,7 @@ def goto(request: Request, sid: str, store: StoreDep, settings: SettingsDep,
 
 
 @router.post("/ui/{sid}/lr", response_class=HTMLResponse)
-def learning_rate(request: Request, sid: str, store: StoreDep, settings: SettingsDep,
+def learning_rate(request: Request, sid: str, checkout: CheckoutDep, settings: SettingsDep,
                   learning_rate: Annotated[str, Form(max_length=32)],
                   lang_cookie: LangCookie = None,
                   discard: Annotated[bool, Form()] = False) -> Response:
@@ -226,35 +209,36 @@ def learning_rate(request: Request, sid: str, store: StoreDep, settings: Setting
     try:
         value = LearningRateRequest(learning_rate=learning_rate).learning_rate
     except ValidationError as err:
-        with store.checkout(sid) as session:
-            if session is None:
-                return _expired()
+        with checkout(sid) as session:
             return _stage(request, session, lang, _error_text(err, lang))
-    with store.checkout(sid) as session:
-        if session is None:
-            return _expired()
-        s = session.stepper
-        drops = s.learning_rate_drops(value)
-        first = s.t + (s.c == s.steps_per_iteration) + 1  # the first iteration with the new α
-        numbers = {"lr": num(value), "k": first, "d": drops, "n": s.completed}
-        if drops and not discard:
-            return _stage(request, session, lang, confirm_lr={**numbers, "value": learning_rate})
-        error = None
-        try:
-            perform(session, "learning_rate", settings, learning_rate=value)
-        except Refusal as refusal:
-            if refusal.status in (429, 503):
-                raise
-            error = refusal.text(lang)
-        notice = translator(lang)("lr_discarded", **numbers) if drops and not error else None
-        return _stage(request, session, lang, error, notice=notice)
+    with checkout(sid) as session:
+        return _new_rate(request, session, settings, lang, value, learning_rate, discard)
+
+
+def _new_rate(request: Request, session: Session, settings, lang: str, value: float,
+              typed: str, discard: bool) -> Response:
+    """α set (and the #stage fragment), or first the question whether to discard the later
+    iterations (`typed`: the value as the learner wrote it, for the question's form)."""
+    s = session.stepper
+    drops = s.learning_rate_drops(value)
+    first = s.t + (s.c == s.steps_per_iteration) + 1  # the first iteration with the new α
+    numbers = {"lr": num(value), "k": first, "d": drops, "n": s.completed}
+    if drops and not discard:
+        return _stage(request, session, lang, confirm_lr={**numbers, "value": typed})
+    error = None
+    try:
+        perform(session, "learning_rate", settings, learning_rate=value)
+    except Refusal as refusal:
+        if refusal.status in (429, 503):
+            raise
+        error = refusal.text(lang)
+    notice = translator(lang)("lr_discarded", **numbers) if drops and not error else None
+    return _stage(request, session, lang, error, notice=notice)
 
 
 def _move(request, sid, store, settings, action: str, lang: str, wait: bool = True,
           **args) -> Response:
-    with store.checkout(sid, wait) as session:
-        if session is None:
-            return _expired()
+    with checked_out(store, sid, wait, page=True) as session:
         if not too_long_for_the_loop(session, action, wait):
             try:
                 ran = perform(session, action, settings, **args)
@@ -334,7 +318,7 @@ def adopt(request: Request, store: StoreDep, sid: Annotated[str, Form(max_length
         if session is None:
             return Response(status_code=204)
         response = Response(status_code=200, headers={"HX-Refresh": "true"})
-        _set_cookies(response, session, _lang(request, lang_cookie), _cookie_age(request))
+        set_cookies(request, response, session, _lang(request, lang_cookie))
         return response
 
 
@@ -353,7 +337,7 @@ async def new_network(request: Request, store: StoreDep, lang_cookie: LangCookie
                        {"message": _error_text(err, lang), "fields": _error_fields(err)}, 200)
     carry_pin(store, bs_session, session.id)
     response = Response(status_code=200, headers={"HX-Redirect": "/"})
-    _set_cookies(response, session, lang, _cookie_age(request))
+    set_cookies(request, response, session, lang)
     return response
 
 
@@ -364,20 +348,18 @@ def _rebuilt(request: Request, store, lang: str, config: SessionConfig,
     session = _new_session(store, config, log_scale)
     carry_pin(store, sid, session.id)
     response = Response(status_code=200, headers={"HX-Redirect": "/"})
-    _set_cookies(response, session, lang, _cookie_age(request))
+    set_cookies(request, response, session, lang)
     return response
 
 
 @router.post("/ui/{sid}/reseed", response_class=HTMLResponse)
-def reseed(request: Request, sid: str, store: StoreDep, lang_cookie: LangCookie = None
-           ) -> Response:
+def reseed(request: Request, sid: str, store: StoreDep, checkout: CheckoutDep,
+           lang_cookie: LangCookie = None) -> Response:
     """The same setup with a fresh random seed: new starting weights (and a new draw of
     generated data, its test split and batch order), typed weights forgotten."""
     import secrets
 
-    with store.checkout(sid) as session:
-        if session is None:
-            return _expired()
+    with checkout(sid) as session:
         config, log_scale = session.config, session.view.log_scale
     fresh = config.model_copy(update={"seed": secrets.randbelow(1_000_000), "parameters": None})
     lang = _lang(request, lang_cookie)
@@ -388,16 +370,14 @@ def reseed(request: Request, sid: str, store: StoreDep, lang_cookie: LangCookie 
 
 
 @router.post("/ui/{sid}/weights", response_class=HTMLResponse)
-async def given_weights(request: Request, sid: str, store: StoreDep,
+async def given_weights(request: Request, sid: str, store: StoreDep, checkout: CheckoutDep,
                         lang_cookie: LangCookie = None) -> Response:
     """The same setup starting from the weights typed in the setup's form (W1, b1, …)."""
     from ...weights import parse_weights
 
     lang = _lang(request, lang_cookie)
     form = await request.form()
-    with store.checkout(sid) as session:
-        if session is None:
-            return _expired()
+    with checkout(sid) as session:
         config, log_scale = session.config, session.view.log_scale
     try:
         W, b = parse_weights(form, config.layers)
@@ -409,14 +389,12 @@ async def given_weights(request: Request, sid: str, store: StoreDep,
 
 
 @router.post("/ui/{sid}/pin", response_class=HTMLResponse)
-def pin(request: Request, sid: str, store: StoreDep, settings: SettingsDep,
+def pin(request: Request, sid: str, checkout: CheckoutDep, settings: SettingsDep,
         lang_cookie: LangCookie = None) -> Response:
     """Keep this run (setup, α schedule, curves) beside the next one: its curves join the
     charts and its drawing is compared at the iteration viewed."""
     lang = _lang(request, lang_cookie)
-    with store.checkout(sid) as session:
-        if session is None:
-            return _expired()
+    with checkout(sid) as session:
         try:
             session.pinned = pin_run(session.config, session.stepper,
                                      settings.max_train_iterations)
@@ -426,11 +404,9 @@ def pin(request: Request, sid: str, store: StoreDep, settings: SettingsDep,
 
 
 @router.post("/ui/{sid}/unpin", response_class=HTMLResponse)
-def unpin(request: Request, sid: str, store: StoreDep, lang_cookie: LangCookie = None
+def unpin(request: Request, sid: str, checkout: CheckoutDep, lang_cookie: LangCookie = None
           ) -> Response:
     """Drop the pinned run: the charts show this run alone again."""
-    with store.checkout(sid) as session:
-        if session is None:
-            return _expired()
+    with checkout(sid) as session:
         session.pinned = None
         return _stage(request, session, _lang(request, lang_cookie))

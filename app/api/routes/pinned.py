@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ...messages import Refusal
 from ...pinned import pin
 from ...schemas import RefusalOut
-from ..deps import SettingsDep, StoreDep
+from ..deps import CheckoutDep, SettingsDep, missing
 from ..json import FastJSONResponse
 
 router = APIRouter(tags=["sessions"])
@@ -32,30 +32,26 @@ ERRORS = {404: {"model": RefusalOut, "description": "No such session (unknown id
 
 
 @router.post("/api/sessions/{session_id}/pinned", status_code=201, responses=ERRORS)
-def pin_run(session_id: str, store: StoreDep, settings: SettingsDep,
+def pin_run(session_id: str, checkout: CheckoutDep, settings: SettingsDep,
             body: PinRequest = OWN_RUN) -> Response:
     """Pin a run beside this session's: its setup (`config`), α `schedule` ([first iteration
     (0-based), α] pairs) and, per completed iteration, `loss` and where recorded `accuracy`,
     `test_loss`, `test_accuracy`. Replaces any pinned run. Answers with what was pinned."""
     source = body.session or session_id
-    with store.checkout(source) as held:
+    with checkout.store.checkout(source) as held:
         if held is None:
             if source == session_id:
-                raise Refusal("session_not_found", status=404, id=session_id)
+                raise missing(session_id)
             raise Refusal("pin_source_not_found", status=404, field="session", id=source)
         pinned = pin(held.config, held.stepper, settings.max_train_iterations)
-    with store.checkout(session_id) as session:
-        if session is None:
-            raise Refusal("session_not_found", status=404, id=session_id)
+    with checkout(session_id) as session:
         session.pinned = pinned
     return FastJSONResponse(pinned.document, status_code=201)
 
 
 @router.delete("/api/sessions/{session_id}/pinned", status_code=204, responses=ERRORS)
-def unpin_run(session_id: str, store: StoreDep) -> Response:
+def unpin_run(session_id: str, checkout: CheckoutDep) -> Response:
     """Drop the pinned run (nothing to do if there is none)."""
-    with store.checkout(session_id) as session:
-        if session is None:
-            raise Refusal("session_not_found", status=404, id=session_id)
+    with checkout(session_id) as session:
         session.pinned = None
     return Response(status_code=204)

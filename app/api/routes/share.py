@@ -6,9 +6,7 @@ The snapshot id (64 random bits) is all a link carries: never the sharer's sessi
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Cookie, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
@@ -16,12 +14,12 @@ from ...messages import Refusal
 from ...schemas import RefusalOut
 from ...sessions import session_state
 from ...store import SNAPSHOT_ID
-from ..deps import StoreDep
+from ..deps import CheckoutDep, StoreDep
 from ..json import FastJSONResponse
-from .pages import LANG_COOKIE, _cookie_age, _expired, _lang, _set_cookies
+from ..visitor import LangCookie, set_cookies
+from ..visitor import page_lang as _lang
 
 router = APIRouter()
-LangCookie = Annotated[str | None, Cookie(alias=LANG_COOKIE)]
 
 TEXT = {
     "en": {
@@ -66,13 +64,11 @@ def _share_url(request: Request, snapshot_id: str) -> str:
 
 
 @router.post("/ui/{sid}/share", response_class=HTMLResponse, include_in_schema=False)
-def share_fragment(request: Request, sid: str, store: StoreDep,
+def share_fragment(request: Request, sid: str, checkout: CheckoutDep,
                    lang_cookie: LangCookie = None) -> Response:
     """The share box: the link in a read-only field and a copy button (`data-copy`)."""
-    with store.checkout(sid) as session:
-        if session is None:
-            return _expired()
-        snapshot_id = store.share(session)
+    with checkout(sid) as session:
+        snapshot_id = checkout.store.share(session)
     lang = _lang(request, lang_cookie)
     return request.app.state.templates.TemplateResponse(
         request, "_share.html", {"url": _share_url(request, snapshot_id), "T": _text(lang),
@@ -90,7 +86,7 @@ def open_shared(request: Request, snapshot_id: str, store: StoreDep,
             request, "_share.html", {"T": _text(lang), "lang": lang, "missing": True},
             status_code=404)
     response = RedirectResponse("/", status_code=303)
-    _set_cookies(response, session, lang, _cookie_age(request))
+    set_cookies(request, response, session, lang)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -101,13 +97,11 @@ ERRORS = {404: {"model": RefusalOut, "description": "No such session or snapshot
 
 @router.post("/api/sessions/{session_id}/snapshots", status_code=201, tags=["snapshots"],
              responses=ERRORS, response_model=SnapshotOut)
-def create_snapshot(request: Request, session_id: str, store: StoreDep) -> Response:
+def create_snapshot(request: Request, session_id: str, checkout: CheckoutDep) -> Response:
     """Freeze the session as it is now (config, data, parameters, history, position, view);
     later moves never change the snapshot."""
-    with store.checkout(session_id) as session:
-        if session is None:
-            raise Refusal("session_not_found", status=404, id=session_id)
-        snapshot_id = store.share(session)
+    with checkout(session_id) as session:
+        snapshot_id = checkout.store.share(session)
     return FastJSONResponse({"id": snapshot_id, "url": _share_url(request, snapshot_id)},
                             status_code=201)
 

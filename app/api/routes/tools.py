@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Cookie, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile as FormFile
 
+from ... import gradcheck_report
 from ...actions import perform
 from ...engine import build_plan
 from ...messages import Refusal
@@ -31,12 +32,11 @@ from ...transfer import (
 )
 from ...views import gradcheck
 from ...views.i18n import strings, translator
-from ..deps import SettingsDep, StoreDep
+from ..deps import CheckoutDep, SettingsDep, StoreDep, checked_out
 from ..json import FastJSONResponse
-from .pages import LANG_COOKIE, _cookie_age, _expired, _lang, _set_cookies
+from ..visitor import LangCookie, page_lang, set_cookies
 
 router = APIRouter()
-LangCookie = Annotated[str | None, Cookie(alias=LANG_COOKIE)]
 ERRORS = {
     404: {"model": RefusalOut, "description": "No such session (unknown id, deleted or "
                                               "expired): `session_not_found`"},
@@ -46,41 +46,33 @@ ERRORS = {
 }
 
 
-def _missing(session_id: str) -> Refusal:
-    return Refusal("session_not_found", status=404, id=session_id)
-
-
 # -- gradient check ----------------------------------------------------------------------------
 @router.post("/api/sessions/{session_id}/gradcheck", tags=["tools"], responses={
     **ERRORS, 409: {"model": RefusalOut, "description": "The loss or a gradient is not finite "
                                                         "here (a network that blew up): "
                                                         "nothing to compare"}})
-def gradcheck_api(session_id: str, store: StoreDep) -> Response:
+def gradcheck_api(session_id: str, checkout: CheckoutDep) -> Response:
     """Backprop's gradients against central differences (J(θ+h) − J(θ−h)) / 2h, for the current
     iteration's parameters (before its update) on its batch: per parameter its shape, both
     gradients, per-entry relative errors and verdicts, its relative error and verdict; overall
     the relative error, the largest entry error, h, the loss and a verdict ("ok" < 1e-7,
     "check" < 1e-4, else "wrong"). A 422 when the check would take over ~2 s (estimated), a 409
     when the loss or a gradient is not finite at these parameters (a network that blew up)."""
-    with store.checkout(session_id) as session:
-        if session is None:
-            raise _missing(session_id)
-        inputs = gradcheck.Inputs.of(session.stepper)
+    with checkout(session_id) as session:
+        inputs = gradcheck_report.Inputs.of(session.stepper)
     # The inputs are copies: the finite differences run without holding the session.
-    return FastJSONResponse(gradcheck.report(inputs))
+    return FastJSONResponse(gradcheck_report.report(inputs))
 
 
 @router.post("/ui/{sid}/gradcheck", response_class=HTMLResponse, include_in_schema=False)
-def gradcheck_fragment(request: Request, sid: str, store: StoreDep,
+def gradcheck_fragment(request: Request, sid: str, checkout: CheckoutDep,
                        lang_cookie: LangCookie = None) -> Response:
     """The #gradcheck fragment: a table per parameter and a grid of its entries."""
-    lang = _lang(request, lang_cookie)
-    with store.checkout(sid) as session:
-        if session is None:
-            return _expired()
-        inputs = gradcheck.Inputs.of(session.stepper)
+    lang = page_lang(request, lang_cookie)
+    with checkout(sid) as session:
+        inputs = gradcheck_report.Inputs.of(session.stepper)
     try:
-        rep = gradcheck.report(inputs)
+        rep = gradcheck_report.report(inputs)
     except Refusal as refusal:
         return _error_fragment(request, refusal.text(lang))
     context = {"gc": gradcheck.view(rep, translator(lang)), "T": strings(lang), "lang": lang}
@@ -95,15 +87,13 @@ def _error_fragment(request: Request, message: str) -> HTMLResponse:
 
 # -- export ------------------------------------------------------------------------------------
 @router.get("/api/sessions/{session_id}/export", tags=["tools"], responses=ERRORS)
-def export_json(session_id: str, store: StoreDep) -> Response:
+def export_json(session_id: str, checkout: CheckoutDep) -> Response:
     """The session as a document POST /api/sessions/import rebuilds: the config with `data`
     (rows = examples), `parameters` as at the start of the current iteration and `history`
     (loss and metrics of every iteration before it, the α schedule), the position (iteration
     numbered from 1, as in the state) and the current learning rate. The file is named after
     the iteration: backprop-stepper-iteration-N.json."""
-    with store.checkout(session_id) as session:
-        if session is None:
-            raise _missing(session_id)
+    with checkout(session_id) as session:
         doc = export_document(session.config, session.stepper)
         iteration = session.stepper.t + 1
     name = f"backprop-stepper-iteration-{iteration}.json"
@@ -112,12 +102,10 @@ def export_json(session_id: str, store: StoreDep) -> Response:
 
 @router.get("/api/sessions/{session_id}/export.py", tags=["tools"], responses={
     **ERRORS, 200: {"description": "a Python script", "content": {"text/x-python": {}}}})
-def export_py(session_id: str, store: StoreDep) -> Response:
+def export_py(session_id: str, checkout: CheckoutDep) -> Response:
     """A standalone Python script (NumPy and json only) that redoes the current iteration on its
     batch, written out layer by layer, and prints the loss, gradients and updated parameters."""
-    with store.checkout(session_id) as session:
-        if session is None:
-            raise _missing(session_id)
+    with checkout(session_id) as session:
         source = export_script(session.config, session.stepper)
         iteration = session.stepper.t + 1
     return Response(source, media_type="text/x-python; charset=utf-8", headers={
@@ -144,9 +132,7 @@ def _build(store, settings, config: SessionConfig, step: int = 0) -> Session:
 
 
 def _created(store, session: Session) -> Response:
-    with store.checkout(session.id) as held:
-        if held is None:  # pragma: no cover - evicted at once by a full store
-            raise _missing(session.id)
+    with checked_out(store, session.id) as held:
         return FastJSONResponse(session_state(held), status_code=201)
 
 
@@ -210,23 +196,27 @@ async def import_page(request: Request, store: StoreDep, settings: SettingsDep,
                       lang_cookie: LangCookie = None) -> Response:
     """The page's import form: a JSON export or a CSV file (with layers, activations and loss)
     becomes a new network; the page then reloads on it (HX-Redirect: /)."""
-    lang = _lang(request, lang_cookie)
-    form = await request.form()
-    upload = form.get("file")
-    if not isinstance(upload, FormFile) or not (upload.filename or upload.size):
-        return _error_fragment(request, Refusal("import.no_file", field="file").text(lang))
+    lang = page_lang(request, lang_cookie)
     try:
-        head = await upload.read(MAX_CSV_BYTES + 1)
-        if _is_json(upload.filename or "", head):
-            content = head + await upload.read(MAX_JSON_BYTES + 1 - len(head))
-            doc: ExportDocument = parse_document(content)
-            session = _build(store, settings, imported_config(doc), doc.position.step)
-        else:
-            fields = {name: str(form.get(name) or "")
-                      for name in ("layers", "activations", "loss", *OPTIONAL_FIELDS)}
-            session = _build(store, settings, csv_config(fields, head))
+        session = await _imported(store, settings, await request.form())
     except Refusal as refusal:
         return _error_fragment(request, refusal.text(lang))
     response = Response(status_code=200, headers={"HX-Redirect": "/"})
-    _set_cookies(response, session, lang, _cookie_age(request))
+    set_cookies(request, response, session, lang)
     return response
+
+
+async def _imported(store, settings, form) -> Session:
+    """The session the import form's file makes: a JSON export (by its name or its first
+    character) or a CSV with the form's network fields. Raises a Refusal."""
+    upload = form.get("file")
+    if not isinstance(upload, FormFile) or not (upload.filename or upload.size):
+        raise Refusal("import.no_file", field="file")
+    head = await upload.read(MAX_CSV_BYTES + 1)
+    if _is_json(upload.filename or "", head):
+        content = head + await upload.read(MAX_JSON_BYTES + 1 - len(head))
+        doc: ExportDocument = parse_document(content)
+        return _build(store, settings, imported_config(doc), doc.position.step)
+    fields = {name: str(form.get(name) or "")
+              for name in ("layers", "activations", "loss", *OPTIONAL_FIELDS)}
+    return _build(store, settings, csv_config(fields, head))
