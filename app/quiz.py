@@ -259,6 +259,7 @@ def verdict(q: Question, given: str | float, lang: str, rows: bool) -> dict:
 KEEP_ITERATIONS = 20  # per-iteration scores kept: the latest ones
 UP_AFTER, DOWN_AFTER = 3, 2  # right answers in a row that raise the level; wrong ones that lower it
 KINDS = ("shape", "sign", "largest", "number")
+KIND_LEVEL = {"shape": 0, "sign": 1, "largest": 1, "number": 2}
 
 
 @dataclass
@@ -293,13 +294,17 @@ class Score:
 
     def record(self, kind: str, iteration: int, right: bool) -> None:
         """Count an answer; UP_AFTER right in a row ask harder questions (shapes → signs →
-        numbers), DOWN_AFTER wrong in a row easier ones."""
+        numbers), DOWN_AFTER wrong in a row easier ones. Only questions of the level's own kind
+        move it: a step with nothing of that kind to ask (a scalar's shape, the sign of a
+        non-δ) asks another kind, which is scored but leaves the level as it is."""
         for table, key in ((self.kinds, kind), (self.iterations, iteration)):
             tally = table.setdefault(key, [0, 0])  # type: ignore[call-overload]
             tally[0] += right
             tally[1] += 1
         for old in sorted(self.iterations)[:-KEEP_ITERATIONS]:
             del self.iterations[old]
+        if KIND_LEVEL[kind] != self.level:
+            return
         self.streak = max(self.streak, 0) + 1 if right else min(self.streak, 0) - 1
         if self.streak >= UP_AFTER and self.level < 2:
             self.level, self.streak = self.level + 1, 0
