@@ -36,6 +36,8 @@ TEXT = {
                 "zh": "第 {layer} 层哪个单元的 |δ| 最大(样本 {example})?"},
     "number": {"en": "What is {name}[{row}, {col}]? Right within ±1 % (or ±0.005).",
                "zh": "{name}[{row}, {col}] 等于多少?误差在 ±1%(或 ±0.005)以内即算对。"},
+    "scalar": {"en": "What is {name}? Right within ±1 % (or ±0.005).",
+               "zh": "{name} 等于多少?误差在 ±1%(或 ±0.005)以内即算对。"},
     "positive": {"en": "positive", "zh": "正"},
     "negative": {"en": "negative", "zh": "负"},
     "zero": {"en": "zero", "zh": "零"},
@@ -58,6 +60,7 @@ class Question:
     expected: object  # never sent before the answer
     formula: str  # the step's formula in the notation asked, for the reason
     operands: tuple[tuple[str, str], ...] = ()  # (name, shape) of what the step reads
+    scalar: bool = False  # a 1×1 value: a number question names it without an entry
 
     def public(self, lang: str, rows: bool) -> dict:
         """What the learner sees before answering: no expected value in it."""
@@ -79,6 +82,8 @@ class Question:
         layer = re.search(r"\[(\d+)\]", self.name)
         fields = {"name": self.name, "unit": row + 1, "layer": layer[1] if layer else "",
                   "example": self.example + 1}
+        if self.kind == "number" and self.scalar:
+            return TEXT["scalar"][lang].format(name=self.name)
         if self.kind == "number":
             r, c = (col, row) if rows else (row, col)
             return text.format(row=r + 1, col=c + 1, **fields)
@@ -140,7 +145,7 @@ def question(stepper: Stepper, level: int, rows: bool = False) -> Question:
     def ask(kind: str, choices, row: int, expected) -> Question:
         return Question(kind, step.id, key, name, choices, (row, col), example, expected,
                         step.formula_rows if rows else step.formula,
-                        _operands(stepper, step, rows))
+                        _operands(stepper, step, rows), value.size == 1)
 
     if kind == "shape":
         true = shape(value.shape[::-1] if rows else value.shape)

@@ -76,7 +76,10 @@ def test_every_step_of_an_iteration_can_be_asked_and_answered(client, level, not
 def question_entry(question: dict, rows: bool) -> tuple[int, int]:
     """The entry a number question names, from its prompt's 1-based [row, col], as (row, col)
     of the value in the column notation."""
-    inside = question["prompt"].split("[")[-1].split("]")[0]
+    after = question["prompt"].split(question["name"], 1)[1]
+    if not after.startswith("["):
+        return 0, 0  # a scalar: "What is J?"
+    inside = after[1:].split("]")[0]
     r, c = (int(x) - 1 for x in inside.split(","))
     return (c, r) if rows else (r, c)
 

@@ -23,6 +23,7 @@ AXE = "/static/vendor/axe-core/axe.min.js"
 def shot(pg, name: str) -> None:
     SHOTS.mkdir(exist_ok=True)
     pg.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    pg.locator("#quiz").screenshot(path=str(SHOTS / f"{name}-quiz.png"))  # close up
 
 
 def axe_violations(pg) -> list[str]:
