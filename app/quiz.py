@@ -297,6 +297,11 @@ class Score:
                            "iterations": {str(k): v for k, v in self.iterations.items()}},
                           separators=(",", ":"), sort_keys=True)
 
+    def public(self) -> dict:
+        """The score as the API answers it: [right, asked] per kind and per iteration."""
+        return {"level": self.level, "kinds": {k: self.kinds.get(k, [0, 0]) for k in KINDS},
+                "iterations": {str(k): v for k, v in sorted(self.iterations.items())}}
+
     def record(self, kind: str, iteration: int, right: bool) -> None:
         """Count an answer; UP_AFTER right in a row ask harder questions (shapes → signs →
         numbers), DOWN_AFTER wrong in a row easier ones. Only questions of the level's own kind

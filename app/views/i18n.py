@@ -384,8 +384,8 @@ TEXT: dict[str, dict[str, str]] = {
     "quiz_level_shape": {"en": "shapes", "zh": "形状"},
     "quiz_level_sign": {"en": "signs of δ", "zh": "残差 δ 的符号"},
     "quiz_level_number": {"en": "numbers", "zh": "数值"},
-    "quiz_up": {"en": "on to {next} after {k} more right in a row",
-                "zh": "再连续答对 {k} 题即进入“{next}”"},
+    "quiz_up": {"en": "on to {next} after {k} more right answers on {now} in a row",
+                "zh": "{now}题再连续答对 {k} 题即进入“{next}”"},
     "quiz_top": {"en": "the hardest questions", "zh": "已是最难的题型"},
     # The page's description for search engines, and the colour theme switch in the header.
     "description": {"en": "Step a small neural network through forward pass, loss, backward "

@@ -23,7 +23,7 @@ def quiz_panel(session, t) -> dict:
         "on": score.on,
         "level": level,
         "level_text": t(LEVEL_KINDS[level]),
-        "to_next": (t("quiz_up", k=UP_AFTER - max(score.streak, 0),
+        "to_next": (t("quiz_up", k=UP_AFTER - max(score.streak, 0), now=t(LEVEL_KINDS[level]),
                       next=t(LEVEL_KINDS[level + 1])) if level < 2 else t("quiz_top")),
         "iteration": t("quiz_iteration_score", i=iteration, r=right, n=asked),
         "kinds": [{"kind": k, "label": t(f"quiz_kind_{k}"), "right": score.kinds.get(k, [0, 0])[0],

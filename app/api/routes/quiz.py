@@ -28,7 +28,8 @@ Lang = Literal["en", "zh"]
 
 class QuizAnswer(BaseModel):
     answer: str | float = Field(description="a choice's value, or a number")
-    level: int = Field(0, ge=0, le=2, description="0 shapes, 1 signs, 2 numbers")
+    level: int | None = Field(None, ge=0, le=2, description="0 shapes, 1 signs, 2 numbers; "
+                              "default: the session's level, which rises with right answers")
     notation: Notation = "columns"
     lang: Lang = "en"
 
@@ -39,13 +40,16 @@ class QuizAnswer(BaseModel):
     404: {"model": RefusalOut, "description": "No such session (unknown id, deleted or expired)"},
     422: {"model": RefusalOut, "description": "Invalid input: `level` or `notation`"}})
 def ask(session_id: str, store: StoreDep,
-        level: Annotated[int, Query(ge=0, le=2, description="0 shapes, 1 signs, 2 numbers")] = 0,
+        level: Annotated[int | None, Query(ge=0, le=2, description="0 shapes, 1 signs, "
+                                           "2 numbers; default: the session's level")] = None,
         notation: Notation = "columns", lang: Lang = "en") -> Response:
     """The question about the next step: its `kind` (shape, sign, largest, number), `prompt`,
     `choices` or `tolerance`; never its answer."""
     with store.checkout(session_id) as session:
         if session is None:
             raise Refusal("session_not_found", status=404, id=session_id)
+        if level is None:
+            level = _score(session).level
         q = quiz.question(session.stepper, level, notation == "rows")
     return FastJSONResponse({"level": level, "question": q.public(lang, notation == "rows")})
 
@@ -57,16 +61,23 @@ def ask(session_id: str, store: StoreDep,
 def answer(session_id: str, body: QuizAnswer, store: StoreDep, settings: SettingsDep
            ) -> Response:
     """Answer the question about the next step: the verdict, the true value and a one-line
-    reason, and the step is performed (the new state comes with it)."""
+    reason, and the step is performed (the new state comes with it). The answer counts in the
+    session's score (the page's too), which the answer also returns."""
     rows = body.notation == "rows"
     with store.checkout(session_id) as session:
         if session is None:
             raise Refusal("session_not_found", status=404, id=session_id)
-        q = quiz.question(session.stepper, body.level, rows)
+        score = _score(session)
+        if body.level is not None:
+            score.level = body.level
+        q = quiz.question(session.stepper, score.level, rows)
+        iteration = quiz.asked_iteration(session.stepper)
         perform(session, "next", settings)
-        return FastJSONResponse({"question": q.public(body.lang, rows),
-                                 "verdict": quiz.verdict(q, body.answer, body.lang, rows),
-                                 "state": session_state(session)})
+        verdict = quiz.verdict(q, body.answer, body.lang, rows)
+        score.record(q.kind, iteration, verdict["right"])
+        session.view = replace(session.view, quiz=score.encode())
+        return FastJSONResponse({"question": q.public(body.lang, rows), "verdict": verdict,
+                                 "score": score.public(), "state": session_state(session)})
 
 
 # -- the page's quiz mode: htmx fragments (not in the API's schema) -------------------------------
