@@ -25,7 +25,7 @@ from .engine import Stepper, StepSpec
 from .views.fmt import num, shape
 
 LEVELS = ("shape", "sign", "number")
-RELATIVE, ABSOLUTE = 0.01, 0.005  # a number is right within ±1 % or ±0.005
+RELATIVE, ABSOLUTE = 0.01, 0.005  # a number is right within ±1 % or ±0.005
 
 TEXT = {
     "shape": {"en": "What shape will {name} have?", "zh": "{name} 的形状是多少?"},
@@ -34,9 +34,9 @@ TEXT = {
              "zh": "第 {layer} 层第 {unit} 个单元的残差 δ 是正、负还是零(样本 {example})?"},
     "largest": {"en": "Which unit of layer {layer} gets the largest |δ| (example {example})?",
                 "zh": "第 {layer} 层哪个单元的 |δ| 最大(样本 {example})?"},
-    "number": {"en": "What is {name}[{row}, {col}]? Right within ±1 % (or ±0.005).",
+    "number": {"en": "What is {name}[{row}, {col}]? Right within ±1 % (or ±0.005).",
                "zh": "{name}[{row}, {col}] 等于多少?误差在 ±1%(或 ±0.005)以内即算对。"},
-    "scalar": {"en": "What is {name}? Right within ±1 % (or ±0.005).",
+    "scalar": {"en": "What is {name}? Right within ±1 % (or ±0.005).",
                "zh": "{name} 等于多少?误差在 ±1%(或 ±0.005)以内即算对。"},
     "positive": {"en": "positive", "zh": "正"},
     "negative": {"en": "negative", "zh": "负"},

@@ -302,3 +302,16 @@ def test_per_example_mode_names_the_example(client, app):
         "Numbers What is z[1](1)[")
     stage = answer(client, sid, fragment, "0")
     assert stage.select_one("#quiz-verdict-line").get_text().count("z[1](1)") == 1
+
+
+def test_the_score_of_earlier_iterations_is_shown(client, app):
+    """Iteration 1's score stays in view once iteration 2's questions begin."""
+    sid = open_page(client)
+    quiz_on(client, sid)
+    answer(client, sid, soup(client.get(f"/ui/{sid}/quiz")), "2×4")  # Z[1], right
+    client.post(f"/ui/{sid}/iterate")  # the rest of iteration 1, without questions
+    stage = answer(client, sid, soup(client.get(f"/ui/{sid}/quiz")), "4×2")  # Z[1] again: wrong
+    assert stepper_of(app, sid).t == 1
+    assert stage.select_one("#quiz-iteration").text == "Iteration 2: 0 of 1 right"
+    assert stage.select_one("#quiz-earlier").get_text(" ", strip=True) == (
+        "Earlier iterations 1: 1/1")

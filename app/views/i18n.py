@@ -376,6 +376,7 @@ TEXT: dict[str, dict[str, str]] = {
     "quiz_score": {"en": "Score", "zh": "得分"},
     "quiz_iteration_score": {"en": "Iteration {i}: {r} of {n} right",
                              "zh": "第 {i} 次迭代:{n} 题答对 {r} 题"},
+    "quiz_earlier": {"en": "Earlier iterations", "zh": "此前的迭代"},
     "quiz_kind_shape": {"en": "Shapes", "zh": "形状"},
     "quiz_kind_sign": {"en": "Signs of δ", "zh": "残差 δ 的符号"},
     "quiz_kind_largest": {"en": "Largest |δ|", "zh": "最大的 |δ|"},
@@ -384,7 +385,7 @@ TEXT: dict[str, dict[str, str]] = {
     "quiz_level_shape": {"en": "shapes", "zh": "形状"},
     "quiz_level_sign": {"en": "signs of δ", "zh": "残差 δ 的符号"},
     "quiz_level_number": {"en": "numbers", "zh": "数值"},
-    "quiz_up": {"en": "on to {next} after {k} more right answers on {now} in a row",
+    "quiz_up": {"en": "right answers on {now} in a row still needed for {next}: {k}",
                 "zh": "{now}题再连续答对 {k} 题即进入“{next}”"},
     "quiz_top": {"en": "the hardest questions", "zh": "已是最难的题型"},
     # The page's description for search engines, and the colour theme switch in the header.

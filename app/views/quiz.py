@@ -26,6 +26,9 @@ def quiz_panel(session, t) -> dict:
         "to_next": (t("quiz_up", k=UP_AFTER - max(score.streak, 0), now=t(LEVEL_KINDS[level]),
                       next=t(LEVEL_KINDS[level + 1])) if level < 2 else t("quiz_top")),
         "iteration": t("quiz_iteration_score", i=iteration, r=right, n=asked),
+        # the latest earlier iterations answered in, newest first: "3: 4/5"
+        "earlier": [f"{i}: {r}/{n}" for i, (r, n) in sorted(score.iterations.items(),
+                                                             reverse=True) if i != iteration][:3],
         "kinds": [{"kind": k, "label": t(f"quiz_kind_{k}"), "right": score.kinds.get(k, [0, 0])[0],
                    "asked": score.kinds.get(k, [0, 0])[1]} for k in KINDS],
     }
