@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from ..quiz import KINDS, UP_AFTER, Question, Score, asked_iteration
+from ..quiz import KINDS, UP_AFTER, Question, Score
 from .i18n import tex_words
 
 LEVEL_KINDS = ("quiz_level_shape", "quiz_level_sign", "quiz_level_number")
@@ -16,7 +16,7 @@ _LAYER = re.compile(r"\[(\d+)\]")
 def quiz_panel(session, t) -> dict:
     """The switch's state, the score per kind and for the iteration under way, and the level."""
     score = Score.decode(getattr(session.view, "quiz", ""))
-    iteration = asked_iteration(session.stepper)
+    iteration = session.stepper.t + 1  # the one on screen (a finished one until the next step)
     right, asked = score.iterations.get(iteration, [0, 0])
     level = score.level
     return {
