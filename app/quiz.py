@@ -13,9 +13,11 @@ signs) falls back to the nearest kind that fits.
 
 from __future__ import annotations
 
+import json
 import math
 import re
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -23,7 +25,7 @@ from .engine import Stepper, StepSpec
 from .views.fmt import num, shape
 
 LEVELS = ("shape", "sign", "number")
-RELATIVE, ABSOLUTE = 0.01, 0.005  # a number is right within ±1 % or ±0.005
+RELATIVE, ABSOLUTE = 0.01, 0.005  # a number is right within ±1 % or ±0.005
 
 TEXT = {
     "shape": {"en": "What shape will {name} have?", "zh": "{name} 的形状是多少?"},
@@ -32,8 +34,10 @@ TEXT = {
              "zh": "第 {layer} 层第 {unit} 个单元的残差 δ 是正、负还是零(样本 {example})?"},
     "largest": {"en": "Which unit of layer {layer} gets the largest |δ| (example {example})?",
                 "zh": "第 {layer} 层哪个单元的 |δ| 最大(样本 {example})?"},
-    "number": {"en": "What is {name}[{row}, {col}]? Right within ±1 % (or ±0.005).",
+    "number": {"en": "What is {name}[{row}, {col}]? Right within ±1 % (or ±0.005).",
                "zh": "{name}[{row}, {col}] 等于多少?误差在 ±1%(或 ±0.005)以内即算对。"},
+    "scalar": {"en": "What is {name}? Right within ±1 % (or ±0.005).",
+               "zh": "{name} 等于多少?误差在 ±1%(或 ±0.005)以内即算对。"},
     "positive": {"en": "positive", "zh": "正"},
     "negative": {"en": "negative", "zh": "负"},
     "zero": {"en": "zero", "zh": "零"},
@@ -55,6 +59,8 @@ class Question:
     example: int  # 0-based example the entry belongs to
     expected: object  # never sent before the answer
     formula: str  # the step's formula in the notation asked, for the reason
+    operands: tuple[tuple[str, str], ...] = ()  # (name, shape) of what the step reads
+    scalar: bool = False  # a 1×1 value: a number question names it without an entry
 
     def public(self, lang: str, rows: bool) -> dict:
         """What the learner sees before answering: no expected value in it."""
@@ -76,6 +82,8 @@ class Question:
         layer = re.search(r"\[(\d+)\]", self.name)
         fields = {"name": self.name, "unit": row + 1, "layer": layer[1] if layer else "",
                   "example": self.example + 1}
+        if self.kind == "number" and self.scalar:
+            return TEXT["scalar"][lang].format(name=self.name)
         if self.kind == "number":
             r, c = (col, row) if rows else (row, col)
             return text.format(row=r + 1, col=c + 1, **fields)
@@ -136,7 +144,8 @@ def question(stepper: Stepper, level: int, rows: bool = False) -> Question:
 
     def ask(kind: str, choices, row: int, expected) -> Question:
         return Question(kind, step.id, key, name, choices, (row, col), example, expected,
-                        step.formula_rows if rows else step.formula)
+                        step.formula_rows if rows else step.formula,
+                        _operands(stepper, step, rows), value.size == 1)
 
     if kind == "shape":
         true = shape(value.shape[::-1] if rows else value.shape)
@@ -174,15 +183,51 @@ def _shape_choices(stepper: Stepper, step: StepSpec, true: tuple, rows: bool,
     return tuple(texts[i] for i in order)
 
 
+def _operands(stepper: Stepper, step: StepSpec, rows: bool) -> tuple[tuple[str, str], ...]:
+    """What the step reads, each with its shape in the notation asked (a row-notation shape is
+    the column one transposed): the facts a shape is worked out from. Scalars are left out."""
+    found = []
+    for key in step.reads:
+        value = stepper.values.get(key)
+        if value is None or np.ndim(value) != 2:
+            continue
+        dims = np.shape(value)
+        found.append((plain_name(key), shape(dims[::-1] if rows else dims)))
+    return tuple(found)
+
+
+def parse_number(given: str | float | None) -> float | None:
+    """A typed number, or None: full-width digits, a real minus sign (−) and a decimal comma
+    (0,25) are read as 0-9, - and a point."""
+    if isinstance(given, (int, float)) and not isinstance(given, bool):
+        return float(given) if math.isfinite(given) else None
+    text = unicodedata.normalize("NFKC", str(given or "")).strip()
+    text = text.replace("−", "-").replace("–", "-").replace(" ", "")
+    if text.count(",") == 1 and "." not in text:
+        text = text.replace(",", ".")
+    try:
+        x = float(text)
+    except ValueError:
+        return None
+    return x if math.isfinite(x) else None
+
+
+def normal_shape(given: object) -> str:
+    """'3 x 6', '3*6', '3×6' and '3X6' all read as '3×6'."""
+    text = unicodedata.normalize("NFKC", str(given)).lower().replace(" ", "")
+    return text.replace("x", "×").replace("*", "×")
+
+
 def check(q: Question, given: str | float) -> bool:
     if q.kind == "number":
-        try:
-            x = float(given)
-        except (TypeError, ValueError):
+        x = parse_number(given)
+        if x is None:
             return False
         expected = float(q.expected)  # type: ignore[arg-type]
-        return math.isfinite(x) and abs(x - expected) <= max(RELATIVE * abs(expected), ABSOLUTE)
-    return str(given).strip().replace("x", "×").replace("*", "×") == q.expected
+        return abs(x - expected) <= max(RELATIVE * abs(expected), ABSOLUTE)
+    if q.kind == "shape":
+        return normal_shape(given) == q.expected
+    return str(given).strip() == q.expected
 
 
 def _choice_label(kind: str, value: str, lang: str) -> str:
@@ -200,9 +245,84 @@ def verdict(q: Question, given: str | float, lang: str, rows: bool) -> dict:
     right = check(q, given)
     expected = num(float(q.expected)) if q.kind == "number" else str(q.expected)  # type: ignore
     shown_expected = _choice_label(q.kind, expected, lang) if q.kind != "number" else expected
-    shown_given = str(given) if q.kind in ("number", "shape") else _choice_label(
-        q.kind, str(given), lang)
+    if q.kind == "number":
+        typed = parse_number(given)
+        shown_given = str(given) if typed is None else num(typed, 6)
+    elif q.kind == "shape":
+        shown_given = normal_shape(given)
+    else:
+        shown_given = _choice_label(q.kind, str(given), lang)
     reason = TEXT["right" if right else "wrong"][lang].format(
         name=q.name, expected=shown_expected, given=shown_given)
     return {"right": right, "expected": q.expected, "expected_text": shown_expected,
-            "given": given, "reason": reason, "formula": q.formula}
+            "given": given, "given_text": shown_given, "reason": reason, "formula": q.formula,
+            # what the step read, with shapes: the facts the answer follows from
+            "operands": [{"name": n, "shape": s} for n, s in q.operands]}
+
+
+# -- the learner's score and level, kept with the session's view (a short JSON string) ---------
+KEEP_ITERATIONS = 20  # per-iteration scores kept: the latest ones
+UP_AFTER, DOWN_AFTER = 3, 2  # right answers in a row that raise the level; wrong ones that lower it
+KINDS = ("shape", "sign", "largest", "number")
+KIND_LEVEL = {"shape": 0, "sign": 1, "largest": 1, "number": 2}
+
+
+@dataclass
+class Score:
+    """Quiz mode on or off, the level questions are asked at (0 shapes, 1 signs, 2 numbers), the
+    run of right (> 0) or wrong (< 0) answers at it, and [right, asked] per kind of question and
+    per iteration (1-based, as the page counts)."""
+    on: bool = False
+    level: int = 0
+    streak: int = 0
+    kinds: dict[str, list[int]] = field(default_factory=dict)
+    iterations: dict[int, list[int]] = field(default_factory=dict)
+
+    @classmethod
+    def decode(cls, text: str) -> Score:
+        try:
+            data = json.loads(text) if text else {}
+            return cls(bool(data.get("on")), min(max(int(data.get("level", 0)), 0), 2),
+                       int(data.get("streak", 0)),
+                       {k: [int(v[0]), int(v[1])] for k, v in data.get("kinds", {}).items()
+                        if k in KINDS},
+                       {int(k): [int(v[0]), int(v[1])]
+                        for k, v in data.get("iterations", {}).items()})
+        except (ValueError, TypeError, AttributeError, IndexError, KeyError):
+            return cls()
+
+    def encode(self) -> str:
+        return json.dumps({"on": self.on, "level": self.level, "streak": self.streak,
+                           "kinds": self.kinds,
+                           "iterations": {str(k): v for k, v in self.iterations.items()}},
+                          separators=(",", ":"), sort_keys=True)
+
+    def public(self) -> dict:
+        """The score as the API answers it: [right, asked] per kind and per iteration."""
+        return {"level": self.level, "kinds": {k: self.kinds.get(k, [0, 0]) for k in KINDS},
+                "iterations": {str(k): v for k, v in sorted(self.iterations.items())}}
+
+    def record(self, kind: str, iteration: int, right: bool) -> None:
+        """Count an answer; UP_AFTER right in a row ask harder questions (shapes → signs →
+        numbers), DOWN_AFTER wrong in a row easier ones. Only questions of the level's own kind
+        move it: a step with nothing of that kind to ask (a scalar's shape, the sign of a
+        non-δ) asks another kind, which is scored but leaves the level as it is."""
+        for table, key in ((self.kinds, kind), (self.iterations, iteration)):
+            tally = table.setdefault(key, [0, 0])  # type: ignore[call-overload]
+            tally[0] += right
+            tally[1] += 1
+        for old in sorted(self.iterations)[:-KEEP_ITERATIONS]:
+            del self.iterations[old]
+        if KIND_LEVEL[kind] != self.level:
+            return
+        self.streak = max(self.streak, 0) + 1 if right else min(self.streak, 0) - 1
+        if self.streak >= UP_AFTER and self.level < 2:
+            self.level, self.streak = self.level + 1, 0
+        elif self.streak <= -DOWN_AFTER and self.level > 0:
+            self.level, self.streak = self.level - 1, 0
+
+
+def asked_iteration(stepper: Stepper) -> int:
+    """The iteration (1-based) the next step belongs to: a complete iteration's next step is
+    the following one's first."""
+    return stepper.t + 1 + (stepper.c == stepper.steps_per_iteration)

@@ -34,6 +34,7 @@ class ViewSettings:
     log_scale: bool = False
     rows: bool = False  # row-per-example notation
     neuron: tuple[int, int] | None = None  # (layer, index) worked out in the neuron panel
+    quiz: str = ""  # quiz mode: app.quiz.Score, encoded (stored with the view)
 
 
 @dataclass

@@ -33,11 +33,14 @@ def _right_answer(question: dict, state: dict, rows: bool) -> str | float:
     raise AssertionError("only shapes are worked out here")
 
 
+@pytest.mark.parametrize("mode", ["batch", "per_example"])
 @pytest.mark.parametrize("notation", ["columns", "rows"])
 @pytest.mark.parametrize("level", [0, 1, 2])
-def test_every_step_of_an_iteration_can_be_asked_and_answered(client, level, notation):
+def test_every_step_of_an_iteration_can_be_asked_and_answered(client, level, notation, mode):
+    """Every step kind (batch: linear … update; per example: example, accumulate, rest,
+    average too), each level, both notations: the verdict's true value is the engine's."""
     sid = client.post(API, json=CONFIG | {"gradient_mode": "per_example", "examples_shown": 1}
-                      if level == 1 else CONFIG).json()["id"]
+                      if mode == "per_example" else CONFIG).json()["id"]
     steps = client.get(f"{API}/{sid}").json()["steps_per_iteration"]
     kinds = set()
     for _ in range(steps):
@@ -61,8 +64,12 @@ def test_every_step_of_an_iteration_can_be_asked_and_answered(client, level, not
         else:
             if question["kind"] == "shape":
                 assert verdict["expected"] == _right_answer(question, state, notation == "rows")
-            elif question["kind"] == "sign":
-                assert verdict["expected"] in ("positive", "negative", "zero")
+            elif question["kind"] == "sign":  # that unit's δ in that example's column
+                unit = int(question["prompt"].split("unit ")[1].split(" ")[0]) - 1
+                example = int(question["prompt"].rsplit("example ", 1)[1].rstrip(")?")) - 1
+                v = value[unit, 0 if value.shape[1] == 1 else example]
+                assert verdict["expected"] == ("positive" if v > 0 else "negative" if v < 0
+                                               else "zero")
             else:  # largest: in that example's column (a per-example value has one column)
                 example = int(question["prompt"].rsplit("example ", 1)[1].rstrip(")?")) - 1
                 column = value[:, 0 if value.shape[1] == 1 else example]
@@ -76,7 +83,10 @@ def test_every_step_of_an_iteration_can_be_asked_and_answered(client, level, not
 def question_entry(question: dict, rows: bool) -> tuple[int, int]:
     """The entry a number question names, from its prompt's 1-based [row, col], as (row, col)
     of the value in the column notation."""
-    inside = question["prompt"].split("[")[-1].split("]")[0]
+    after = question["prompt"].split(question["name"], 1)[1]
+    if not after.startswith("["):
+        return 0, 0  # a scalar: "What is J?"
+    inside = after[1:].split("]")[0]
     r, c = (int(x) - 1 for x in inside.split(","))
     return (c, r) if rows else (r, c)
 
@@ -120,3 +130,16 @@ def test_plain_names():
     assert [plain_name(k) for k in ("Z1", "A0", "dW2", "dz2@0", "a0@1", "new_W1", "SW1@2",
                                     "J")] == ["Z[1]", "X", "dW[2]", "dz[2](1)", "x(2)", "W[1]′",
                                               "ΔW[1](3)", "J"]
+
+
+def test_the_session_keeps_the_score_and_level_of_answers_through_the_api(client):
+    """Without a level, the session's own: three right shapes raise it to signs; the score
+    counts per kind and per iteration."""
+    sid = client.post(API, json=CONFIG).json()["id"]
+    for right in ("3×6", "3×6", "2×6"):  # Z[1], A[1], Z[2]
+        body = client.post(f"{API}/{sid}/quiz", json={"answer": right}).json()
+        assert body["verdict"]["right"] is True
+    assert body["score"] == {"level": 1, "kinds": {"shape": [3, 3], "sign": [0, 0],
+                                                   "largest": [0, 0], "number": [0, 0]},
+                             "iterations": {"1": [3, 3]}}
+    assert client.get(f"{API}/{sid}/quiz").json()["level"] == 1

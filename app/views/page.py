@@ -21,6 +21,7 @@ from .neuron import neuron_view
 from .notes import ufldl_line
 from .palette import Scale
 from .per_example import move_labels, step_extras, under_way_text
+from .quiz import quiz_panel
 from .training import Inputs, Runs, training_view, viewed_record
 
 Render = Callable[..., Markup]  # renders a partial template to markup
@@ -190,6 +191,7 @@ def stage_context(session: Session, lang: str, render: Render, error: str | None
         "announcement": announcement(s, view, t),
         "neuron": neuron,
         "at_start": s.t == s.base and s.c == 0,
+        "quiz": quiz_panel(session, t),  # quiz mode's switch and score (templates/_quiz.html)
         "training_html": (None if client_training == training_version(session, lang)
                           else training_panel(session, lang, t, T, render)),
     }
