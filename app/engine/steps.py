@@ -124,25 +124,11 @@ def _a_t(l: int) -> str:
 
 
 def _g(name: str, arg: str) -> str:
-    return {
-        "sigmoid": rf"\sigma({arg})",
-        "tanh": rf"\tanh({arg})",
-        "relu": rf"\mathrm{{relu}}({arg})",
-        "leaky_relu": rf"\mathrm{{lrelu}}({arg})",
-        "linear": arg,
-        "softmax": rf"\mathrm{{softmax}}({arg})",
-    }[name]
+    return ACTIVATIONS[name].tex_of(arg)
 
 
 def _g_prime(name: str, l: int) -> str:
-    a, z = f"A^{{[{l}]}}", f"Z^{{[{l}]}}"
-    return {
-        "sigmoid": rf"{a} \odot (1 - {a})",
-        "tanh": rf"(1 - {a} \odot {a})",
-        "relu": rf"[{z} > 0]",
-        "leaky_relu": rf"\mathrm{{lrelu}}'({z})",
-        "linear": "1",
-    }[name]
+    return ACTIVATIONS[name].tex_prime_of(f"A^{{[{l}]}}", f"Z^{{[{l}]}}")
 
 
 def _forward_steps(spec: NetworkSpec) -> list[StepSpec]:
@@ -213,13 +199,8 @@ def _output_delta_steps(spec: NetworkSpec) -> list[StepSpec]:
         v[dz_out] = act.backward(v[da_out], v[z_out], v[a_out])
 
     f_da = rf"{dA} = {loss.latex_grad.replace('[L]', f'[{L}]')}"
-    if act.name == "softmax":
-        f_dz = (rf"{dZ} = A^{{[{L}]}} \odot \left({dA} - "
-                rf"\mathbf{{1}}\mathbf{{1}}^\top({dA} \odot A^{{[{L}]}})\right)")
-        f_dz_rows = (rf"{dZ} = A^{{[{L}]}} \odot \left({dA} - "
-                     rf"({dA} \odot A^{{[{L}]}})\mathbf{{1}}\mathbf{{1}}^\top\right)")
-    else:
-        f_dz = f_dz_rows = rf"{dZ} = {dA} \odot {_g_prime(act.name, L)}"
+    f_dz, f_dz_rows = (rf"{dZ} = {act.tex_dz(dA, f'A^{{[{L}]}}', f'Z^{{[{L}]}}', rows)}"
+                       for rows in (False, True))
     return [
         StepSpec(da_out, "dA_out", "backward", L, f_da, f_da, (a_out, "Y"), (da_out,), run_da),
         StepSpec(dz_out, "dZ", "backward", L, f_dz, f_dz_rows, (da_out, z_out, a_out), (dz_out,),

@@ -8,6 +8,7 @@ notation have one version; the others have a "rows" version beside the column on
 from __future__ import annotations
 
 from ..engine import StepSpec
+from .maths_text import activation_text, loss_text
 
 # kind -> {"en", "zh"} (both notations) or {"en", "zh", "en_rows", "zh_rows"}
 EXPLAIN: dict[str, dict[str, str]] = {
@@ -136,17 +137,12 @@ EXPLAIN: dict[str, dict[str, str]] = {
     },
 }
 
-EXTRA = {
-    "sigmoid": {"en": "For sigmoid g' = a(1 − a) ≤ 0.25, so δ shrinks layer after layer in a deep "
-                      "sigmoid net: vanishing gradients.",
-                "zh": "sigmoid 的导数 g' = a(1 − a) ≤ 0.25,所以深层 sigmoid 网络中 δ 逐层变小:"
-                      "梯度消失。"},
-    "tanh": {"en": "For tanh g' = 1 − a² ≤ 1: where a unit saturates (a near ±1) it passes "
-                   "almost no δ back.",
-             "zh": "tanh 的导数 g' = 1 − a² ≤ 1:单元饱和(a 接近 ±1)时几乎不向后传递残差。"},
-    "relu": {"en": "For relu g' is 1 or 0: a unit that is off for an example passes no δ back.",
-             "zh": "relu 的导数为 1 或 0:对某个样本未激活的单元不向后传递残差。"},
-}
+
+def _extra(activation: str, lang: str) -> str:
+    """The activation's own sentence about g' (app/views/maths_text.py)."""
+    return activation_text(activation, "derivative", lang)
+
+
 DECAY = {"en": ", plus the weight decay term (λ/2)·Σ‖W‖²", "zh": ",再加上权重衰减项 (λ/2)·Σ‖W‖²"}
 DW_DECAY = {"en": "; weight decay adds λW[{l}]", "zh": ";权重衰减再加上 λW[{l}]"}
 FIRST_LAYER = {"en": " This is the last δ: x is data, not a parameter, so it needs no gradient.",
@@ -154,12 +150,28 @@ FIRST_LAYER = {"en": " This is the last δ: x is data, not a parameter, so it ne
 
 
 def explain(step: StepSpec, activations: tuple[str, ...], collapses: bool, decay: float,
-            lang: str, rows: bool = False, m: int | None = None) -> str:
+            lang: str, rows: bool = False, m: int | None = None, loss: str | None = None) -> str:
     """The text beside `step`'s formula, in the column notation or (rows) the row notation;
-    `m`: the batch's examples (per-example mode's rest step says when none remain)."""
+    `m`: the batch's examples (per-example mode's rest step says when none remain); `loss`:
+    the loss's name, whose sentence about ∂L/∂a follows the output's dA step."""
     lang = lang if lang in ("en", "zh") else "en"
     if step.example is not None or step.kind in ("rest", "average") or "Lsum" in step.reads:
-        return explain_per_example(step, activations, collapses, decay, lang, m, rows)
+        return _with_loss(explain_per_example(step, activations, collapses, decay, lang, m, rows),
+                          step, loss, lang)
+    return _with_loss(_explain_batch(step, activations, collapses, decay, lang, rows), step,
+                      loss, lang)
+
+
+def _with_loss(text: str, step: StepSpec, loss: str | None, lang: str) -> str:
+    """The text, followed at the output's dA step by the loss's own sentence about ∂L/∂a."""
+    if step.kind != "dA_out" or loss is None:
+        return text
+    return text + (" " if lang == "en" else "") + loss_text(loss, "grad", lang)
+
+
+def _explain_batch(step: StepSpec, activations: tuple[str, ...], collapses: bool, decay: float,
+                   lang: str, rows: bool) -> str:
+    """Batch mode's text for `step` (see explain)."""
     kind, l = step.kind, step.layer or len(activations)
     if kind == "activation" and l == len(activations):
         kind = "activation_out"
@@ -168,7 +180,7 @@ def explain(step: StepSpec, activations: tuple[str, ...], collapses: bool, decay
                 "dZ_out_softmax" if activations[-1] == "softmax" else "dZ_out")
     extra = ""
     if kind == "dZ":
-        extra = EXTRA.get(activations[l - 1], {}).get(lang, "")
+        extra = _extra(activations[l - 1], lang)
         if l == 1:
             extra += FIRST_LAYER[lang]
     texts = EXPLAIN[kind]
@@ -337,7 +349,7 @@ def explain_per_example(step: StepSpec, activations: tuple[str, ...], collapses:
         kind = "dZ_out_collapsed" if collapses else "dZ_out"
     extra = ""
     if kind == "dZ":
-        extra = EXTRA.get(activations[l - 1], {}).get(lang, "")
+        extra = _extra(activations[l - 1], lang)
         if l == 1:
             extra += FIRST_LAYER[lang]
     i = (step.example or 0) + 1
