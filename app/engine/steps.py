@@ -377,7 +377,7 @@ def _example_layer_steps(spec: NetworkSpec, l: int, i: int, sym, x_or_a) -> list
         v[sb] = v[sb_before] + v[gb] if sb_before else v[gb].copy()
 
     dW, db, dZ = sym("dW", l), sym("db", l), sym("dz", l)
-    a_t = sym("x") + r"^\top" if l == 1 else rf"a^{{[{l - 1}]({i + 1})\top}}"
+    a_t = rf"x^{{({i + 1})\top}}" if l == 1 else rf"a^{{[{l - 1}]({i + 1})\top}}"
     dW_sum, db_sum = rf"\Delta W^{{[{l}]}}", rf"\Delta b^{{[{l}]}}"
     plus = "0 + " if not i else f"{dW_sum} + "
     plus_b = "0 + " if not i else f"{db_sum} + "

@@ -262,13 +262,23 @@ EXPLAIN_EXAMPLE: dict[str, dict[str, str]] = {
     },
     "dW": {
         "en": "Example {i}'s own gradient of layer {l}: ∇W[{l}]({i}) is the outer product of "
-              "δ[{l}]({i}) and a[{p}]({i}): one entry δ_j·a_k per weight (the small table). No "
-              "1/m here: the average comes after the sums. ∇b[{l}]({i}) = δ[{l}]({i}), as the bias "
-              "unit outputs +1. ∇W has the shape of W[{l}]: foo and dfoo always have the same "
-              "shape.",
-        "zh": "第 {i} 个样本在第 {l} 层的梯度:∇W[{l}]({i}) 是 δ[{l}]({i}) 与 a[{p}]({i}) 的外积,"
-              "每个权重对应一项 δ_j·a_k(见小表)。这里没有 1/m:求和之后才取平均。偏置单元输出 +1,"
-              "所以 ∇b[{l}]({i}) = δ[{l}]({i})。∇W 与 W[{l}] 形状相同:foo 与 dfoo 的维度总是一致。",
+              "δ[{l}]({i}) and {a_p}: one entry δ_j·a_k per weight (row j, column k of the "
+              "small table). No 1/m here: the average comes after the sums. ∇b[{l}]({i}) = "
+              "δ[{l}]({i}), as the bias unit outputs +1. ∇W has the shape of W[{l}]: foo and "
+              "dfoo always have the same shape.",
+        "zh": "第 {i} 个样本在第 {l} 层的梯度:∇W[{l}]({i}) 是 δ[{l}]({i}) 与 {a_p} 的外积,"
+              "每个权重对应一项 δ_j·a_k(小表的第 j 行、第 k 列)。这里没有 1/m:求和之后才取平均。"
+              "偏置单元输出 +1,所以 ∇b[{l}]({i}) = δ[{l}]({i})。∇W 与 W[{l}] 形状相同:foo 与 "
+              "dfoo 的维度总是一致。",
+        "en_rows": "Example {i}'s own gradient of layer {l}: ∇W[{l}]({i}) is the outer product "
+                   "of {a_p} and δ[{l}]({i}): one entry a_k·δ_j per weight (row k, column j of "
+                   "the small table). No 1/m here: the average comes after the sums. "
+                   "∇b[{l}]({i}) = δ[{l}]({i}), as the bias unit outputs +1. ∇W has the shape "
+                   "of W[{l}]: foo and dfoo always have the same shape.",
+        "zh_rows": "第 {i} 个样本在第 {l} 层的梯度:∇W[{l}]({i}) 是 {a_p} 与 δ[{l}]({i}) 的外积,"
+                   "每个权重对应一项 a_k·δ_j(小表的第 k 行、第 j 列)。这里没有 1/m:求和之后才"
+                   "取平均。偏置单元输出 +1,所以 ∇b[{l}]({i}) = δ[{l}]({i})。∇W 与 W[{l}] "
+                   "形状相同:foo 与 dfoo 的维度总是一致。",
     },
     "accumulate": {
         "en": "ΔW[{l}] and Δb[{l}] add up the examples' gradients: after this step they hold "
@@ -355,4 +365,5 @@ def explain_per_example(step: StepSpec, activations: tuple[str, ...], collapses:
     i = (step.example or 0) + 1
     texts = EXPLAIN_EXAMPLE[kind]
     text = texts.get(f"{lang}_rows", texts[lang]) if rows else texts[lang]
-    return text.format(i=i, l=l, p=l - 1, n=l + 1, extra=extra.strip())
+    a_prev = f"x({i})" if l == 1 else f"a[{l - 1}]({i})"  # the formula writes x for a[0]
+    return text.format(i=i, l=l, p=l - 1, n=l + 1, a_p=a_prev, extra=extra.strip())
