@@ -11,7 +11,7 @@ import numpy as np
 from markupsafe import Markup, escape
 
 from ..engine import Stepper, symbol
-from .explain import explain
+from .explain import explain, loss_sentence
 from .fmt import num, shape
 from .i18n import tex_words
 from .network import ViewSettings
@@ -288,7 +288,8 @@ def _annotated(formula: str, shapes: tuple[tuple[str, tuple[int, ...]], ...]) ->
 @functools.lru_cache(maxsize=1024)
 def _explanation(step, activations: tuple[str, ...], collapses: bool, weight_decay: float,
                  lang: str, rows: bool, m: int | None = None, loss: str | None = None) -> str:
-    return explain(step, activations, collapses, weight_decay, lang, rows, m, loss)
+    text = explain(step, activations, collapses, weight_decay, lang, rows, m)
+    return text + loss_sentence(step, loss, lang) if loss else text
 
 
 MARKS = {"done": "✓", "current": "▸", "todo": ""}  # the state without colour

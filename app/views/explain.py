@@ -8,7 +8,7 @@ notation have one version; the others have a "rows" version beside the column on
 from __future__ import annotations
 
 from ..engine import StepSpec
-from .maths_text import activation_text, loss_text
+from .maths_text import ACTIVATION_TEXT, loss_text
 
 # kind -> {"en", "zh"} (both notations) or {"en", "zh", "en_rows", "zh_rows"}
 EXPLAIN: dict[str, dict[str, str]] = {
@@ -137,12 +137,8 @@ EXPLAIN: dict[str, dict[str, str]] = {
     },
 }
 
-
-def _extra(activation: str, lang: str) -> str:
-    """The activation's own sentence about g' (app/views/maths_text.py)."""
-    return activation_text(activation, "derivative", lang)
-
-
+# g's sentence of each activation (app/views/maths_text.py), after a hidden layer's dZ text
+EXTRA = {name: text["derivative"] for name, text in ACTIVATION_TEXT.items()}
 DECAY = {"en": ", plus the weight decay term (λ/2)·Σ‖W‖²", "zh": ",再加上权重衰减项 (λ/2)·Σ‖W‖²"}
 DW_DECAY = {"en": "; weight decay adds λW[{l}]", "zh": ";权重衰减再加上 λW[{l}]"}
 FIRST_LAYER = {"en": " This is the last δ: x is data, not a parameter, so it needs no gradient.",
@@ -150,28 +146,12 @@ FIRST_LAYER = {"en": " This is the last δ: x is data, not a parameter, so it ne
 
 
 def explain(step: StepSpec, activations: tuple[str, ...], collapses: bool, decay: float,
-            lang: str, rows: bool = False, m: int | None = None, loss: str | None = None) -> str:
+            lang: str, rows: bool = False, m: int | None = None) -> str:
     """The text beside `step`'s formula, in the column notation or (rows) the row notation;
-    `m`: the batch's examples (per-example mode's rest step says when none remain); `loss`:
-    the loss's name, whose sentence about ∂L/∂a follows the output's dA step."""
+    `m`: the batch's examples (per-example mode's rest step says when none remain)."""
     lang = lang if lang in ("en", "zh") else "en"
     if step.example is not None or step.kind in ("rest", "average") or "Lsum" in step.reads:
-        return _with_loss(explain_per_example(step, activations, collapses, decay, lang, m, rows),
-                          step, loss, lang)
-    return _with_loss(_explain_batch(step, activations, collapses, decay, lang, rows), step,
-                      loss, lang)
-
-
-def _with_loss(text: str, step: StepSpec, loss: str | None, lang: str) -> str:
-    """The text, followed at the output's dA step by the loss's own sentence about ∂L/∂a."""
-    if step.kind != "dA_out" or loss is None:
-        return text
-    return text + (" " if lang == "en" else "") + loss_text(loss, "grad", lang)
-
-
-def _explain_batch(step: StepSpec, activations: tuple[str, ...], collapses: bool, decay: float,
-                   lang: str, rows: bool) -> str:
-    """Batch mode's text for `step` (see explain)."""
+        return explain_per_example(step, activations, collapses, decay, lang, m, rows)
     kind, l = step.kind, step.layer or len(activations)
     if kind == "activation" and l == len(activations):
         kind = "activation_out"
@@ -180,7 +160,7 @@ def _explain_batch(step: StepSpec, activations: tuple[str, ...], collapses: bool
                 "dZ_out_softmax" if activations[-1] == "softmax" else "dZ_out")
     extra = ""
     if kind == "dZ":
-        extra = _extra(activations[l - 1], lang)
+        extra = EXTRA.get(activations[l - 1], {}).get(lang, "")
         if l == 1:
             extra += FIRST_LAYER[lang]
     texts = EXPLAIN[kind]
@@ -192,6 +172,14 @@ def _explain_batch(step: StepSpec, activations: tuple[str, ...], collapses: bool
     return text.format(l=l, p=l - 1, n=l + 1, a_p=a_prev, decay=decay_text,
                        extra=extra.strip())
 
+
+
+def loss_sentence(step: StepSpec, loss: str, lang: str) -> str:
+    """The loss's own sentence about ∂L/∂a (app/views/maths_text.py), said after the text of
+    the output's dA step (batch or one example's); "" at any other step."""
+    if step.kind != "dA_out":
+        return ""
+    return (" " if lang != "zh" else "") + loss_text(loss, "grad", lang)
 
 # Per-example mode (UFLDL's batch gradient descent, note 002): one example at a time, ΔW and Δb
 # summed, then averaged. {i} is the 1-based example, {l} the layer, {p} = l − 1, {n} = l + 1.
@@ -359,7 +347,7 @@ def explain_per_example(step: StepSpec, activations: tuple[str, ...], collapses:
         kind = "dZ_out_collapsed" if collapses else "dZ_out"
     extra = ""
     if kind == "dZ":
-        extra = _extra(activations[l - 1], lang)
+        extra = EXTRA.get(activations[l - 1], {}).get(lang, "")
         if l == 1:
             extra += FIRST_LAYER[lang]
     i = (step.example or 0) + 1
