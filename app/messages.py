@@ -345,7 +345,7 @@ MESSAGES |= {
         "zh": "梯度检验:在这组参数上无法进行:损失或某个梯度不是有限值(J = {loss:.4g};网络已经发散,"
               "有限差分会溢出)。请在历史中回到发散之前的某次迭代,或重置,再在那里检验。",
     },
-    # Import: the JSON export document (app/transfer.py).
+    # Import: the JSON export document (app/transfer/document.py).
     "import.no_file": {
         "en": "file: choose a JSON export or a CSV file",
         "zh": "file:请选择一个 JSON 导出文件或 CSV 文件",

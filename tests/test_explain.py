@@ -15,7 +15,10 @@ from app.views.explain import explain
 # Presets that between them reach every kind of step: dA_out (sigmoid + squared error, with
 # weight decay), the collapsed output δ (softmax + cross-entropy, linear + squared error),
 # relu, tanh and sigmoid hidden layers, several dA steps (5 layers).
-PRESETS = ("ufldl", "softmax", "deep", "sine")
+PRESETS = ("ufldl", "softmax", "deep", "sine",
+           # leaky relu and linear hidden layers, each with its sentence about g'
+           "layers=2,3,3,1&activations=leaky_relu,linear,sigmoid&loss=binary_cross_entropy"
+           "&dataset=xor&output_delta=chain")
 MATRIX = r"(?:d?[WAZ]\[\d+\]|X)ᵀ?"
 PRODUCT = re.compile(rf"({MATRIX})·({MATRIX})")
 # Three Latin words in a row, as in any English sentence (a list of code names has commas).
@@ -31,8 +34,9 @@ def plain(formula: str) -> str:
 
 
 def walk(client, preset: str, lang: str, rows: bool) -> list[tuple[str, str, str]]:
-    """(step id, formula, explanation) of every step of one iteration, as the page shows them."""
-    client.get(f"/?preset={preset}&lang={lang}")
+    """(step id, formula, explanation) of every step of one iteration, as the page shows them;
+    `preset`: a preset's name or a page query (layers=…&activations=…)."""
+    client.get(f"/?{preset if '=' in preset else 'preset=' + preset}&lang={lang}")
     sid = client.cookies.get("bs_session")
     soup(client.post(f"/ui/{sid}/view", data={"notation": "rows" if rows else "columns"}))
     seen = []
@@ -72,7 +76,7 @@ INDEX_ORDER = {"en": re.compile(r"∂L/∂w_(\w)(\w) = .*?\(row (\w), column (\w
 
 @pytest.mark.parametrize("rows", [False, True], ids=["columns", "rows"])
 @pytest.mark.parametrize("lang", ["en", "zh"])
-@pytest.mark.parametrize("preset", PRESETS)
+@pytest.mark.parametrize("preset", PRESETS, ids=lambda p: p.split("&")[0])
 def test_every_explanation_speaks_of_the_formula_beside_it(client, preset, lang, rows):
     steps = walk(client, preset, lang, rows)
     kinds_seen = set()
@@ -170,3 +174,95 @@ def test_the_neuron_panel_indexes_weights_as_the_notation_shown(client, rows):
     delta_line = next(line for line in lines if line.startswith(r"\delta"))
     assert ("w^{[1]}_{k1}" if rows else "w^{[1]}_{1k}") in z_line
     assert ("w^{[2]}_{1k}" if rows else "w^{[2]}_{k1}") in delta_line
+
+
+# Per-example mode (one example at a time): hidden layers of every kind, the long-way output δ
+# of softmax and of sigmoid, two examples with steps of their own.
+PER_EXAMPLE = (
+    "layers=3,3,2,1&activations=tanh,relu,sigmoid&loss=squared_error&dataset=random"
+    "&samples=4&weight_decay=0.01&gradient_mode=per_example&examples_shown=2",
+    "layers=2,3,3&activations=leaky_relu,softmax&loss=cross_entropy&dataset=spiral"
+    "&samples=6&gradient_mode=per_example&output_delta=chain&examples_shown=2",
+    "layers=2,2,2,1&activations=linear,sigmoid,sigmoid&loss=binary_cross_entropy"
+    "&dataset=xor&gradient_mode=per_example&output_delta=chain&examples_shown=1",
+)
+# One example's vectors as the texts write them: δ[2](1), a[1](1), x(1), W[2]ᵀ.
+VECTOR = r"(?:δ\[\d+\]\(\d+\)|a\[\d+\]\(\d+\)|x\(\d+\)|W\[\d+\]ᵀ?)"
+EXAMPLE_PRODUCT = re.compile(rf"({VECTOR})·({VECTOR})")
+OUTER = {"en": re.compile(rf"outer product of ({VECTOR}) and ({VECTOR})"),
+         "zh": re.compile(rf"是 ({VECTOR}) 与 ({VECTOR}) 的外积")}
+ENTRY = {"en": re.compile(r"one entry (\w)_(\w)·(\w)_(\w) per weight \(row (\w), column (\w)"),
+         "zh": re.compile(r"一项 (\w)_(\w)·(\w)_(\w)\(小表的第 (\w) 行、第 (\w) 列\)")}
+ROW_OF_W = {"en": re.compile(r"weighted by its (row|column) of W"),
+            "zh": re.compile(r"用 W\[\d\] 中自己那一(行|列)")}
+
+
+def example_plain(formula: str) -> str:
+    """An example's formula as the texts write it: dz^{[2](1)} -> δ[2](1), a^{[1](1)\\top} ->
+    a[1](1), x^{(1)\\top} -> x(1), W^{[2]\\top} -> W[2]ᵀ (a transposed vector is written
+    without its ᵀ: the text names the outer product's factors)."""
+    text = re.sub(r"W\^\{\[(\d+)\]\\top\}", r"W[\1]ᵀ", formula)
+    text = re.sub(r"\bdz\^\{\[(\d+)\]\((\d+)\)\}", r"δ[\1](\2)", text)
+    text = re.sub(r"\ba\^\{\[(\d+)\]\((\d+)\)(?:\\top)?\}", r"a[\1](\2)", text)
+    text = re.sub(r"\bx\^\{\((\d+)\)(?:\\top)?\}", r"x(\1)", text)
+    return re.sub(r"\\,|\s", "", text)
+
+
+@pytest.mark.parametrize("rows", [False, True], ids=["columns", "rows"])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("query", PER_EXAMPLE, ids=["tanh-relu", "lrelu-softmax", "linear"])
+def test_every_per_example_explanation_speaks_of_the_formula_beside_it(client, query, lang,
+                                                                        rows):
+    """One example's steps: the products and outer products the text names are the formula's,
+    in its order; ∇W's entries are indexed as the notation's table is; layer 1's input is x."""
+    steps = walk(client, query, lang, rows)
+    counts = {"product": 0, "outer": 0, "row_of_w": 0}
+    for step_id, formula, text in steps:
+        where = f"{query[:40]} {lang} {'rows' if rows else 'columns'} {step_id}: {text}"
+        assert text.strip(), where
+        if lang == "zh":
+            assert not LATIN_RUN.search(text), f"English in the Chinese text: {where}"
+        if "@" not in step_id:
+            continue  # the batch steps of per-example mode: the test above
+        flat = example_plain(formula)
+        assert "a[0]" not in text, where  # the formula writes x for a[0]
+        for a, b in EXAMPLE_PRODUCT.findall(text):
+            assert a + b in flat, f"{a}·{b} is not in {flat!r} ({where})"
+            counts["product"] += 1
+        if step_id.startswith("gW"):
+            first, second = OUTER[lang].search(text).groups()
+            assert first + second in flat, f"{first} {second} not in {flat!r} ({where})"
+            assert (first.startswith("δ") != rows), where  # δ·aᵀ in columns, aᵀ·δ in rows
+            j_k = ENTRY[lang].search(text).groups()
+            # the weight from unit k into unit j: row j of W[l] (n[l] × n[l-1]) in columns,
+            # row k of its transpose in rows; the entry's factors in the product's order
+            expected = (("a", "k", "δ", "j", "k", "j") if rows else
+                        ("δ", "j", "a", "k", "j", "k"))
+            assert j_k == expected, where
+            if step_id.startswith("gW1"):
+                assert "x(" in text, where
+            counts["outer"] += 1
+        if step_id.startswith("z"):
+            assert ROW_OF_W[lang].search(text).group(1) == (
+                ("column", "列") if rows else ("row", "行"))[lang == "zh"], where
+            counts["row_of_w"] += 1
+    examples = 2 if "examples_shown=2" in query else 1
+    layers = query.split("&")[0].count(",")
+    assert counts == {"product": examples * (layers - 1), "outer": examples * layers,
+                      "row_of_w": examples * layers}, counts
+
+
+@pytest.mark.parametrize("mode", ["batch", "per_example"])
+def test_no_formula_stacks_two_superscripts(mode):
+    """x^{(1)}^\\top is a TeX error (a double superscript): the transpose goes inside the one
+    superscript, x^{(1)\\top}, in both notations."""
+    spec = NetworkSpec((2, 3, 2, 1), ("tanh", "relu", "sigmoid"), "squared_error", 0.1,
+                       gradient_mode=mode)
+    plan = build_plan(spec)
+    formulas = [f for step in plan for f in (step.formula, step.formula_rows)]
+    assert len(formulas) == 2 * len(plan) >= 40
+    for formula in formulas:
+        assert not re.search(r"\^\{[^{}]*\}\^|\^\{[^{}]*\{[^{}]*\}[^{}]*\}\^", formula), formula
+    if mode == "per_example":
+        first = next(step for step in plan if step.id == "gW1@0")
+        assert r"x^{(1)\top}" in first.formula and r"x^{(1)\top}" in first.formula_rows

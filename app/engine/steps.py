@@ -124,25 +124,11 @@ def _a_t(l: int) -> str:
 
 
 def _g(name: str, arg: str) -> str:
-    return {
-        "sigmoid": rf"\sigma({arg})",
-        "tanh": rf"\tanh({arg})",
-        "relu": rf"\mathrm{{relu}}({arg})",
-        "leaky_relu": rf"\mathrm{{lrelu}}({arg})",
-        "linear": arg,
-        "softmax": rf"\mathrm{{softmax}}({arg})",
-    }[name]
+    return ACTIVATIONS[name].tex_of(arg)
 
 
 def _g_prime(name: str, l: int) -> str:
-    a, z = f"A^{{[{l}]}}", f"Z^{{[{l}]}}"
-    return {
-        "sigmoid": rf"{a} \odot (1 - {a})",
-        "tanh": rf"(1 - {a} \odot {a})",
-        "relu": rf"[{z} > 0]",
-        "leaky_relu": rf"\mathrm{{lrelu}}'({z})",
-        "linear": "1",
-    }[name]
+    return ACTIVATIONS[name].tex_prime_of(f"A^{{[{l}]}}", f"Z^{{[{l}]}}")
 
 
 def _forward_steps(spec: NetworkSpec) -> list[StepSpec]:
@@ -213,13 +199,8 @@ def _output_delta_steps(spec: NetworkSpec) -> list[StepSpec]:
         v[dz_out] = act.backward(v[da_out], v[z_out], v[a_out])
 
     f_da = rf"{dA} = {loss.latex_grad.replace('[L]', f'[{L}]')}"
-    if act.name == "softmax":
-        f_dz = (rf"{dZ} = A^{{[{L}]}} \odot \left({dA} - "
-                rf"\mathbf{{1}}\mathbf{{1}}^\top({dA} \odot A^{{[{L}]}})\right)")
-        f_dz_rows = (rf"{dZ} = A^{{[{L}]}} \odot \left({dA} - "
-                     rf"({dA} \odot A^{{[{L}]}})\mathbf{{1}}\mathbf{{1}}^\top\right)")
-    else:
-        f_dz = f_dz_rows = rf"{dZ} = {dA} \odot {_g_prime(act.name, L)}"
+    f_dz, f_dz_rows = (rf"{dZ} = {act.tex_dz(dA, f'A^{{[{L}]}}', f'Z^{{[{L}]}}', rows)}"
+                       for rows in (False, True))
     return [
         StepSpec(da_out, "dA_out", "backward", L, f_da, f_da, (a_out, "Y"), (da_out,), run_da),
         StepSpec(dz_out, "dZ", "backward", L, f_dz, f_dz_rows, (da_out, z_out, a_out), (dz_out,),
@@ -396,7 +377,7 @@ def _example_layer_steps(spec: NetworkSpec, l: int, i: int, sym, x_or_a) -> list
         v[sb] = v[sb_before] + v[gb] if sb_before else v[gb].copy()
 
     dW, db, dZ = sym("dW", l), sym("db", l), sym("dz", l)
-    a_t = sym("x") + r"^\top" if l == 1 else rf"a^{{[{l - 1}]({i + 1})\top}}"
+    a_t = rf"x^{{({i + 1})\top}}" if l == 1 else rf"a^{{[{l - 1}]({i + 1})\top}}"
     dW_sum, db_sum = rf"\Delta W^{{[{l}]}}", rf"\Delta b^{{[{l}]}}"
     plus = "0 + " if not i else f"{dW_sum} + "
     plus_b = "0 + " if not i else f"{db_sum} + "

@@ -12,7 +12,7 @@ from markupsafe import Markup, escape
 
 from ..engine import Stepper, symbol
 from ..sessions import ViewSettings
-from .explain import explain
+from .explain import explain, loss_sentence
 from .fmt import num, shape
 from .i18n import tex_words
 from .palette import Scale
@@ -241,7 +241,8 @@ def step_view(stepper: Stepper, view: ViewSettings, lang: str, t,
         "update_check": update_view(stepper, view, t, table) if step.kind == "update" else None,
         "explanation": _explanation(step, stepper.spec.activations, stepper.spec.collapses,
                                     stepper.spec.weight_decay, lang, view.rows,
-                                    values["A0"].shape[1] if step.kind == "rest" else None),
+                                    values["A0"].shape[1] if step.kind == "rest" else None,
+                                    stepper.spec.loss),
     }
 
 
@@ -286,8 +287,9 @@ def _annotated(formula: str, shapes: tuple[tuple[str, tuple[int, ...]], ...]) ->
 
 @functools.lru_cache(maxsize=1024)
 def _explanation(step, activations: tuple[str, ...], collapses: bool, weight_decay: float,
-                 lang: str, rows: bool, m: int | None = None) -> str:
-    return explain(step, activations, collapses, weight_decay, lang, rows, m)
+                 lang: str, rows: bool, m: int | None = None, loss: str | None = None) -> str:
+    text = explain(step, activations, collapses, weight_decay, lang, rows, m)
+    return text + loss_sentence(step, loss, lang) if loss else text
 
 
 MARKS = {"done": "✓", "current": "▸", "todo": ""}  # the state without colour

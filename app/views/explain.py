@@ -8,6 +8,7 @@ notation have one version; the others have a "rows" version beside the column on
 from __future__ import annotations
 
 from ..engine import StepSpec
+from .maths_text import ACTIVATION_TEXT, loss_text
 
 # kind -> {"en", "zh"} (both notations) or {"en", "zh", "en_rows", "zh_rows"}
 EXPLAIN: dict[str, dict[str, str]] = {
@@ -136,17 +137,8 @@ EXPLAIN: dict[str, dict[str, str]] = {
     },
 }
 
-EXTRA = {
-    "sigmoid": {"en": "For sigmoid g' = a(1 − a) ≤ 0.25, so δ shrinks layer after layer in a deep "
-                      "sigmoid net: vanishing gradients.",
-                "zh": "sigmoid 的导数 g' = a(1 − a) ≤ 0.25,所以深层 sigmoid 网络中 δ 逐层变小:"
-                      "梯度消失。"},
-    "tanh": {"en": "For tanh g' = 1 − a² ≤ 1: where a unit saturates (a near ±1) it passes "
-                   "almost no δ back.",
-             "zh": "tanh 的导数 g' = 1 − a² ≤ 1:单元饱和(a 接近 ±1)时几乎不向后传递残差。"},
-    "relu": {"en": "For relu g' is 1 or 0: a unit that is off for an example passes no δ back.",
-             "zh": "relu 的导数为 1 或 0:对某个样本未激活的单元不向后传递残差。"},
-}
+# g's sentence of each activation (app/views/maths_text.py), after a hidden layer's dZ text
+EXTRA = {name: text["derivative"] for name, text in ACTIVATION_TEXT.items()}
 DECAY = {"en": ", plus the weight decay term (λ/2)·Σ‖W‖²", "zh": ",再加上权重衰减项 (λ/2)·Σ‖W‖²"}
 DW_DECAY = {"en": "; weight decay adds λW[{l}]", "zh": ";权重衰减再加上 λW[{l}]"}
 FIRST_LAYER = {"en": " This is the last δ: x is data, not a parameter, so it needs no gradient.",
@@ -180,6 +172,14 @@ def explain(step: StepSpec, activations: tuple[str, ...], collapses: bool, decay
     return text.format(l=l, p=l - 1, n=l + 1, a_p=a_prev, decay=decay_text,
                        extra=extra.strip())
 
+
+
+def loss_sentence(step: StepSpec, loss: str, lang: str) -> str:
+    """The loss's own sentence about ∂L/∂a (app/views/maths_text.py), said after the text of
+    the output's dA step (batch or one example's); "" at any other step."""
+    if step.kind != "dA_out":
+        return ""
+    return (" " if lang != "zh" else "") + loss_text(loss, "grad", lang)
 
 # Per-example mode (UFLDL's batch gradient descent, note 002): one example at a time, ΔW and Δb
 # summed, then averaged. {i} is the 1-based example, {l} the layer, {p} = l − 1, {n} = l + 1.
@@ -250,13 +250,23 @@ EXPLAIN_EXAMPLE: dict[str, dict[str, str]] = {
     },
     "dW": {
         "en": "Example {i}'s own gradient of layer {l}: ∇W[{l}]({i}) is the outer product of "
-              "δ[{l}]({i}) and a[{p}]({i}): one entry δ_j·a_k per weight (the small table). No "
-              "1/m here: the average comes after the sums. ∇b[{l}]({i}) = δ[{l}]({i}), as the bias "
-              "unit outputs +1. ∇W has the shape of W[{l}]: foo and dfoo always have the same "
-              "shape.",
-        "zh": "第 {i} 个样本在第 {l} 层的梯度:∇W[{l}]({i}) 是 δ[{l}]({i}) 与 a[{p}]({i}) 的外积,"
-              "每个权重对应一项 δ_j·a_k(见小表)。这里没有 1/m:求和之后才取平均。偏置单元输出 +1,"
-              "所以 ∇b[{l}]({i}) = δ[{l}]({i})。∇W 与 W[{l}] 形状相同:foo 与 dfoo 的维度总是一致。",
+              "δ[{l}]({i}) and {a_p}: one entry δ_j·a_k per weight (row j, column k of the "
+              "small table). No 1/m here: the average comes after the sums. ∇b[{l}]({i}) = "
+              "δ[{l}]({i}), as the bias unit outputs +1. ∇W has the shape of W[{l}]: foo and "
+              "dfoo always have the same shape.",
+        "zh": "第 {i} 个样本在第 {l} 层的梯度:∇W[{l}]({i}) 是 δ[{l}]({i}) 与 {a_p} 的外积,"
+              "每个权重对应一项 δ_j·a_k(小表的第 j 行、第 k 列)。这里没有 1/m:求和之后才取平均。"
+              "偏置单元输出 +1,所以 ∇b[{l}]({i}) = δ[{l}]({i})。∇W 与 W[{l}] 形状相同:foo 与 "
+              "dfoo 的维度总是一致。",
+        "en_rows": "Example {i}'s own gradient of layer {l}: ∇W[{l}]({i}) is the outer product "
+                   "of {a_p} and δ[{l}]({i}): one entry a_k·δ_j per weight (row k, column j of "
+                   "the small table). No 1/m here: the average comes after the sums. "
+                   "∇b[{l}]({i}) = δ[{l}]({i}), as the bias unit outputs +1. ∇W has the shape "
+                   "of W[{l}]: foo and dfoo always have the same shape.",
+        "zh_rows": "第 {i} 个样本在第 {l} 层的梯度:∇W[{l}]({i}) 是 {a_p} 与 δ[{l}]({i}) 的外积,"
+                   "每个权重对应一项 a_k·δ_j(小表的第 k 行、第 j 列)。这里没有 1/m:求和之后才"
+                   "取平均。偏置单元输出 +1,所以 ∇b[{l}]({i}) = δ[{l}]({i})。∇W 与 W[{l}] "
+                   "形状相同:foo 与 dfoo 的维度总是一致。",
     },
     "accumulate": {
         "en": "ΔW[{l}] and Δb[{l}] add up the examples' gradients: after this step they hold "
@@ -343,4 +353,5 @@ def explain_per_example(step: StepSpec, activations: tuple[str, ...], collapses:
     i = (step.example or 0) + 1
     texts = EXPLAIN_EXAMPLE[kind]
     text = texts.get(f"{lang}_rows", texts[lang]) if rows else texts[lang]
-    return text.format(i=i, l=l, p=l - 1, n=l + 1, extra=extra.strip())
+    a_prev = f"x({i})" if l == 1 else f"a[{l - 1}]({i})"  # the formula writes x for a[0]
+    return text.format(i=i, l=l, p=l - 1, n=l + 1, a_p=a_prev, extra=extra.strip())

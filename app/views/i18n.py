@@ -6,6 +6,8 @@ from __future__ import annotations
 import functools
 import re
 
+from .maths_text import ACTIVATION_TEXT, LOSS_TEXT
+
 LANGUAGES = {"en": "English", "zh": "简体中文"}
 
 TEXT: dict[str, dict[str, str]] = {
@@ -520,10 +522,7 @@ TEXT |= {
                            "values marked: g' is what the backward pass multiplies δ by here.",
                      "zh": "{g}(实线)及其导数 g'(虚线),标出了第 {i} 个样本的 z 值:反向传播在"
                            "这一层把 δ 乘以的正是 g'。"},
-    "plot_softmax": {"en": "softmax is not element-wise: each a_j reads every z_k, so its "
-                           "derivative is the Jacobian ∂a_j/∂z_k = a_j(δ_jk − a_k), not one curve.",
-                     "zh": "softmax 不是逐元素的:每个 a_j 都依赖所有 z_k,所以它的导数是雅可比矩阵 "
-                           "∂a_j/∂z_k = a_j(δ_jk − a_k),而不是一条曲线。"},
+    "plot_softmax": ACTIVATION_TEXT["softmax"]["derivative"],
     "graph_title": {"en": "Computation graph of L({i}), example {i}",
                     "zh": "L({i}) 的计算图(第 {i} 个样本)"},
     "graph_intro": {"en": "Every node shows its value v and its gradient g = ∂L({i})/∂node "
@@ -595,9 +594,7 @@ TEXT |= {
 # Terms kept in English in the code (the setup's choices, which the API and plain URLs take,
 # and the words inside the engine's formulas) and their words in other languages.
 TERMS: dict[str, dict[str, str]] = {
-    "binary_cross_entropy": {"zh": "二元交叉熵"},
-    "cross_entropy": {"zh": "交叉熵"},
-    "squared_error": {"zh": "平方误差"},
+    **{name: {"zh": text["name"]["zh"]} for name, text in LOSS_TEXT.items()},
     "normal": {"zh": "正态分布"},
     "uniform": {"zh": "均匀分布"},
     "constant": {"zh": "常数"},

@@ -1,4 +1,6 @@
-"""One neuron, worked out term by term for the selected example (a Mazur-style worked example)."""
+"""One neuron, worked out term by term for the selected example (a Mazur-style worked example).
+g's symbol and g'(z) come from the activation's record (app/engine/activations.py), the one the
+step formulas, the activation plot and the exported script read."""
 
 from __future__ import annotations
 
@@ -11,8 +13,6 @@ from .fmt import tex_num as n
 MAX_TERMS = 6
 MAX_INCOMING = 16  # weights listed in the neuron's table of incoming edges (and its bias)
 
-G_TEX = {"sigmoid": r"\sigma", "tanh": r"\tanh", "relu": r"\mathrm{relu}",
-         "leaky_relu": r"\mathrm{lrelu}", "linear": "g", "softmax": r"\mathrm{softmax}"}
 
 
 def _sum_terms(pairs: list[tuple[float, float]]) -> str:
@@ -64,7 +64,7 @@ def neuron_view(stepper: Stepper, layer: int, index: int, example: int,
         if f"A{layer}" in v:
             a = float(v[f"A{layer}"][j, i])
             arg = r"z_{1..n}" if g == "softmax" else n(z)
-            lines.append(rf"a{sub} = {G_TEX[g]}({arg}) = {n(a)}")
+            lines.append(rf"a{sub} = {ACTIVATIONS[g].symbol}({arg}) = {n(a)}")
     if f"dZ{layer}" in v:
         lines += _delta_lines(stepper, layer, j, i, sub, g, v, rows)
     # Nothing of this unit computed yet in this iteration (its z comes at step Z[layer]).
