@@ -5,7 +5,7 @@ in per-example mode against batch mode, and of the computation-graph fragment.
 
 In process (no HTTP), on 2-8-8-1 on 200 circles and the largest network the engine allows
 (64-32×6-16 on 2000 examples), one iteration warmed up, then two timed; the slowest step kind
-is named (per-example mode's "rest" step writes every batch matrix and shows them all).
+is named (per-example mode's remaining examples are done one batch step per layer).
 """
 
 from __future__ import annotations

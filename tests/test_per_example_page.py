@@ -163,14 +163,24 @@ def test_timeline_groups_the_steps_per_example(client):
     sid = open_page(client, PER_EXAMPLE)
     html = step_to(client, sid, "z1@1")
     groups = html.select(".timeline > li.example-group")
-    assert [g["data-example"] for g in groups] == ["0", "1"]
-    assert [g.select_one("details").has_attr("open") for g in groups] == [False, True]
+    assert [g["data-example"] for g in groups] == ["0", "1", "rest"]
+    assert [g.select_one("details").has_attr("open") for g in groups] == [False, True, False]
     assert "ex-done" in groups[0]["class"] and "ex-current" in groups[1]["class"]
+    assert "ex-todo" in groups[2]["class"]
     assert groups[0].select_one("summary").get_text() == "Example 1 · 13 steps"
+    # the remaining examples, one step per layer: Z, A per layer, Σ L(i), δ of the output,
+    # then per layer ΔW and δ of the layer below
+    assert groups[2].select_one("summary").get_text() == "Examples 3–4 together · 10 steps"
+    assert [li["data-step"] for li in groups[2].select("li")] == [
+        "Z1", "A1", "Z2", "A2", "Lsum", "dZ2", "SW2", "dA1", "dZ1", "SW1"]
     flat = [li["data-step"] for li in html.select(".timeline > li[data-step]")]
-    assert flat == ["rest", "J", "average", "update"]
+    assert flat == ["J", "average", "update"]
     current = html.select(".timeline li.current")
     assert [li["data-step"] for li in current] == ["z1@1"]
+    html = step_to(client, sid, "Lsum", "zh")  # the group under way opens, in both languages
+    rest = html.select_one('.timeline > li.example-group[data-example="rest"]')
+    assert rest.select_one("details").has_attr("open") and "ex-current" in rest["class"]
+    assert rest.select_one("summary").get_text() == "样本 3–4 一起处理 · 10 步"
 
 
 def test_setup_form_and_plain_urls_take_the_new_choices(client, app):
@@ -307,11 +317,11 @@ def test_per_example_mode_with_mini_batches_walks_each_batch(client, app):
     assert "equal to within 1e−12" in html.select_one(".batch-check").get_text()
 
 
-def test_the_status_bar_names_the_rest_step_in_words(client):
+def test_the_status_bar_names_the_remaining_examples_step_in_words(client):
     sid = open_page(client, PER_EXAMPLE)
     html = step_to(client, sid, "SW1@1", "zh")
     chips = [c.get_text(" ", strip=True) for c in html.select(".statusbar .chip")]
-    assert "下一步 其余样本" in chips
+    assert "下一步 Z [1] (其余样本)" in chips
 
 
 def test_rest_formula_puts_shapes_only_under_the_values_it_reads():

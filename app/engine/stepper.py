@@ -370,7 +370,7 @@ class Stepper:
 
     def forward(self) -> None:
         """Run the forward pass through the loss (per example: through the next L(i); after the
-        shown examples, the rest and J)."""
+        shown examples, every step of the remaining examples and J: they finish in one move)."""
         self._start_next_if_complete()
         stop = self._next_loss()
         if stop is None:

@@ -9,6 +9,7 @@ Steps only ever add keys, never overwrite: undoing a step is deleting what it wr
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,7 +42,8 @@ class NetworkSpec:
     # "batch": every step over the whole batch at once (one example per column); "per_example":
     # UFLDL's batch gradient descent, one example at a time, ΔW accumulated, then averaged.
     gradient_mode: str = "batch"
-    # per_example: how many examples get their own steps; the rest are done in one step.
+    # per_example: how many examples get their own steps; the remaining ones are done together,
+    # one batch-mode step per layer (a move of the learner's jumps over them all).
     examples_shown: int = 3
     # The penalty λ applies to (app/engine/regularizers.py): "l2" weight decay or "l1".
     regularization: str = "l2"
@@ -65,7 +67,7 @@ class NetworkSpec:
 class StepSpec:
     id: str
     kind: str  # linear | activation | loss | dA_out | dZ | dW | db | dA | update, and
-    # per example: accumulate | rest | average
+    # per example: example | accumulate | loss_sum | average
     phase: str  # one of PHASES
     layer: int | None
     formula: str  # LaTeX, column-per-example
@@ -81,6 +83,10 @@ class StepSpec:
     bounded: bool = False
     # per_example mode: the 0-based example (column of the batch) this step works on.
     example: int | None = None
+    # per_example mode, a step for the remaining examples (those without steps of their own),
+    # all at once as batch mode computes them: the 0-based index of the first of them (the
+    # number of examples shown); None for every other step.
+    rest: int | None = None
 
 
 def symbol(key: str) -> str:
@@ -433,42 +439,57 @@ def _example_layer_steps(spec: NetworkSpec, l: int, i: int, sym, x_or_a) -> list
     ]
 
 
-def _rest_step(spec: NetworkSpec, shown: int) -> StepSpec:
-    """Examples shown+1..m in one move: the same forward and backward pass for all of them at
-    once (the batch matrices Z, A, dA, dZ of every layer, for every example), their losses and
-    ∇W, ∇b added to the sums. Writes ΔW, Δb (keys SW{l}, Sb{l}) over the whole batch and Σ L(i)."""
+def _rest_steps(spec: NetworkSpec, shown: int) -> list[StepSpec]:
+    """Examples shown+1..m together, layer by layer, as batch mode computes them: Z[l], A[l]
+    over the batch (column i is example i's z[l](i), a[l](i); the first `shown` columns repeat
+    the examples above, kept for the drawing and the check against batch mode), Σ L(i), the
+    output δ, then per layer L..1 the sum of the remaining examples' ∇W(i) = δ(i)·a(i)ᵀ and
+    ∇b(i) = δ(i) added to ΔW, Δb (keys SW{l}, Sb{l}), and δ of the layer below. Each step is
+    one of batch mode's, or as costly as one, so none is slower than batch mode's slowest."""
     L, loss = spec.depth, LOSSES[spec.loss]
     batch = NetworkSpec(spec.layers, spec.activations, spec.loss, 0.0, spec.output_delta)
-    forward = _forward_steps(batch)
-    backward = _output_delta_steps(batch) + [
-        st for l in range(L, 0, -1) for st in _layer_delta_steps(batch, l)]
-    writes = tuple(k for st in forward + backward for k in st.writes)
-    writes += ("Lsum",) + tuple(f"S{p}{l}" for l in range(1, L + 1) for p in "Wb")
+    steps = _forward_steps(batch)
+    k = shown
+
+    def run_losses(v: Values, lr: float) -> None:
+        total = sum(float(v[f"L@{i}"]) for i in range(k))
+        rest = v["Y"].shape[1] - k
+        if rest:  # the remaining examples' losses: their mean times their count
+            total += rest * loss.value(v[f"Z{L}"][:, k:], v[f"A{L}"][:, k:], v["Y"][:, k:])
+        v["Lsum"] = np.array(total)
+
+    shown_terms = " + ".join(f"L^{{({i + 1})}}" for i in range(k)) if k <= 3 else \
+        rf"L^{{(1)}} + \dots + L^{{({k})}}"
+    per = loss.latex.replace("@a", f"a^{{[{L}](i)}}").replace("@y", "y^{(i)}")
+    f_sum = rf"\textstyle\sum_i L^{{(i)}} = {shown_terms} + \sum_{{i={k + 1}}}^{{m}} {per}"
+    steps.append(StepSpec("Lsum", "loss_sum", "loss", None, f_sum, f_sum,
+                          tuple(f"L@{i}" for i in range(k)) + (f"Z{L}", f"A{L}", "Y"),
+                          ("Lsum",), run_losses))
+    steps += _output_delta_steps(batch)
+    for l in range(L, 0, -1):
+        steps += [_rest_accumulate_step(l, k)] + _layer_delta_steps(batch, l)
+    return [dataclasses.replace(st, rest=k) for st in steps]
+
+
+def _rest_accumulate_step(l: int, k: int) -> StepSpec:
+    """ΔW[l] += Σ_{i>k} δ(i)·a(i)ᵀ, Δb[l] += Σ_{i>k} δ(i): the sum of the remaining examples'
+    outer products is one matrix product of their columns of dZ[l] and A[l-1]."""
+    dz, a_prev, sw, sb = f"dZ{l}", f"A{l-1}", f"SW{l}@{k - 1}", f"Sb{l}@{k - 1}"
 
     def run(v: Values, lr: float) -> None:
-        for st in forward:
-            st.run(v, lr)
-        rest = v["Y"].shape[1] - shown
-        total = sum(float(v[f"L@{i}"]) for i in range(shown))
-        if rest:  # the loss of the remaining examples: their mean times their count
-            total += rest * loss.value(v[f"Z{L}"][:, shown:], v[f"A{L}"][:, shown:],
-                                       v["Y"][:, shown:])
-        v["Lsum"] = np.array(total)
-        for st in backward:
-            st.run(v, lr)
-        for l in range(1, L + 1):
-            dz, a_prev = v[f"dZ{l}"][:, shown:], v[f"A{l-1}"][:, shown:]
-            v[f"SW{l}"] = v[f"SW{l}@{shown - 1}"] + dz @ a_prev.T
-            v[f"Sb{l}"] = v[f"Sb{l}@{shown - 1}"] + dz.sum(axis=1, keepdims=True)
+        d = v[dz][:, k:]
+        v[f"SW{l}"] = v[sw] + d @ v[a_prev][:, k:].T
+        v[f"Sb{l}"] = v[sb] + d.sum(axis=1, keepdims=True)
 
-    f = (rf"i = {shown + 1}, \dots, m:\quad \Delta W^{{[l]}} := \Delta W^{{[l]}} + "
-         r"dz^{[l](i)}\,a^{[l-1](i)\top},\quad \Delta b^{[l]} := \Delta b^{[l]} + dz^{[l](i)}")
-    f_rows = (rf"i = {shown + 1}, \dots, m:\quad \Delta W^{{[l]}} := \Delta W^{{[l]}} + "
-              r"a^{[l-1](i)\top}\,dz^{[l](i)},\quad \Delta b^{[l]} := \Delta b^{[l]} + "
-              r"dz^{[l](i)}")
-    reads = ("A0", "Y") + tuple(f"W{l}" for l in range(1, L + 1)) + tuple(
-        f"S{p}{l}@{shown - 1}" for l in range(1, L + 1) for p in "Wb")
-    return StepSpec("rest", "rest", "backward", None, f, f_rows, reads, writes, run)
+    x_t = r"x^{(i)\top}" if l == 1 else rf"a^{{[{l - 1}](i)\top}}"
+    dW, db, delta = rf"\Delta W^{{[{l}]}}", rf"\Delta b^{{[{l}]}}", f"dz^{{[{l}](i)}}"
+    total = rf"\sum_{{i={k + 1}}}^{{m}}"
+    f = (rf"{dW} := {dW} + {total} {delta}\,{x_t},\quad "
+         rf"{db} := {db} + {total} {delta}")
+    f_rows = (rf"{dW} := {dW} + {total} {x_t}\,{delta},\quad "
+              rf"{db} := {db} + {total} {delta}")
+    return StepSpec(f"SW{l}", "accumulate", "backward", l, f, f_rows, (sw, sb, dz, a_prev),
+                    (f"SW{l}", f"Sb{l}"), run)
 
 
 def _average_steps(spec: NetworkSpec) -> list[StepSpec]:
@@ -509,7 +530,7 @@ def _average_steps(spec: NetworkSpec) -> list[StepSpec]:
 def _per_example_plan(spec: NetworkSpec) -> list[StepSpec]:
     shown = spec.examples_shown
     steps = [st for i in range(shown) for st in _example_steps(spec, i)]
-    return steps + [_rest_step(spec, shown)] + _average_steps(spec) + [_update_step(spec)]
+    return steps + _rest_steps(spec, shown) + _average_steps(spec) + [_update_step(spec)]
 
 
 def build_plan(spec: NetworkSpec) -> list[StepSpec]:

@@ -34,6 +34,8 @@ def move_labels(stepper: Stepper, t) -> dict[str, str]:
         ex = plan[c].example
         if ex is not None and plan[c - 1].example == ex:
             labels["backward"] = t("backward_example", i=ex + 1)
+        elif plan[c].rest is not None:
+            labels["backward"] = t("backward_rest")
         elif plan[c].kind == "average":
             labels["backward"] = t("average_move")
     return labels
@@ -41,7 +43,8 @@ def move_labels(stepper: Stepper, t) -> dict[str, str]:
 
 def batch_difference(values: dict, depth: int, decay: float) -> float:
     """Largest |dW − ((1/m)·dZ·Aᵀ + λW)| and |db − (1/m)·Σ dZ| over the layers: the averaged
-    sums against batch mode's gradients from the batch matrices the rest step wrote."""
+    sums against batch mode's gradients from the batch matrices the remaining examples' steps
+    wrote (over every example of the batch)."""
     m = values["Y"].shape[1]
     worst = 0.0
     for l in range(1, depth + 1):
@@ -92,10 +95,9 @@ def step_extras(stepper: Stepper, view, t) -> list[dict]:
                     "html": outer_product_html(v[f"dz{l}{at}"], v[f"a{l-1}{at}"], view.rows,
                                                view.log_scale)})
     if step.kind == "accumulate":
-        out.append({"name": "sum-growth", "text": t("sum_growth", l=step.layer,
-                                                    k=step.example + 1, m=m)})
-    if step.kind == "rest":
-        out.append({"name": "sum-growth", "text": t("sum_complete", m=m)})
+        text = (t("sum_complete", l=step.layer, m=m) if step.rest is not None
+                else t("sum_growth", l=step.layer, k=step.example + 1, m=m))
+        out.append({"name": "sum-growth", "text": text})
     if step.kind == "average":
         diff = batch_difference(v, spec.depth, spec.weight_decay)
         out.append({"name": "batch-check", "text": t(
