@@ -212,23 +212,41 @@ def test_setup_form_and_plain_urls_take_the_new_choices(client, app):
 
 @pytest.mark.parametrize("url,pair", [
     ("/?layers=2,2,1&activations=tanh,sigmoid&dataset=xor&output_delta=chain", "sigmoid"),
+    # two independent sigmoid outputs (multi-label): both units
+    ("/?layers=3,3,2&activations=tanh,sigmoid&dataset=multilabel&output_delta=chain", "sigmoid"),
     ("/?layers=2,3,3&activations=relu,softmax&loss=cross_entropy&dataset=spiral&samples=6"
      "&output_delta=chain", "softmax"),
     ("/?layers=1,3,1&activations=tanh,linear&loss=squared_error&dataset=sine&samples=5"
      "&output_delta=chain", "linear"),
 ])
-def test_the_long_way_shows_the_product_equals_a_minus_y(client, app, url, pair):
+def test_the_long_way_shows_the_product_equals_a_minus_y_for_every_output_unit(client, app, url,
+                                                                              pair):
     sid = open_page(client, url)
     client.post(f"/ui/{sid}/view", data={"example_number": 2})
     s = stepper_of(app, sid)
-    html = step_to(client, sid, f"dZ{s.spec.depth}")
-    a, y = s.values[f"A{s.spec.depth}"][0, 1], s.values["Y"][0, 1]
+    L = s.spec.depth
+    html = step_to(client, sid, f"dZ{L}")
     line = html.select_one(".chain-line [data-tex]")["data-tex"]
-    assert f"= {tex_num(a - y)} = a - y" in line or f"= {tex_num(a - y)} = a_1 - y_1" in line
-    assert float(s.values[f"dZ{s.spec.depth}"][0, 1]) == pytest.approx(a - y, abs=1e-12)
+    rows = line.removeprefix(r"\begin{aligned}").removesuffix(r"\end{aligned}").split(r"\\")
+    units = s.spec.layers[-1]
+    head = 2 if pair == "softmax" else 1  # the product in letters (softmax: and Σ y = 1)
+    assert len(rows) == head + units  # then one row per output unit
+    assert rows[0].endswith("= a_k - y_k")
+    for k in range(units):
+        a, y, dz = (float(s.values[key][k, 1]) for key in (f"A{L}", "Y", f"dZ{L}"))
+        assert dz == pytest.approx(a - y, abs=1e-12)
+        row = rows[head + k]
+        assert row.startswith(rf"k{{=}}{k + 1}{{:}}\ &"), row
+        assert row.endswith(f"= {tex_num(a - y)}"), row
+        assert tex_num(a) in row and tex_num(y) in row
+    text = html.select_one(".chain-line p").get_text()
+    assert f"each of the {units} output units k of example 2" in text
+    html = soup(client.get("/?lang=zh"))
+    assert html.select_one(".chain-line [data-tex]")["data-tex"] == line
+    assert f"第 2 个样本全部 {units} 个输出单元" in html.select_one(".chain-line p").get_text()
     if pair == "sigmoid":
-        assert line.startswith(r"\begin{aligned}&\left(-\frac{y}{a} + \frac{1-y}{1-a}\right) "
-                               r"a(1-a)\\&= \left(-\frac{")
+        assert rows[0] == (r"&\left(-\frac{y_k}{a_k} + \frac{1-y_k}{1-a_k}\right) a_k(1-a_k)"
+                           " = a_k - y_k")
     # fused: the step is A − Y itself, and no extra line
     fused = open_page(client, url.replace("&output_delta=chain", ""))
     html = step_to(client, fused, f"dZ{s.spec.depth}")

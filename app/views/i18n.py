@@ -422,11 +422,11 @@ TEXT |= {
                                "{verdict}。"},
     "batch_equal": {"en": "so they are equal to within 1e−12", "zh": "即在 1e−12 以内相等"},
     "batch_differ": {"en": "more than 1e−12: they differ", "zh": "超出 1e−12,二者不相等"},
-    "chain_line": {"en": "The long way gives the same δ: the product equals A − Y for this "
-                         "pair of output activation and loss (first output unit of the example "
-                         "shown):",
-                   "zh": "绕远路得到同样的残差:对这种输出激活与损失的组合,乘积等于 A − Y"
-                         "(所示样本的第一个输出单元):"},
+    "chain_line": {"en": "The long way gives the same δ: for this pair of output activation "
+                         "and loss the product equals a_k − y_k, shown for each of the {n} "
+                         "output units k of example {i}:",
+                   "zh": "绕远路得到同样的残差:对这种输出激活与损失的组合,乘积等于 a_k − y_k;"
+                         "下面逐一列出第 {i} 个样本全部 {n} 个输出单元 k:"},
     "loss_beside": {"en": "Example {i} alone: L({i}) = {li}; the batch's J = {j} averages the "
                           "m = {m} examples' L(i).",
                     "zh": "单看第 {i} 个样本:L({i}) = {li};批量的 J = {j} 是 m = {m} 个样本"
