@@ -5,6 +5,10 @@ A step is data: its id, its formula in column-per-example notation (Z = W·A + b
 keys it reads and the keys it writes. All values of an iteration live in one dict keyed like the
 cs231n code (`W1`, `Z1`, `dZ1`, `dW1`; `A0` is X), so parameters, caches and gradients share names.
 Steps only ever add keys, never overwrite: undoing a step is deleting what it wrote.
+
+Each step's `run` is its formula in plain NumPy, as the notes write it: Z = W·A + b,
+dZ = dA ⊙ g'(Z), dW = (1/m)·dZ·A[l-1]ᵀ. Training runs use the same steps through
+app/engine/fast.py (in-place kernels, outputs checked together), which gives the same bits.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .activations import ACTIVATIONS
+from .activations import ACTIVATIONS, Activation
 from .losses import LOSSES
 from .regularizers import REGULARIZERS, Regularizer
 
@@ -75,12 +79,6 @@ class StepSpec:
     reads: tuple[str, ...]
     writes: tuple[str, ...]
     run: Callable[[Values, float], None] = field(repr=False, compare=False)  # (values, α)
-    # Reads whose inf/NaN entries always reach this step's outputs (element-wise arithmetic or
-    # a sum over them: inf·0 = NaN, inf − inf = NaN). Matrix products are not trusted to (a
-    # BLAS may skip zeros), and activations saturate (tanh(inf) = 1). See Stepper checks.
-    covers: tuple[str, ...] = ()
-    # Outputs that are finite whenever the inputs are (activations: g maps finite to finite).
-    bounded: bool = False
     # per_example mode: the 0-based example (column of the batch) this step works on.
     example: int | None = None
     # per_example mode, a step for the remaining examples (those without steps of their own),
@@ -151,6 +149,14 @@ def _g_prime(name: str, l: int) -> str:
     }[name]
 
 
+def chain(act: Activation, da: np.ndarray, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """dZ = dA ⊙ g'(Z), all (n, m); softmax is not element-wise: per column, the Jacobian
+    product dz = a ⊙ (da − Σ_k da_k·a_k)."""
+    if act.derivative is None:  # softmax
+        return a * (da - (da * a).sum(axis=0, keepdims=True))
+    return da * act.derivative(z, a)
+
+
 def _forward_steps(spec: NetworkSpec) -> list[StepSpec]:
     steps = []
     for l in range(1, spec.depth + 1):
@@ -158,9 +164,7 @@ def _forward_steps(spec: NetworkSpec) -> list[StepSpec]:
         act = ACTIVATIONS[spec.activations[l - 1]]
 
         def run_linear(v: Values, lr: float, w=w, b=b, a_prev=a_prev, z=z) -> None:
-            out = v[w] @ v[a_prev]
-            out += v[b]  # in place: one pass and one allocation fewer
-            v[z] = out
+            v[z] = v[w] @ v[a_prev] + v[b]
 
         def run_activation(v: Values, lr: float, z=z, a=a, g=act.forward) -> None:
             v[a] = g(v[z])
@@ -175,7 +179,7 @@ def _forward_steps(spec: NetworkSpec) -> list[StepSpec]:
             a, "activation", "forward", l,
             rf"{_a(l)} = {_g(act.name, Z)}",
             rf"{_a(l)} = {_g(act.name, Z)}",
-            (z,), (a,), run_activation, bounded=True))
+            (z,), (a,), run_activation))
     return steps
 
 
@@ -209,14 +213,13 @@ def _output_delta_steps(spec: NetworkSpec) -> list[StepSpec]:
             v[dz_out] = v[a_out] - v["Y"]
 
         f = rf"{dZ} = A^{{[{L}]}} - Y"
-        return [StepSpec(dz_out, "dZ", "backward", L, f, f, (a_out, "Y"), (dz_out,), run_collapsed,
-                         covers=(a_out,))]
+        return [StepSpec(dz_out, "dZ", "backward", L, f, f, (a_out, "Y"), (dz_out,), run_collapsed)]
 
     def run_da(v: Values, lr: float) -> None:
         v[da_out] = loss.grad_a(v[a_out], v["Y"])
 
     def run_dz(v: Values, lr: float) -> None:
-        v[dz_out] = act.backward(v[da_out], v[z_out], v[a_out])
+        v[dz_out] = chain(act, v[da_out], v[z_out], v[a_out])
 
     f_da = rf"{dA} = {loss.latex_grad.replace('[L]', f'[{L}]')}"
     if act.name == "softmax":
@@ -229,7 +232,7 @@ def _output_delta_steps(spec: NetworkSpec) -> list[StepSpec]:
     return [
         StepSpec(da_out, "dA_out", "backward", L, f_da, f_da, (a_out, "Y"), (da_out,), run_da),
         StepSpec(dz_out, "dZ", "backward", L, f_dz, f_dz_rows, (da_out, z_out, a_out), (dz_out,),
-                 run_dz, covers=(da_out,)),
+                 run_dz),
     ]
 
 
@@ -257,7 +260,7 @@ def _layer_gradient_steps(spec: NetworkSpec, l: int) -> list[StepSpec]:
         StepSpec(db, "db", "backward", l,
                  rf"db^{{[{l}]}} = \frac{{1}}{{m}}\sum_{{\text{{columns}}}} {dZ}",
                  rf"db^{{[{l}]}} = \frac{{1}}{{m}}\sum_{{\text{{rows}}}} {dZ}",
-                 (dz,), (db,), run_db, covers=(dz,)),
+                 (dz,), (db,), run_db),
     ]
 
 
@@ -270,13 +273,10 @@ def _layer_delta_steps(spec: NetworkSpec, l: int) -> list[StepSpec]:
     act = ACTIVATIONS[spec.activations[l - 2]]
 
     def run_da(v: Values, lr: float) -> None:
-        if spec.layers[l] == 1:  # one unit: an outer product, exactly W^T·dZ, ~2× faster
-            v[da] = v[w].T * v[dz]
-        else:
-            v[da] = v[w].T @ v[dz]
+        v[da] = v[w].T @ v[dz]
 
     def run_dz(v: Values, lr: float) -> None:
-        v[f"dZ{l-1}"] = act.backward(v[da], v[z], v[a])
+        v[f"dZ{l-1}"] = chain(act, v[da], v[z], v[a])
 
     dA = f"dA^{{[{l-1}]}}"
     dz_formula = rf"dZ^{{[{l-1}]}} = {dA} \odot {_g_prime(act.name, l - 1)}"
@@ -285,7 +285,7 @@ def _layer_delta_steps(spec: NetworkSpec, l: int) -> list[StepSpec]:
                  rf"{dA} = W^{{[{l}]\top}} {dZ}", rf"{dA} = {dZ}\,W^{{[{l}]\top}}",
                  (w, dz), (da,), run_da),
         StepSpec(f"dZ{l-1}", "dZ", "backward", l - 1, dz_formula, dz_formula,
-                 (da, z, a), (f"dZ{l-1}",), run_dz, covers=(da,)),
+                 (da, z, a), (f"dZ{l-1}",), run_dz),
     ]
 
 
@@ -302,7 +302,7 @@ def _update_step(spec: NetworkSpec) -> StepSpec:
          rf"\qquad (l = 1, \dots, {L})")
     reads = tuple(k for p, g, _ in names for k in (p, g))
     return StepSpec("update", "update", "update", None, f, f, reads,
-                    tuple(new for _, _, new in names), run, covers=tuple(g for _, g, _ in names))
+                    tuple(new for _, _, new in names), run)
 
 
 def _example_steps(spec: NetworkSpec, i: int) -> list[StepSpec]:
@@ -345,7 +345,7 @@ def _example_steps(spec: NetworkSpec, i: int) -> list[StepSpec]:
                      run_linear, example=i),
             StepSpec(a, "activation", "forward", l, rf"{sym('a', l)} = {_g(act.name, sym('z', l))}",
                      rf"{sym('a', l)} = {_g(act.name, sym('z', l))}", (z,), (a,), run_activation,
-                     bounded=True, example=i),
+                     example=i),
         ]
     z_out, a_out, y = f"z{L}{at}", f"a{L}{at}", f"y{at}"
 
@@ -369,7 +369,7 @@ def _example_steps(spec: NetworkSpec, i: int) -> list[StepSpec]:
             v[f"da{L}{at}"] = loss.grad_a(v[a_out], v[y])
 
         def run_dz_out(v: Values, lr: float) -> None:
-            v[f"dz{L}{at}"] = out.backward(v[f"da{L}{at}"], v[z_out], v[a_out])
+            v[f"dz{L}{at}"] = chain(out, v[f"da{L}{at}"], v[z_out], v[a_out])
 
         grad = loss.latex_grad.replace("A^{[L]}", sym("a", L)).replace("Y", sym("y"))
         f_da = rf"{sym('da', L)} = {grad}"
@@ -425,7 +425,7 @@ def _example_layer_steps(spec: NetworkSpec, l: int, i: int, sym, x_or_a) -> list
         v[da] = v[w].T @ v[dz]
 
     def run_dz(v: Values, lr: float) -> None:
-        v[f"dz{l-1}{at}"] = act.backward(v[da], v[z], v[a])
+        v[f"dz{l-1}{at}"] = chain(act, v[da], v[z], v[a])
 
     g_prime = _g_prime(act.name, l - 1).replace(f"A^{{[{l - 1}]}}", sym("a", l - 1)).replace(
         f"Z^{{[{l - 1}]}}", sym("z", l - 1))
