@@ -360,7 +360,10 @@ class Stepper:
         self._run_to(len(self.plan))
 
     def train(self, iterations: int, should_stop: Callable[[], bool] | None = None) -> int:
-        """Run whole iterations; return how many were done. State stays finite on divergence."""
+        """Run whole iterations; return how many were done. State stays finite on divergence.
+
+        Each iteration runs on the fast path (app/engine/fast.py), which gives the same numbers
+        as stepping through it with next()."""
         held: list[Values] = []
         for done in range(iterations):
             if should_stop is not None and should_stop():
