@@ -5,11 +5,12 @@
 For XOR 2-2-1 (m=4), 2-8-8-1 (m=200) and the largest network the schema allows (64 inputs,
 six hidden layers of 32, 16 outputs, m=2000), it steps one iteration with `next()` in each mode
 and prints the median and the slowest micro-step (with its id), the plan's length and a whole
-iteration (`iterate()`); each step's time is its best over several rounds (the machine is shared:
-the best is the least disturbed). Per-example mode shows `examples_shown` examples step by step;
-the remaining examples are done together, one step per layer, each one of batch mode's steps or
-as costly as one (ΔW[l] += their columns of dZ[l]·A[l-1]ᵀ is batch mode's dW[l] product), so its
-slowest step is no slower than batch mode's slowest.
+iteration (`iterate()`); each step's time is its best over several rounds, in CPU time of the
+thread (the machine is shared: wall time under load mostly measures the wait for a core).
+Per-example mode shows `examples_shown` examples step by step; the remaining examples are done
+together, one step per layer, each one of batch mode's steps or as costly as one (ΔW[l] += their
+columns of dZ[l]·A[l-1]ᵀ is batch mode's dW[l] product), so its slowest step is no slower than
+batch mode's slowest.
 """
 
 from __future__ import annotations
@@ -49,14 +50,14 @@ def step_times(config: dict, rounds: int) -> tuple[int, float, float, str, float
         stepper, _ = build_stepper(SessionConfig(**config))
         times = []
         for _ in range(stepper.steps_per_iteration):
-            start = time.perf_counter()
+            start = time.thread_time()
             stepper.next()
-            times.append(time.perf_counter() - start)
+            times.append(time.thread_time() - start)
         best_steps = times if best_steps is None else [min(a, b) for a, b in
                                                         zip(best_steps, times, strict=True)]
-        start = time.perf_counter()
+        start = time.thread_time()
         stepper.iterate()
-        best_iteration = min(best_iteration, time.perf_counter() - start)
+        best_iteration = min(best_iteration, time.thread_time() - start)
     assert best_steps is not None
     slowest = max(range(len(best_steps)), key=best_steps.__getitem__)
     return (len(best_steps), 1e3 * statistics.median(best_steps), 1e3 * best_steps[slowest],
