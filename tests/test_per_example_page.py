@@ -45,7 +45,7 @@ def step_to(client, sid, step_id: str, lang: str = "en") -> BeautifulSoup:
     # softmax + cross-entropy the long way, one example at a time
     "/?layers=2,3,3&activations=relu,softmax&loss=cross_entropy&dataset=spiral&samples=6"
     "&gradient_mode=per_example&output_delta=chain&examples_shown=2",
-    # every example shown: nothing remains for the rest step
+    # every example shown: nothing remains for the remaining examples' steps
     "/?layers=3,1&activations=sigmoid&dataset=random&samples=3&gradient_mode=per_example"
     "&examples_shown=3&output_delta=chain",
     # note 004's squared error on sigmoid units (its dA step), batch, the UFLDL order
