@@ -484,10 +484,11 @@ def _rest_accumulate_step(l: int, k: int) -> StepSpec:
     x_t = r"x^{(i)\top}" if l == 1 else rf"a^{{[{l - 1}](i)\top}}"
     dW, db, delta = rf"\Delta W^{{[{l}]}}", rf"\Delta b^{{[{l}]}}", f"dz^{{[{l}](i)}}"
     total = rf"\sum_{{i={k + 1}}}^{{m}}"
-    f = (rf"{dW} := {dW} + {total} {delta}\,{x_t},\quad "
-         rf"{db} := {db} + {total} {delta}")
-    f_rows = (rf"{dW} := {dW} + {total} {x_t}\,{delta},\quad "
-              rf"{db} := {db} + {total} {delta}")
+    # Two rows, so that the sums fit the equation's box.
+    f = (rf"\begin{{aligned}}{dW} &:= {dW} + {total} {delta}\,{x_t}\\ "
+         rf"{db} &:= {db} + {total} {delta}\end{{aligned}}")
+    f_rows = (rf"\begin{{aligned}}{dW} &:= {dW} + {total} {x_t}\,{delta}\\ "
+              rf"{db} &:= {db} + {total} {delta}\end{{aligned}}")
     return StepSpec(f"SW{l}", "accumulate", "backward", l, f, f_rows, (sw, sb, dz, a_prev),
                     (f"SW{l}", f"Sb{l}"), run)
 
