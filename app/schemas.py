@@ -133,7 +133,7 @@ class SessionConfig(Strict):
         "descent)")
     examples_shown: int = Field(
         3, ge=1, le=16, description="per_example: examples with steps of their own (at most the "
-        "smallest batch); the rest are done in one step")
+        "smallest batch); the remaining ones are done together, one step per layer")
     features: list[FeatureName] = Field(
         ["x1", "x2"], min_length=1, max_length=len(FEATURES),
         description="inputs derived from a 2-D point (x1, x2), as in TensorFlow Playground: "

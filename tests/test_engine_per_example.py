@@ -53,7 +53,7 @@ def test_each_examples_gradient_is_its_own_loss_gradient():
                                      seed=9, m=5)
     _, mode = _modes(spec, examples_shown=3)
     stepper = _stepper(mode, params, X, Y)
-    stepper._run_to(stepper.step_index["rest"])
+    stepper._run_to(stepper.step_index["Z1"])  # the remaining examples' first step
     v = stepper.values
     for i in range(3):
         graph = example_graph(spec, params, X[:, i], Y[:, i])
@@ -78,9 +78,10 @@ def test_moves_walk_example_by_example():
     assert stepper.plan[stepper.c - 1].id == "SW1@0" and stepper.next_step.id == "x@1"
     assert stepper.backward() == ["forward"]  # example 2's forward pass first, then its own
     assert stepper.plan[stepper.c - 1].id == "SW1@1"
-    assert stepper.next_step.id == "rest"
-    stepper.forward()  # the remaining examples in one move, then J
+    assert stepper.next_step.id == "Z1" and stepper.next_step.rest == 2
+    stepper.forward()  # every step of the remaining examples in one move, then J
     assert stepper.plan[stepper.c - 1].id == "J"
+    assert all(step.rest == 2 for step in stepper.plan[stepper.step_index["Z1"]:stepper.c - 1])
     assert stepper.backward() == []
     assert stepper.plan[stepper.c - 1].id == "average" and stepper.next_step.id == "update"
     with pytest.raises(StepOrderError):

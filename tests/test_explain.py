@@ -112,6 +112,50 @@ def test_every_explanation_speaks_of_the_formula_beside_it(client, preset, lang,
     assert {"Z", "A", "J", "dZ", "dW", "db", "update"} <= kinds_seen
 
 
+# (step id, notation or None for both, words the text must hold) of per-example mode with 2 of
+# 4 examples shown: the steps that do examples 3 and 4 together.
+REMAINING = {
+    "en": [("Z1", None, "examples 3 to m"), ("Z1", "columns", "one per column"),
+           ("Z1", "rows", "one per row"), ("dA1", "columns", "column i is example i's"),
+           ("dA1", "rows", "row i is example i's"), ("Lsum", None, "examples 1 to 2"),
+           ("dA1", "columns", "W[2]ᵀ·dZ[2]"), ("dA1", "rows", "dZ[2]·W[2]ᵀ"),
+           ("SW2", "columns", "∇W[2](i) = δ[2](i)·a[1](i)ᵀ"),
+           ("SW2", "columns", "columns 3 to m of dZ[2] times the same columns of A[1] transposed"),
+           ("SW2", "rows", "∇W[2](i) = a[1](i)ᵀ·δ[2](i)"),
+           ("SW2", "rows", "rows 3 to m of A[1] transposed times the same rows of dZ[2]")],
+    "zh": [("Z1", None, "第 3 到第 m 个样本"), ("Z1", "columns", "每列一个"),
+           ("Z1", "rows", "每行一个"), ("Lsum", None, "第 1 到第 2 个样本"),
+           ("SW2", "columns", "dZ[2] 的第 3 到第 m 列乘以 A[1] 同样几列的转置"),
+           ("SW2", "rows", "A[1] 第 3 到第 m 行的转置乘以 dZ[2] 同样的几行")],
+}
+
+
+@pytest.mark.parametrize("rows", [False, True], ids=["columns", "rows"])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_remaining_examples_steps_say_which_examples_in_the_notation_shown(client, lang,
+                                                                               rows):
+    """Per-example mode, 2 of 4 examples shown: the steps that do examples 3 and 4 together
+    name them, speak of the notation shown and write the products of their formulas."""
+    notation = "rows" if rows else "columns"
+    steps = {i: (formula, text) for i, formula, text in walk(client, "ufldl_per_example", lang,
+                                                              rows)}
+    checked = 0
+    for step_id, where_true, words in REMAINING[lang]:
+        text = steps[step_id][1]
+        if where_true in (None, notation):
+            assert words in text, f"{lang} {notation} {step_id}: {text}"
+            checked += 1
+        else:  # the other notation's words are not said here
+            assert words not in text, f"{lang} {notation} {step_id}: {text}"
+    assert checked >= 3
+    for step_id in ("Z1", "A1", "Z2", "A2", "Lsum", "dA2", "dZ2", "SW2", "dA1", "dZ1", "SW1"):
+        formula, text = steps[step_id]
+        for a, b in PRODUCT.findall(text):
+            assert a + b in plain(formula), f"{a}·{b} is not in {formula!r} ({step_id}: {text})"
+        if lang == "zh":
+            assert not LATIN_RUN.search(text), f"English in the Chinese text: {step_id}: {text}"
+
+
 def test_the_first_layer_is_called_x_as_in_its_formula():
     spec = NetworkSpec((2, 2, 1), ("tanh", "sigmoid"), "binary_cross_entropy")
     plan = {s.id: s for s in build_plan(spec)}

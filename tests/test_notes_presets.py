@@ -49,7 +49,8 @@ def test_ufldl_per_example_preset_matches_batch_mode():
     s = stepper("ufldl_per_example")
     plan = [step.id for step in s.plan]
     assert plan[0] == "x@0" and "x@1" in plan and "x@2" not in plan  # 3 and 4 in the rest
-    assert plan[-4:] == ["rest", "J", "average", "update"]
+    assert plan[plan.index("Z1"):] == ["Z1", "A1", "Z2", "A2", "Lsum", "dA2", "dZ2", "SW2", "dA1",
+                                       "dZ1", "SW1", "J", "average", "update"]
     s.forward(), s.backward(), s.forward(), s.backward(), s.forward(), s.backward()
     assert s.plan[s.c - 1].id == "average"
     assert batch_difference(s.values, 2, s.spec.weight_decay) <= 1e-12

@@ -41,7 +41,7 @@ def step_to(client, sid, step_id: str, lang: str = "en") -> BeautifulSoup:
     # softmax + cross-entropy the long way, one example at a time
     "/?layers=2,3,3&activations=relu,softmax&loss=cross_entropy&dataset=spiral&samples=6"
     "&gradient_mode=per_example&output_delta=chain&examples_shown=2",
-    # every example shown: nothing remains for the rest step
+    # every example shown: nothing remains for the remaining examples' steps
     "/?layers=3,1&activations=sigmoid&dataset=random&samples=3&gradient_mode=per_example"
     "&examples_shown=3&output_delta=chain",
     # note 004's squared error on sigmoid units (its dA step), batch, the UFLDL order
@@ -159,14 +159,24 @@ def test_timeline_groups_the_steps_per_example(client):
     sid = open_page(client, PER_EXAMPLE)
     html = step_to(client, sid, "z1@1")
     groups = html.select(".timeline > li.example-group")
-    assert [g["data-example"] for g in groups] == ["0", "1"]
-    assert [g.select_one("details").has_attr("open") for g in groups] == [False, True]
+    assert [g["data-example"] for g in groups] == ["0", "1", "rest"]
+    assert [g.select_one("details").has_attr("open") for g in groups] == [False, True, False]
     assert "ex-done" in groups[0]["class"] and "ex-current" in groups[1]["class"]
+    assert "ex-todo" in groups[2]["class"]
     assert groups[0].select_one("summary").get_text() == "Example 1 · 13 steps"
+    # the remaining examples, one step per layer: Z, A per layer, Σ L(i), δ of the output,
+    # then per layer ΔW and δ of the layer below
+    assert groups[2].select_one("summary").get_text() == "Examples 3–4 together · 10 steps"
+    assert [li["data-step"] for li in groups[2].select("li")] == [
+        "Z1", "A1", "Z2", "A2", "Lsum", "dZ2", "SW2", "dA1", "dZ1", "SW1"]
     flat = [li["data-step"] for li in html.select(".timeline > li[data-step]")]
-    assert flat == ["rest", "J", "average", "update"]
+    assert flat == ["J", "average", "update"]
     current = html.select(".timeline li.current")
     assert [li["data-step"] for li in current] == ["z1@1"]
+    html = step_to(client, sid, "Lsum", "zh")  # the group under way opens, in both languages
+    rest = html.select_one('.timeline > li.example-group[data-example="rest"]')
+    assert rest.select_one("details").has_attr("open") and "ex-current" in rest["class"]
+    assert rest.select_one("summary").get_text() == "样本 3–4 一起处理 · 10 步"
 
 
 def test_setup_form_and_plain_urls_take_the_new_choices(client, app):
@@ -198,23 +208,41 @@ def test_setup_form_and_plain_urls_take_the_new_choices(client, app):
 
 @pytest.mark.parametrize("url,pair", [
     ("/?layers=2,2,1&activations=tanh,sigmoid&dataset=xor&output_delta=chain", "sigmoid"),
+    # two independent sigmoid outputs (multi-label): both units
+    ("/?layers=3,3,2&activations=tanh,sigmoid&dataset=multilabel&output_delta=chain", "sigmoid"),
     ("/?layers=2,3,3&activations=relu,softmax&loss=cross_entropy&dataset=spiral&samples=6"
      "&output_delta=chain", "softmax"),
     ("/?layers=1,3,1&activations=tanh,linear&loss=squared_error&dataset=sine&samples=5"
      "&output_delta=chain", "linear"),
 ])
-def test_the_long_way_shows_the_product_equals_a_minus_y(client, app, url, pair):
+def test_the_long_way_shows_the_product_equals_a_minus_y_for_every_output_unit(client, app, url,
+                                                                              pair):
     sid = open_page(client, url)
     client.post(f"/ui/{sid}/view", data={"example_number": 2})
     s = stepper_of(app, sid)
-    html = step_to(client, sid, f"dZ{s.spec.depth}")
-    a, y = s.values[f"A{s.spec.depth}"][0, 1], s.values["Y"][0, 1]
+    L = s.spec.depth
+    html = step_to(client, sid, f"dZ{L}")
     line = html.select_one(".chain-line [data-tex]")["data-tex"]
-    assert f"= {tex_num(a - y)} = a - y" in line or f"= {tex_num(a - y)} = a_1 - y_1" in line
-    assert float(s.values[f"dZ{s.spec.depth}"][0, 1]) == pytest.approx(a - y, abs=1e-12)
+    rows = line.removeprefix(r"\begin{aligned}").removesuffix(r"\end{aligned}").split(r"\\")
+    units = s.spec.layers[-1]
+    head = 2 if pair == "softmax" else 1  # the product in letters (softmax: and Σ y = 1)
+    assert len(rows) == head + units  # then one row per output unit
+    assert rows[0].endswith("= a_k - y_k")
+    for k in range(units):
+        a, y, dz = (float(s.values[key][k, 1]) for key in (f"A{L}", "Y", f"dZ{L}"))
+        assert dz == pytest.approx(a - y, abs=1e-12)
+        row = rows[head + k]
+        assert row.startswith(rf"k{{=}}{k + 1}{{:}}\ &"), row
+        assert row.endswith(f"= {tex_num(a - y)}"), row
+        assert tex_num(a) in row and tex_num(y) in row
+    text = html.select_one(".chain-line p").get_text()
+    assert f"each of the {units} output units k of example 2" in text
+    html = soup(client.get("/?lang=zh"))
+    assert html.select_one(".chain-line [data-tex]")["data-tex"] == line
+    assert f"第 2 个样本全部 {units} 个输出单元" in html.select_one(".chain-line p").get_text()
     if pair == "sigmoid":
-        assert line.startswith(r"\begin{aligned}&\left(-\frac{y}{a} + \frac{1-y}{1-a}\right) "
-                               r"a(1-a)\\&= \left(-\frac{")
+        assert rows[0] == (r"&\left(-\frac{y_k}{a_k} + \frac{1-y_k}{1-a_k}\right) a_k(1-a_k)"
+                           " = a_k - y_k")
     # fused: the step is A − Y itself, and no extra line
     fused = open_page(client, url.replace("&output_delta=chain", ""))
     html = step_to(client, fused, f"dZ{s.spec.depth}")
@@ -303,11 +331,11 @@ def test_per_example_mode_with_mini_batches_walks_each_batch(client, app):
     assert "equal to within 1e−12" in html.select_one(".batch-check").get_text()
 
 
-def test_the_status_bar_names_the_rest_step_in_words(client):
+def test_the_status_bar_names_the_remaining_examples_step_in_words(client):
     sid = open_page(client, PER_EXAMPLE)
     html = step_to(client, sid, "SW1@1", "zh")
     chips = [c.get_text(" ", strip=True) for c in html.select(".statusbar .chip")]
-    assert "下一步 其余样本" in chips
+    assert "下一步 Z [1] (其余样本)" in chips
 
 
 def test_rest_formula_puts_shapes_only_under_the_values_it_reads():

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from . import evaluate
+from .fast import FastPlan, finite
 from .steps import NetworkSpec, StepSpec, Values, build_plan, step_record
 
 Params = dict[str, np.ndarray]
@@ -43,36 +44,6 @@ class Diverged(Exception):
             f"loss diverged{trained}: step {step_id} of iteration {iteration + 1} is not finite "
             "(overflow or NaN): try a smaller learning rate"
         )
-
-
-_ones = np.ones(4096)
-
-
-def _finite(arr: np.ndarray) -> bool:
-    """One sum instead of an element-wise mask: inf or NaN anywhere makes the sum non-finite.
-
-    Large arrays are summed as a BLAS dot product with ones (~3× faster than np.sum here);
-    a dot product adds every term, so NaN and inf still reach the result."""
-    global _ones
-    if arr.size <= 4096 or not arr.flags.c_contiguous:
-        return math.isfinite(float(np.add.reduce(arr, axis=None)))
-    if _ones.size < arr.size:
-        _ones = np.ones(arr.size)
-    return math.isfinite(float(np.dot(arr.reshape(-1), _ones[:arr.size])))
-
-
-_SMALL = 4096  # entries: below this a NumPy call costs more than the data it reads
-
-
-def _all_finite(arrays: list[np.ndarray]) -> bool:
-    """Whether every entry is finite: the small arrays in one reduction, large ones one by one.
-
-    A sum can also overflow from huge finite entries (~1e308): the caller then falls back to
-    checking step by step, so that only costs time."""
-    small = [a.ravel() for a in arrays if a.size <= _SMALL]
-    if small and not _finite(np.concatenate(small)):
-        return False
-    return all(_finite(a) for a in arrays if a.size > _SMALL)
 
 
 class Stepper:
@@ -106,7 +77,7 @@ class Stepper:
         self.seed = seed
         self.plan: list[StepSpec] = build_plan(spec)
         self.step_index = {step.id: i for i, step in enumerate(self.plan)}
-        self._check_plan: dict[tuple[int, int], list[str]] = {}
+        self.fast = FastPlan(spec, self.plan)  # the same steps, run several at a time
         self.loss_index = self.step_index["J"]
         initial: Params = {}
         for l, (w, b) in enumerate(zip(weights, biases, strict=True), start=1):
@@ -246,12 +217,12 @@ class Stepper:
         """Do the steps of the current iteration up to (not including) index `stop`.
 
         Every output is checked: the first non-finite one is dropped and raises Diverged, so the
-        position stays at the last finite step. This is the engine's hot path: NumPy's error
-        state is set once per call and α read once; several steps at once run first without
-        checks and have their outputs checked together (see _run_unchecked).
+        position stays at the last finite step. One step runs as steps.py writes it; several
+        (a pass, an iteration, training) run on the fast path (app/engine/fast.py: the same
+        numbers, checked together), and are redone one at a time if any output is not finite.
         """
         n = len(self.plan)
-        if stop - self.c > 1 and self._run_unchecked(stop):
+        if stop - self.c > 1 and self.fast.run(self.values, self.lr_at(self.t), self.c, stop):
             self.c = stop
         else:
             self._run_checked(stop)
@@ -259,53 +230,17 @@ class Stepper:
             self._record_completion()
 
     def _run_checked(self, stop: int) -> None:
+        """One step at a time, each one's outputs checked before the next."""
         plan, values, lr = self.plan, self.values, self.lr_at(self.t)
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"):  # inf and NaN are caught below, by their values
             while self.c < stop:
                 step = plan[self.c]
                 step.run(values, lr)
-                for key in step.writes:
-                    if not _finite(values[key]):
-                        for k in step.writes:
-                            values.pop(k, None)
-                        raise Diverged(step.id, self.t)
+                if not all(finite(values[key]) for key in step.writes):
+                    for key in step.writes:
+                        values.pop(key, None)
+                    raise Diverged(step.id, self.t)
                 self.c += 1
-
-    def _run_unchecked(self, stop: int) -> bool:
-        """Run steps c..stop-1, then check all their outputs at once (small ones in a single
-        reduction). True if all are finite; otherwise undo them all (steps only add keys) and
-        return False, for _run_checked to redo them and stop at the exact step that overflowed.
-        """
-        plan, values, lr = self.plan, self.values, self.lr_at(self.t)
-        start = self.c
-        with np.errstate(all="ignore"):  # the check too: inf − inf in its sum is no warning
-            for index in range(start, stop):
-                plan[index].run(values, lr)
-            if _all_finite([values[key] for key in self._must_check(start, stop)]):
-                return True
-        for index in range(start, stop):
-            for key in plan[index].writes:
-                del values[key]
-        return False
-
-    def _must_check(self, start: int, stop: int) -> list[str]:
-        """The outputs of steps start..stop-1 whose finiteness the run must check itself.
-
-        An output is left out when a later step of the same run carries any inf/NaN in it into
-        its own output (`covers`: dZ into db, dA into dZ, the gradients into the update), or
-        when it is finite whenever its inputs are (`bounded`: activations). The rest (every Z,
-        J, the new parameters; for shorter runs the last outputs) are checked, so by induction
-        every output of the run is finite exactly when these are. For a whole iteration of
-        16 units × 1000 examples this checks 4 arrays instead of 25 (−170 µs per iteration).
-        """
-        keys = self._check_plan.get((start, stop))
-        if keys is None:
-            steps = self.plan[start:stop]
-            covered = {key for step in steps for key in step.covers}
-            keys = [key for step in steps if not step.bounded
-                    for key in step.writes if key not in covered]
-            self._check_plan[(start, stop)] = keys
-        return keys
 
     def _start_next_if_complete(self) -> None:
         if self.c == len(self.plan):
@@ -370,7 +305,7 @@ class Stepper:
 
     def forward(self) -> None:
         """Run the forward pass through the loss (per example: through the next L(i); after the
-        shown examples, the rest and J)."""
+        shown examples, every step of the remaining examples and J: they finish in one move)."""
         self._start_next_if_complete()
         stop = self._next_loss()
         if stop is None:
@@ -425,7 +360,10 @@ class Stepper:
         self._run_to(len(self.plan))
 
     def train(self, iterations: int, should_stop: Callable[[], bool] | None = None) -> int:
-        """Run whole iterations; return how many were done. State stays finite on divergence."""
+        """Run whole iterations; return how many were done. State stays finite on divergence.
+
+        Each iteration runs on the fast path (app/engine/fast.py), which gives the same numbers
+        as stepping through it with next()."""
         held: list[Values] = []
         for done in range(iterations):
             if should_stop is not None and should_stop():

@@ -5,17 +5,22 @@ A step is data: its id, its formula in column-per-example notation (Z = W·A + b
 keys it reads and the keys it writes. All values of an iteration live in one dict keyed like the
 cs231n code (`W1`, `Z1`, `dZ1`, `dW1`; `A0` is X), so parameters, caches and gradients share names.
 Steps only ever add keys, never overwrite: undoing a step is deleting what it wrote.
+
+Each step's `run` is its formula in plain NumPy, as the notes write it: Z = W·A + b,
+dZ = dA ⊙ g'(Z), dW = (1/m)·dZ·A[l-1]ᵀ. Training runs use the same steps through
+app/engine/fast.py (in-place kernels, outputs checked together), which gives the same bits.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .activations import ACTIVATIONS
+from .activations import ACTIVATIONS, Activation
 from .losses import LOSSES
 from .regularizers import REGULARIZERS, Regularizer
 
@@ -41,7 +46,8 @@ class NetworkSpec:
     # "batch": every step over the whole batch at once (one example per column); "per_example":
     # UFLDL's batch gradient descent, one example at a time, ΔW accumulated, then averaged.
     gradient_mode: str = "batch"
-    # per_example: how many examples get their own steps; the rest are done in one step.
+    # per_example: how many examples get their own steps; the remaining ones are done together,
+    # one batch-mode step per layer (a move of the learner's jumps over them all).
     examples_shown: int = 3
     # The penalty λ applies to (app/engine/regularizers.py): "l2" weight decay or "l1".
     regularization: str = "l2"
@@ -65,7 +71,7 @@ class NetworkSpec:
 class StepSpec:
     id: str
     kind: str  # linear | activation | loss | dA_out | dZ | dW | db | dA | update, and
-    # per example: accumulate | rest | average
+    # per example: example | accumulate | loss_sum | average
     phase: str  # one of PHASES
     layer: int | None
     formula: str  # LaTeX, column-per-example
@@ -73,14 +79,12 @@ class StepSpec:
     reads: tuple[str, ...]
     writes: tuple[str, ...]
     run: Callable[[Values, float], None] = field(repr=False, compare=False)  # (values, α)
-    # Reads whose inf/NaN entries always reach this step's outputs (element-wise arithmetic or
-    # a sum over them: inf·0 = NaN, inf − inf = NaN). Matrix products are not trusted to (a
-    # BLAS may skip zeros), and activations saturate (tanh(inf) = 1). See Stepper checks.
-    covers: tuple[str, ...] = ()
-    # Outputs that are finite whenever the inputs are (activations: g maps finite to finite).
-    bounded: bool = False
     # per_example mode: the 0-based example (column of the batch) this step works on.
     example: int | None = None
+    # per_example mode, a step for the remaining examples (those without steps of their own),
+    # all at once as batch mode computes them: the 0-based index of the first of them (the
+    # number of examples shown); None for every other step.
+    rest: int | None = None
 
 
 def symbol(key: str) -> str:
@@ -131,6 +135,14 @@ def _g_prime(name: str, l: int) -> str:
     return ACTIVATIONS[name].tex_prime_of(f"A^{{[{l}]}}", f"Z^{{[{l}]}}")
 
 
+def chain(act: Activation, da: np.ndarray, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """dZ = dA ⊙ g'(Z), all (n, m); softmax is not element-wise: per column, the Jacobian
+    product dz = a ⊙ (da − Σ_k da_k·a_k)."""
+    if act.derivative is None:  # softmax
+        return a * (da - (da * a).sum(axis=0, keepdims=True))
+    return da * act.derivative(z, a)
+
+
 def _forward_steps(spec: NetworkSpec) -> list[StepSpec]:
     steps = []
     for l in range(1, spec.depth + 1):
@@ -138,9 +150,7 @@ def _forward_steps(spec: NetworkSpec) -> list[StepSpec]:
         act = ACTIVATIONS[spec.activations[l - 1]]
 
         def run_linear(v: Values, lr: float, w=w, b=b, a_prev=a_prev, z=z) -> None:
-            out = v[w] @ v[a_prev]
-            out += v[b]  # in place: one pass and one allocation fewer
-            v[z] = out
+            v[z] = v[w] @ v[a_prev] + v[b]
 
         def run_activation(v: Values, lr: float, z=z, a=a, g=act.forward) -> None:
             v[a] = g(v[z])
@@ -155,7 +165,7 @@ def _forward_steps(spec: NetworkSpec) -> list[StepSpec]:
             a, "activation", "forward", l,
             rf"{_a(l)} = {_g(act.name, Z)}",
             rf"{_a(l)} = {_g(act.name, Z)}",
-            (z,), (a,), run_activation, bounded=True))
+            (z,), (a,), run_activation))
     return steps
 
 
@@ -189,14 +199,13 @@ def _output_delta_steps(spec: NetworkSpec) -> list[StepSpec]:
             v[dz_out] = v[a_out] - v["Y"]
 
         f = rf"{dZ} = A^{{[{L}]}} - Y"
-        return [StepSpec(dz_out, "dZ", "backward", L, f, f, (a_out, "Y"), (dz_out,), run_collapsed,
-                         covers=(a_out,))]
+        return [StepSpec(dz_out, "dZ", "backward", L, f, f, (a_out, "Y"), (dz_out,), run_collapsed)]
 
     def run_da(v: Values, lr: float) -> None:
         v[da_out] = loss.grad_a(v[a_out], v["Y"])
 
     def run_dz(v: Values, lr: float) -> None:
-        v[dz_out] = act.backward(v[da_out], v[z_out], v[a_out])
+        v[dz_out] = chain(act, v[da_out], v[z_out], v[a_out])
 
     f_da = rf"{dA} = {loss.latex_grad.replace('[L]', f'[{L}]')}"
     f_dz, f_dz_rows = (rf"{dZ} = {act.tex_dz(dA, f'A^{{[{L}]}}', f'Z^{{[{L}]}}', rows)}"
@@ -204,7 +213,7 @@ def _output_delta_steps(spec: NetworkSpec) -> list[StepSpec]:
     return [
         StepSpec(da_out, "dA_out", "backward", L, f_da, f_da, (a_out, "Y"), (da_out,), run_da),
         StepSpec(dz_out, "dZ", "backward", L, f_dz, f_dz_rows, (da_out, z_out, a_out), (dz_out,),
-                 run_dz, covers=(da_out,)),
+                 run_dz),
     ]
 
 
@@ -232,7 +241,7 @@ def _layer_gradient_steps(spec: NetworkSpec, l: int) -> list[StepSpec]:
         StepSpec(db, "db", "backward", l,
                  rf"db^{{[{l}]}} = \frac{{1}}{{m}}\sum_{{\text{{columns}}}} {dZ}",
                  rf"db^{{[{l}]}} = \frac{{1}}{{m}}\sum_{{\text{{rows}}}} {dZ}",
-                 (dz,), (db,), run_db, covers=(dz,)),
+                 (dz,), (db,), run_db),
     ]
 
 
@@ -245,13 +254,10 @@ def _layer_delta_steps(spec: NetworkSpec, l: int) -> list[StepSpec]:
     act = ACTIVATIONS[spec.activations[l - 2]]
 
     def run_da(v: Values, lr: float) -> None:
-        if spec.layers[l] == 1:  # one unit: an outer product, exactly W^T·dZ, ~2× faster
-            v[da] = v[w].T * v[dz]
-        else:
-            v[da] = v[w].T @ v[dz]
+        v[da] = v[w].T @ v[dz]
 
     def run_dz(v: Values, lr: float) -> None:
-        v[f"dZ{l-1}"] = act.backward(v[da], v[z], v[a])
+        v[f"dZ{l-1}"] = chain(act, v[da], v[z], v[a])
 
     dA = f"dA^{{[{l-1}]}}"
     dz_formula = rf"dZ^{{[{l-1}]}} = {dA} \odot {_g_prime(act.name, l - 1)}"
@@ -260,7 +266,7 @@ def _layer_delta_steps(spec: NetworkSpec, l: int) -> list[StepSpec]:
                  rf"{dA} = W^{{[{l}]\top}} {dZ}", rf"{dA} = {dZ}\,W^{{[{l}]\top}}",
                  (w, dz), (da,), run_da),
         StepSpec(f"dZ{l-1}", "dZ", "backward", l - 1, dz_formula, dz_formula,
-                 (da, z, a), (f"dZ{l-1}",), run_dz, covers=(da,)),
+                 (da, z, a), (f"dZ{l-1}",), run_dz),
     ]
 
 
@@ -277,7 +283,7 @@ def _update_step(spec: NetworkSpec) -> StepSpec:
          rf"\qquad (l = 1, \dots, {L})")
     reads = tuple(k for p, g, _ in names for k in (p, g))
     return StepSpec("update", "update", "update", None, f, f, reads,
-                    tuple(new for _, _, new in names), run, covers=tuple(g for _, g, _ in names))
+                    tuple(new for _, _, new in names), run)
 
 
 def _example_steps(spec: NetworkSpec, i: int) -> list[StepSpec]:
@@ -320,7 +326,7 @@ def _example_steps(spec: NetworkSpec, i: int) -> list[StepSpec]:
                      run_linear, example=i),
             StepSpec(a, "activation", "forward", l, rf"{sym('a', l)} = {_g(act.name, sym('z', l))}",
                      rf"{sym('a', l)} = {_g(act.name, sym('z', l))}", (z,), (a,), run_activation,
-                     bounded=True, example=i),
+                     example=i),
         ]
     z_out, a_out, y = f"z{L}{at}", f"a{L}{at}", f"y{at}"
 
@@ -344,7 +350,7 @@ def _example_steps(spec: NetworkSpec, i: int) -> list[StepSpec]:
             v[f"da{L}{at}"] = loss.grad_a(v[a_out], v[y])
 
         def run_dz_out(v: Values, lr: float) -> None:
-            v[f"dz{L}{at}"] = out.backward(v[f"da{L}{at}"], v[z_out], v[a_out])
+            v[f"dz{L}{at}"] = chain(out, v[f"da{L}{at}"], v[z_out], v[a_out])
 
         grad = loss.latex_grad.replace("A^{[L]}", sym("a", L)).replace("Y", sym("y"))
         f_da = rf"{sym('da', L)} = {grad}"
@@ -400,7 +406,7 @@ def _example_layer_steps(spec: NetworkSpec, l: int, i: int, sym, x_or_a) -> list
         v[da] = v[w].T @ v[dz]
 
     def run_dz(v: Values, lr: float) -> None:
-        v[f"dz{l-1}{at}"] = act.backward(v[da], v[z], v[a])
+        v[f"dz{l-1}{at}"] = chain(act, v[da], v[z], v[a])
 
     g_prime = _g_prime(act.name, l - 1).replace(f"A^{{[{l - 1}]}}", sym("a", l - 1)).replace(
         f"Z^{{[{l - 1}]}}", sym("z", l - 1))
@@ -414,42 +420,58 @@ def _example_layer_steps(spec: NetworkSpec, l: int, i: int, sym, x_or_a) -> list
     ]
 
 
-def _rest_step(spec: NetworkSpec, shown: int) -> StepSpec:
-    """Examples shown+1..m in one move: the same forward and backward pass for all of them at
-    once (the batch matrices Z, A, dA, dZ of every layer, for every example), their losses and
-    ∇W, ∇b added to the sums. Writes ΔW, Δb (keys SW{l}, Sb{l}) over the whole batch and Σ L(i)."""
+def _rest_steps(spec: NetworkSpec, shown: int) -> list[StepSpec]:
+    """Examples shown+1..m together, layer by layer, as batch mode computes them: Z[l], A[l]
+    over the batch (column i is example i's z[l](i), a[l](i); the first `shown` columns repeat
+    the examples above, kept for the drawing and the check against batch mode), Σ L(i), the
+    output δ, then per layer L..1 the sum of the remaining examples' ∇W(i) = δ(i)·a(i)ᵀ and
+    ∇b(i) = δ(i) added to ΔW, Δb (keys SW{l}, Sb{l}), and δ of the layer below. Each step is
+    one of batch mode's, or as costly as one, so none is slower than batch mode's slowest."""
     L, loss = spec.depth, LOSSES[spec.loss]
     batch = NetworkSpec(spec.layers, spec.activations, spec.loss, 0.0, spec.output_delta)
-    forward = _forward_steps(batch)
-    backward = _output_delta_steps(batch) + [
-        st for l in range(L, 0, -1) for st in _layer_delta_steps(batch, l)]
-    writes = tuple(k for st in forward + backward for k in st.writes)
-    writes += ("Lsum",) + tuple(f"S{p}{l}" for l in range(1, L + 1) for p in "Wb")
+    steps = _forward_steps(batch)
+    k = shown
+
+    def run_losses(v: Values, lr: float) -> None:
+        total = sum(float(v[f"L@{i}"]) for i in range(k))
+        rest = v["Y"].shape[1] - k
+        if rest:  # the remaining examples' losses: their mean times their count
+            total += rest * loss.value(v[f"Z{L}"][:, k:], v[f"A{L}"][:, k:], v["Y"][:, k:])
+        v["Lsum"] = np.array(total)
+
+    shown_terms = " + ".join(f"L^{{({i + 1})}}" for i in range(k)) if k <= 3 else \
+        rf"L^{{(1)}} + \dots + L^{{({k})}}"
+    per = loss.latex.replace("@a", f"a^{{[{L}](i)}}").replace("@y", "y^{(i)}")
+    f_sum = rf"\textstyle\sum_i L^{{(i)}} = {shown_terms} + \sum_{{i={k + 1}}}^{{m}} {per}"
+    steps.append(StepSpec("Lsum", "loss_sum", "loss", None, f_sum, f_sum,
+                          tuple(f"L@{i}" for i in range(k)) + (f"Z{L}", f"A{L}", "Y"),
+                          ("Lsum",), run_losses))
+    steps += _output_delta_steps(batch)
+    for l in range(L, 0, -1):
+        steps += [_rest_accumulate_step(l, k)] + _layer_delta_steps(batch, l)
+    return [dataclasses.replace(st, rest=k) for st in steps]
+
+
+def _rest_accumulate_step(l: int, k: int) -> StepSpec:
+    """ΔW[l] += Σ_{i>k} δ(i)·a(i)ᵀ, Δb[l] += Σ_{i>k} δ(i): the sum of the remaining examples'
+    outer products is one matrix product of their columns of dZ[l] and A[l-1]."""
+    dz, a_prev, sw, sb = f"dZ{l}", f"A{l-1}", f"SW{l}@{k - 1}", f"Sb{l}@{k - 1}"
 
     def run(v: Values, lr: float) -> None:
-        for st in forward:
-            st.run(v, lr)
-        rest = v["Y"].shape[1] - shown
-        total = sum(float(v[f"L@{i}"]) for i in range(shown))
-        if rest:  # the loss of the remaining examples: their mean times their count
-            total += rest * loss.value(v[f"Z{L}"][:, shown:], v[f"A{L}"][:, shown:],
-                                       v["Y"][:, shown:])
-        v["Lsum"] = np.array(total)
-        for st in backward:
-            st.run(v, lr)
-        for l in range(1, L + 1):
-            dz, a_prev = v[f"dZ{l}"][:, shown:], v[f"A{l-1}"][:, shown:]
-            v[f"SW{l}"] = v[f"SW{l}@{shown - 1}"] + dz @ a_prev.T
-            v[f"Sb{l}"] = v[f"Sb{l}@{shown - 1}"] + dz.sum(axis=1, keepdims=True)
+        d = v[dz][:, k:]
+        v[f"SW{l}"] = v[sw] + d @ v[a_prev][:, k:].T
+        v[f"Sb{l}"] = v[sb] + d.sum(axis=1, keepdims=True)
 
-    f = (rf"i = {shown + 1}, \dots, m:\quad \Delta W^{{[l]}} := \Delta W^{{[l]}} + "
-         r"dz^{[l](i)}\,a^{[l-1](i)\top},\quad \Delta b^{[l]} := \Delta b^{[l]} + dz^{[l](i)}")
-    f_rows = (rf"i = {shown + 1}, \dots, m:\quad \Delta W^{{[l]}} := \Delta W^{{[l]}} + "
-              r"a^{[l-1](i)\top}\,dz^{[l](i)},\quad \Delta b^{[l]} := \Delta b^{[l]} + "
-              r"dz^{[l](i)}")
-    reads = ("A0", "Y") + tuple(f"W{l}" for l in range(1, L + 1)) + tuple(
-        f"S{p}{l}@{shown - 1}" for l in range(1, L + 1) for p in "Wb")
-    return StepSpec("rest", "rest", "backward", None, f, f_rows, reads, writes, run)
+    x_t = r"x^{(i)\top}" if l == 1 else rf"a^{{[{l - 1}](i)\top}}"
+    dW, db, delta = rf"\Delta W^{{[{l}]}}", rf"\Delta b^{{[{l}]}}", f"dz^{{[{l}](i)}}"
+    total = rf"\sum_{{i={k + 1}}}^{{m}}"
+    # Two rows, so that the sums fit the equation's box.
+    f = (rf"\begin{{aligned}}{dW} &:= {dW} + {total} {delta}\,{x_t}\\ "
+         rf"{db} &:= {db} + {total} {delta}\end{{aligned}}")
+    f_rows = (rf"\begin{{aligned}}{dW} &:= {dW} + {total} {x_t}\,{delta}\\ "
+              rf"{db} &:= {db} + {total} {delta}\end{{aligned}}")
+    return StepSpec(f"SW{l}", "accumulate", "backward", l, f, f_rows, (sw, sb, dz, a_prev),
+                    (f"SW{l}", f"Sb{l}"), run)
 
 
 def _average_steps(spec: NetworkSpec) -> list[StepSpec]:
@@ -490,7 +512,7 @@ def _average_steps(spec: NetworkSpec) -> list[StepSpec]:
 def _per_example_plan(spec: NetworkSpec) -> list[StepSpec]:
     shown = spec.examples_shown
     steps = [st for i in range(shown) for st in _example_steps(spec, i)]
-    return steps + [_rest_step(spec, shown)] + _average_steps(spec) + [_update_step(spec)]
+    return steps + _rest_steps(spec, shown) + _average_steps(spec) + [_update_step(spec)]
 
 
 def build_plan(spec: NetworkSpec) -> list[StepSpec]:

@@ -67,7 +67,7 @@ def html_symbol(key: str) -> Markup:
     return Markup(f"<i>{match.group(2)}</i><sup>[{match.group(3)}]</sup>")
 
 
-EXAMPLE_NAMES = {"Lsum": "ΣL<sup>(i)</sup>", "rest": "i &gt; k", "average": "ΔW/m"}
+EXAMPLE_NAMES = {"Lsum": "ΣL<sup>(i)</sup>", "average": "ΔW/m"}
 _EXAMPLE_KEY = re.compile(r"(x|y|L|gW|gb|SW|Sb|da|dz|[az])(\d*)(?:@(\d+))?")
 
 
@@ -241,7 +241,7 @@ def step_view(stepper: Stepper, view: ViewSettings, lang: str, t,
         "update_check": update_view(stepper, view, t, table) if step.kind == "update" else None,
         "explanation": _explanation(step, stepper.spec.activations, stepper.spec.collapses,
                                     stepper.spec.weight_decay, lang, view.rows,
-                                    values["A0"].shape[1] if step.kind == "rest" else None,
+                                    values["A0"].shape[1] if step.rest is not None else None,
                                     stepper.spec.loss),
     }
 
@@ -303,8 +303,8 @@ def timeline_view(stepper: Stepper, update_label: str, states: dict[str, str] | 
     it (one htmx element per swap, not one per step). Each has an id (focus returns to it after
     the swap), the current one aria-current, and its state as a mark and, for screen readers,
     in words (`states`: done, current, todo in the page's language). In per-example mode (`t`
-    given) the steps come in groups, one per example shown and one for the rest: only the
-    group under way is open, so a long plan stays one line per group."""
+    given) the steps come in groups, one per example shown and one for the remaining examples:
+    only the group under way is open, so a long plan stays one line per group."""
     states = states or {}
     items = []
     for index, step in enumerate(stepper.plan):
@@ -312,7 +312,7 @@ def timeline_view(stepper: Stepper, update_label: str, states: dict[str, str] | 
                  "current" if index == stepper.c - 1 else "todo")
         if step.id == "update":
             label = escape(update_label)
-        elif t is not None and step.id in ("rest", "average"):
+        elif t is not None and step.id == "average":
             label = escape(t(f"timeline_{step.id}"))
         else:
             label = html_symbol(step.id)
@@ -329,27 +329,40 @@ def timeline_view(stepper: Stepper, update_label: str, states: dict[str, str] | 
     return Markup("".join(_example_groups(stepper, items, t)))
 
 
+def _group(step) -> int | str | None:
+    """The timeline group of a per-example step: its example, "rest", or None (J and after)."""
+    return "rest" if step.rest is not None else step.example
+
+
 def _example_groups(stepper: Stepper, items: list[str], t) -> list[str]:
-    """Per-example steps folded into one <details> per example; the rest stays flat."""
+    """Per-example steps folded into one <details> per example, the remaining examples' steps
+    into one more; J, the average and the update stay flat."""
     out: list[str] = []
     c, plan = stepper.c, stepper.plan
-    under_way = plan[c - 1].example if c else 0
-    if c and under_way is None and c < len(plan) and plan[c].example is not None:
-        under_way = plan[c].example
+    under_way = _group(plan[c - 1]) if c else 0
+    if c and under_way is None and c < len(plan) and _group(plan[c]) is not None:
+        under_way = _group(plan[c])
+    m, shown = stepper.values["A0"].shape[1], stepper.spec.examples_shown
     index = 0
     while index < len(plan):
-        example = plan[index].example
-        if example is None:
+        group = _group(plan[index])
+        if group is None:
             out.append(items[index])
             index += 1
             continue
         end = index
-        while end < len(plan) and plan[end].example == example:
+        while end < len(plan) and _group(plan[end]) == group:
             end += 1
         state = "done" if end <= c else "todo" if index >= c else "current"
-        open_ = " open" if example == under_way else ""
-        out.append(f'<li class="example-group ex-{state}" data-example="{example}"><details{open_}>'
-                   f'<summary>{escape(t("example_steps", i=example + 1, n=end - index))}'
-                   f'</summary><ol>{"".join(items[index:end])}</ol></details></li>')
+        open_ = " open" if group == under_way else ""
+        if group == "rest":
+            title = (t("rest_steps", s=shown + 1, m=m, n=end - index) if shown < m
+                     else t("rest_steps_none", n=end - index))
+            attr = 'data-example="rest"'
+        else:
+            title, attr = t("example_steps", i=group + 1, n=end - index), f'data-example="{group}"'
+        out.append(f'<li class="example-group ex-{state}" {attr}><details{open_}>'
+                   f'<summary>{escape(title)}</summary><ol>{"".join(items[index:end])}</ol>'
+                   '</details></li>')
         index = end
     return out

@@ -148,9 +148,11 @@ FIRST_LAYER = {"en": " This is the last δ: x is data, not a parameter, so it ne
 def explain(step: StepSpec, activations: tuple[str, ...], collapses: bool, decay: float,
             lang: str, rows: bool = False, m: int | None = None) -> str:
     """The text beside `step`'s formula, in the column notation or (rows) the row notation;
-    `m`: the batch's examples (per-example mode's rest step says when none remain)."""
+    `m`: the batch's examples (per-example mode's steps of the remaining examples say when none
+    remain)."""
     lang = lang if lang in ("en", "zh") else "en"
-    if step.example is not None or step.kind in ("rest", "average") or "Lsum" in step.reads:
+    if step.example is not None or step.rest is not None or step.kind == "average" \
+            or "Lsum" in step.reads:
         return explain_per_example(step, activations, collapses, decay, lang, m, rows)
     kind, l = step.kind, step.layer or len(activations)
     if kind == "activation" and l == len(activations):
@@ -292,22 +294,6 @@ EXPLAIN_EXAMPLE: dict[str, dict[str, str]] = {
               "times g'(z[{l}]({i})). {extra}",
         "zh": "对第 {i} 个样本在第 {l} 层的激活函数用链式法则:逐元素乘以 g'(z[{l}]({i}))。{extra}",
     },
-    "rest": {
-        "en": "Examples {s} to m in one move: their forward and backward passes are done for "
-              "all of them at once (the matrices Z, A, dZ of every layer, one example each), "
-              "each one's loss is added to Σ L(i) and each one's ∇W, ∇b to ΔW, Δb. The "
-              "arithmetic is that of the steps above, only batched.",
-        "zh": "一次处理第 {s} 到第 m 个样本:对它们同时做前向传播和反向传播(各层的矩阵 Z、A、dZ,"
-              "每个样本一份),每个样本的损失加入 Σ L(i),每个样本的 ∇W、∇b 加入 ΔW、Δb。"
-              "计算与上面逐个样本的步骤相同,只是合在一起做。",
-    },
-    "rest_none": {
-        "en": "Every example of the batch had its own steps: nothing remains. ΔW, Δb and Σ L(i) "
-              "are the sums over all m examples (the batch matrices Z, A, dZ are formed for the "
-              "drawing and for comparison with batch mode).",
-        "zh": "批量中的每个样本都已逐个处理,没有剩余样本。ΔW、Δb 和 Σ L(i) 就是全部 m 个样本的和"
-              "(仍然算出批量矩阵 Z、A、dZ,用于绘图和与批量模式比较)。",
-    },
     "cost": {
         "en": "J = (1/m)·Σ L(i): the examples' own losses averaged{decay}. (Note 004 sums the "
               "losses over the batch instead of averaging them.)",
@@ -322,21 +308,131 @@ EXPLAIN_EXAMPLE: dict[str, dict[str, str]] = {
               "它们才完整,更新才能使用。(笔记 004 对批量求和:少了 1/m,同样的 α 下步长大 m 倍。)",
     },
 }
+# Per-example mode's remaining examples (k + 1 .. m, k = examples shown), done together one
+# layer at a time: a lead sentence on what the matrices hold, then what the step does.
+# {s} = k + 1, {k}, {l}, {p} = l − 1, {n} = l + 1.
+REST_LEAD: dict[str, dict[str, str]] = {
+    "some": {
+        "en": "The remaining examples {s} to m together, as batch mode computes them, one per "
+              "column: column i is example i's own value; columns 1 to {k} repeat the examples "
+              "done above and are kept for the drawing and the check against batch mode.",
+        "zh": "其余的第 {s} 到第 m 个样本一起处理,与批量模式的算法相同:每列一个样本,第 i 列就是"
+              "第 i 个样本自己的值;第 1 到第 {k} 列重复了上面逐个处理过的样本,保留它们用于绘图和"
+              "与批量模式比较。",
+        "en_rows": "The remaining examples {s} to m together, as batch mode computes them, one "
+                   "per row: row i is example i's own value; rows 1 to {k} repeat the examples "
+                   "done above and are kept for the drawing and the check against batch mode.",
+        "zh_rows": "其余的第 {s} 到第 m 个样本一起处理,与批量模式的算法相同:每行一个样本,第 i 行"
+                   "就是第 i 个样本自己的值;第 1 到第 {k} 行重复了上面逐个处理过的样本,保留它们"
+                   "用于绘图和与批量模式比较。",
+    },
+    "none": {
+        "en": "Every example of the batch had its own steps, so none remains: this step forms "
+              "the batch matrix over all m examples (one per column) for the drawing and the "
+              "check against batch mode.",
+        "zh": "批量中的每个样本都已逐个处理,没有剩余样本:这一步对全部 m 个样本(每列一个)算出"
+              "批量矩阵,用于绘图和与批量模式比较。",
+        "en_rows": "Every example of the batch had its own steps, so none remains: this step "
+                   "forms the batch matrix over all m examples (one per row) for the drawing "
+                   "and the check against batch mode.",
+        "zh_rows": "批量中的每个样本都已逐个处理,没有剩余样本:这一步对全部 m 个样本(每行一个)"
+                   "算出批量矩阵,用于绘图和与批量模式比较。",
+    },
+}
+REST: dict[str, dict[str, str]] = {
+    "linear": {"en": "Layer {l}: the same W[{l}] and b[{l}] for every example.",
+               "zh": "第 {l} 层:每个样本用的都是同一组 W[{l}] 和 b[{l}]。"},
+    "activation": {"en": "g of layer {l}, element by element.",
+                   "zh": "对第 {l} 层逐元素作用激活函数 g。"},
+    "loss_sum": {
+        "en": "Σ L(i) adds the remaining examples' own losses to those of examples 1 to {k}: "
+              "the sum over all m examples, still without 1/m and weight decay (J comes next).",
+        "zh": "Σ L(i) 把其余样本各自的损失加到第 1 到第 {k} 个样本的损失上:得到全部 m 个样本的和,"
+              "仍然没有 1/m 和权重衰减(J 在后面)。",
+    },
+    "loss_sum_none": {
+        "en": "Σ L(i) adds up the losses of examples 1 to {k}, all m of them: still without 1/m "
+              "and weight decay (J comes next).",
+        "zh": "Σ L(i) 把第 1 到第 {k} 个样本(全部 m 个)的损失相加:仍然没有 1/m 和权重衰减"
+              "(J 在后面)。",
+    },
+    "dA_out": {"en": "dA[{l}] = ∂L(i)/∂a[{l}] of every example at once.",
+               "zh": "一次算出每个样本的 dA[{l}] = ∂L(i)/∂a[{l}]。"},
+    "dZ_out_collapsed": {"en": "δ[{l}] of every example at once: for this pair of output "
+                               "activation and loss, a − y.",
+                         "zh": "一次算出每个样本的残差 δ[{l}]:对这种输出激活与损失的组合,"
+                               "即 a − y。"},
+    "dZ_out": {"en": "δ[{l}] = dA[{l}] ⊙ g'(Z[{l}]) of every example at once.",
+               "zh": "一次算出每个样本的残差 δ[{l}] = dA[{l}] ⊙ g'(Z[{l}])。"},
+    "accumulate": {
+        "en": "ΔW[{l}] gets each remaining example's ∇W[{l}](i) = δ[{l}](i)·a[{p}](i)ᵀ: the sum "
+              "of those outer products is one matrix product, the columns {s} to m of dZ[{l}] "
+              "times the same columns of A[{p}] transposed. Δb[{l}] gets the sum of those "
+              "columns of dZ[{l}]. Now both hold all m examples' gradients.",
+        "zh": "ΔW[{l}] 加上每个其余样本的 ∇W[{l}](i) = δ[{l}](i)·a[{p}](i)ᵀ:这些外积之和就是一次"
+              "矩阵乘法,即 dZ[{l}] 的第 {s} 到第 m 列乘以 A[{p}] 同样几列的转置。Δb[{l}] 加上"
+              " dZ[{l}] 这几列之和。现在二者都包含全部 m 个样本的梯度。",
+        "en_rows": "ΔW[{l}] gets each remaining example's ∇W[{l}](i) = a[{p}](i)ᵀ·δ[{l}](i): the "
+                   "sum of those outer products is one matrix product, the rows {s} to m of "
+                   "A[{p}] transposed times the same rows of dZ[{l}]. Δb[{l}] gets the sum of "
+                   "those rows of dZ[{l}]. Now both hold all m examples' gradients.",
+        "zh_rows": "ΔW[{l}] 加上每个其余样本的 ∇W[{l}](i) = a[{p}](i)ᵀ·δ[{l}](i):这些外积之和就是"
+                   "一次矩阵乘法,即 A[{p}] 第 {s} 到第 m 行的转置乘以 dZ[{l}] 同样的几行。Δb[{l}] "
+                   "加上 dZ[{l}] 这几行之和。现在二者都包含全部 m 个样本的梯度。",
+    },
+    "accumulate_none": {
+        "en": "No example remains, so nothing is added: ΔW[{l}] and Δb[{l}] already hold all m "
+              "examples' gradients.",
+        "zh": "没有剩余样本,不再累加:ΔW[{l}] 和 Δb[{l}] 已经包含全部 m 个样本的梯度。",
+    },
+    "dA": {"en": "δ flows back for every example at once: dA[{l}] = W[{n}]ᵀ·dZ[{n}].",
+           "zh": "每个样本的残差一起反向流动:dA[{l}] = W[{n}]ᵀ·dZ[{n}]。",
+           "en_rows": "δ flows back for every example at once: dA[{l}] = dZ[{n}]·W[{n}]ᵀ.",
+           "zh_rows": "每个样本的残差一起反向流动:dA[{l}] = dZ[{n}]·W[{n}]ᵀ。"},
+    "dZ": {"en": "Chain rule through layer {l}'s activation for every example at once: "
+                 "dZ[{l}] = dA[{l}] ⊙ g'(Z[{l}]). {extra}",
+           "zh": "对每个样本一起在第 {l} 层的激活函数用链式法则:dZ[{l}] = dA[{l}] ⊙ g'(Z[{l}])。"
+                 "{extra}"},
+}
+
+
+def explain_rest(step: StepSpec, activations: tuple[str, ...], collapses: bool, lang: str,
+                 m: int | None, rows: bool) -> str:
+    """A step of the remaining examples: what the batch matrices hold, then the step's own
+    sentence (in the notation shown; `m` to say when no example remains)."""
+    shown = step.rest
+    none = m is not None and shown >= m
+    L = len(activations)
+    kind, l = step.kind, step.layer or L
+    if kind == "dZ" and l == L:
+        kind = "dZ_out_collapsed" if collapses else "dZ_out"
+    extra = ""
+    if kind == "dZ":
+        extra = EXTRA.get(activations[l - 1], {}).get(lang, "")
+        if l == 1:
+            extra += FIRST_LAYER[lang]
+    key = lang + "_rows" if rows else lang
+    lead = REST_LEAD["none" if none else "some"]
+    texts = REST[f"{kind}_none"] if none and f"{kind}_none" in REST else REST[kind]
+    own = texts.get(key, texts[lang]).format(l=l, p=l - 1, n=l + 1, s=shown + 1, k=shown,
+                                             extra=extra.strip())
+    if kind in ("loss_sum", "accumulate"):
+        return own  # these say which examples they add up themselves
+    return lead.get(key, lead[lang]).format(s=shown + 1, k=shown) + " " + own
+
+
 W_DECAY_AVG = {"en": " + λW (weight decay joins once, here)", "zh": " + λW(权重衰减只在这里加一次)"}
 
 
 def explain_per_example(step: StepSpec, activations: tuple[str, ...], collapses: bool,
                         decay: float, lang: str, m: int | None = None,
                         rows: bool = False) -> str:
-    """Why a step of per-example mode: one example's version of each step, the sums, the rest
-    (m: the batch's examples, to say when none remain), the average."""
+    """Why a step of per-example mode: one example's version of each step, the sums, the
+    remaining examples' steps (m: the batch's examples, to say when none remain), the average."""
     L = len(activations)
     kind, l = step.kind, step.layer or L
-    if kind == "rest":
-        shown = next((int(k.split("@")[1]) + 1 for k in step.reads if "@" in k), 0)
-        if m is not None and shown >= m:
-            return EXPLAIN_EXAMPLE["rest_none"][lang]
-        return EXPLAIN_EXAMPLE["rest"][lang].format(s=shown + 1)
+    if step.rest is not None:
+        return explain_rest(step, activations, collapses, lang, m, rows)
     if kind == "loss" and step.example is None:
         return EXPLAIN_EXAMPLE["cost"][lang].format(decay=DECAY[lang] if decay else "")
     if kind == "average":

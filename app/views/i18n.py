@@ -429,8 +429,14 @@ TEXT |= {
     "forward_example": {"en": "Forward pass of example {i}", "zh": "第 {i} 个样本的前向传播"},
     "backward_example": {"en": "Backward pass of example {i}", "zh": "第 {i} 个样本的反向传播"},
     "rest_examples": {"en": "Remaining examples", "zh": "其余样本"},
+    "backward_rest": {"en": "Backward pass of the remaining examples",
+                      "zh": "其余样本的反向传播"},
+    "rest_steps": {"en": "Examples {s}–{m} together · {n} steps",
+                   "zh": "样本 {s}–{m} 一起处理 · {n} 步"},
+    "rest_steps_none": {"en": "Batch matrices (no example remains) · {n} steps",
+                        "zh": "批量矩阵(没有剩余样本)· {n} 步"},
+    "rest_next": {"en": "{name} (remaining examples)", "zh": "{name}(其余样本)"},
     "average_move": {"en": "Average: dW = ΔW/m", "zh": "取平均:dW = ΔW/m"},
-    "timeline_rest": {"en": "rest", "zh": "其余"},
     "timeline_average": {"en": "ΔW/m", "zh": "ΔW/m"},
     "example_steps": {"en": "Example {i} · {n} steps", "zh": "样本 {i} · {n} 步"},
     "under_way": {"en": "Example {i} of {m} under way", "zh": "正在处理第 {i} 个样本(共 {m} 个)"},
@@ -441,33 +447,34 @@ TEXT |= {
                             "连接单元的 δ 乘以它读入的 a。"},
     "sum_growth": {"en": "ΔW[{l}] now holds the gradients of {k} of the m = {m} examples.",
                    "zh": "ΔW[{l}] 现在包含 m = {m} 个样本中 {k} 个样本的梯度之和。"},
-    "sum_complete": {"en": "ΔW and Δb now hold the gradients of all m = {m} examples.",
-                     "zh": "ΔW 和 Δb 现在包含全部 m = {m} 个样本的梯度之和。"},
+    "sum_complete": {"en": "ΔW[{l}] and Δb[{l}] now hold the gradients of all m = {m} examples.",
+                     "zh": "ΔW[{l}] 和 Δb[{l}] 现在包含全部 m = {m} 个样本的梯度之和。"},
     "batch_check": {"en": "Against batch mode's dW = (1/m)·dZ·Aᵀ + λW and db = (1/m)·Σ dZ, "
-                          "computed from the batch matrices of the rest step: largest "
-                          "difference {diff}, {verdict}.",
-                    "zh": "与批量模式的 dW = (1/m)·dZ·Aᵀ + λW、db = (1/m)·Σ dZ(用“其余样本”"
-                          "一步写出的批量矩阵计算)相比:最大差异为 {diff},{verdict}。"},
+                          "computed from the batch matrices dZ and A that the remaining examples' "
+                          "steps formed: largest difference {diff}, {verdict}.",
+                    "zh": "与批量模式的 dW = (1/m)·dZ·Aᵀ + λW、db = (1/m)·Σ dZ(用其余样本的"
+                          "步骤写出的批量矩阵 dZ、A 计算)相比:最大差异为 {diff},{verdict}。"},
     "batch_check_rows": {"en": "Against batch mode's dW = (1/m)·Aᵀ·dZ + λW and db = (1/m)·Σ dZ, "
-                               "computed from the batch matrices of the rest step: largest "
-                               "difference {diff}, {verdict}.",
-                         "zh": "与批量模式的 dW = (1/m)·Aᵀ·dZ + λW、db = (1/m)·Σ dZ(用“其余"
-                               "样本”一步写出的批量矩阵计算)相比:最大差异为 {diff},{verdict}。"},
+                               "computed from the batch matrices dZ and A that the remaining "
+                               "examples' steps formed: largest difference {diff}, {verdict}.",
+                         "zh": "与批量模式的 dW = (1/m)·Aᵀ·dZ + λW、db = (1/m)·Σ dZ(用其余样本"
+                               "的步骤写出的批量矩阵 dZ、A 计算)相比:最大差异为 {diff},"
+                               "{verdict}。"},
     "batch_equal": {"en": "so they are equal to within 1e−12", "zh": "即在 1e−12 以内相等"},
     "batch_differ": {"en": "more than 1e−12: they differ", "zh": "超出 1e−12,二者不相等"},
-    "chain_line": {"en": "The long way gives the same δ: the product equals A − Y for this "
-                         "pair of output activation and loss (first output unit of the example "
-                         "shown):",
-                   "zh": "绕远路得到同样的残差:对这种输出激活与损失的组合,乘积等于 A − Y"
-                         "(所示样本的第一个输出单元):"},
+    "chain_line": {"en": "The long way gives the same δ: for this pair of output activation "
+                         "and loss the product equals a_k − y_k, shown for each of the {n} "
+                         "output units k of example {i}:",
+                   "zh": "绕远路得到同样的残差:对这种输出激活与损失的组合,乘积等于 a_k − y_k;"
+                         "下面逐一列出第 {i} 个样本全部 {n} 个输出单元 k:"},
     "loss_beside": {"en": "Example {i} alone: L({i}) = {li}; the batch's J = {j} averages the "
                           "m = {m} examples' L(i).",
                     "zh": "单看第 {i} 个样本:L({i}) = {li};批量的 J = {j} 是 m = {m} 个样本"
                           "损失 L(i) 的平均。"},
     "loss_example_first": {"en": "J comes once every example's L(i) is known: the remaining "
-                                 "examples' losses are added at the rest step.",
-                           "zh": "要等每个样本的 L(i) 都算出后才有 J:其余样本的损失在“其余样本”"
-                                 "一步中加入。"},
+                                 "examples' losses are added in their step Σ L(i).",
+                           "zh": "要等每个样本的 L(i) 都算出后才有 J:其余样本的损失在它们的"
+                                 " Σ L(i) 一步中加入。"},
     "regularization": {"en": "Penalty on W (strength λ)", "zh": "W 的正则项(强度 λ)"},
     "reg_l2": {"en": "L2 weight decay: (λ/2)·Σ‖W‖², dW + λW",
                "zh": "L2 权重衰减:(λ/2)·Σ‖W‖²,dW + λW"},

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlencode
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..engine import DATASETS, INITIALIZERS, LOSSES
 from ..engine.features import FEATURES
@@ -155,7 +155,8 @@ def stage_context(session: Session, lang: str, render: Render, error: str | None
         "phase": s.phase,
         "phase_text": t(f"phase_{s.phase}"),
         "next_name": None if nxt.id == "update" else
-        t("rest_examples") if nxt.id == "rest" else html_symbol(nxt.id),
+        escape(t("rest_next", name="\0")).replace("\0", html_symbol(nxt.id))
+        if nxt.rest is not None else html_symbol(nxt.id),
         "loss": None if s.loss is None else num(s.loss),
         "loss_exact": s.loss,
         # Before J is computed the chip shows the previous iteration's loss (iteration t's,

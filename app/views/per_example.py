@@ -34,6 +34,8 @@ def move_labels(stepper: Stepper, t) -> dict[str, str]:
         ex = plan[c].example
         if ex is not None and plan[c - 1].example == ex:
             labels["backward"] = t("backward_example", i=ex + 1)
+        elif plan[c].rest is not None:
+            labels["backward"] = t("backward_rest")
         elif plan[c].kind == "average":
             labels["backward"] = t("average_move")
     return labels
@@ -41,7 +43,8 @@ def move_labels(stepper: Stepper, t) -> dict[str, str]:
 
 def batch_difference(values: dict, depth: int, decay: float) -> float:
     """Largest |dW − ((1/m)·dZ·Aᵀ + λW)| and |db − (1/m)·Σ dZ| over the layers: the averaged
-    sums against batch mode's gradients from the batch matrices the rest step wrote."""
+    sums against batch mode's gradients from the batch matrices the remaining examples' steps
+    wrote (over every example of the batch)."""
     m = values["Y"].shape[1]
     worst = 0.0
     for l in range(1, depth + 1):
@@ -92,19 +95,21 @@ def step_extras(stepper: Stepper, view, t) -> list[dict]:
                     "html": outer_product_html(v[f"dz{l}{at}"], v[f"a{l-1}{at}"], view.rows,
                                                view.log_scale)})
     if step.kind == "accumulate":
-        out.append({"name": "sum-growth", "text": t("sum_growth", l=step.layer,
-                                                    k=step.example + 1, m=m)})
-    if step.kind == "rest":
-        out.append({"name": "sum-growth", "text": t("sum_complete", m=m)})
+        text = (t("sum_complete", l=step.layer, m=m) if step.rest is not None
+                else t("sum_growth", l=step.layer, k=step.example + 1, m=m))
+        out.append({"name": "sum-growth", "text": text})
     if step.kind == "average":
         diff = batch_difference(v, spec.depth, spec.weight_decay)
         out.append({"name": "batch-check", "text": t(
             "batch_check_rows" if view.rows else "batch_check", diff=num(diff, 2),
             verdict=t("batch_equal" if diff <= 1e-12 else "batch_differ"))})
     if step.kind == "dZ" and step.layer == spec.depth:
-        line = chain_line(stepper, step, view.example)
-        if line:
-            out.append({"name": "chain-line", "text": t("chain_line"), "tex": line})
+        found = chain_line(stepper, step, view.example)
+        if found:
+            ex, line = found
+            out.append({"name": "chain-line", "text": t("chain_line", i=ex + 1,
+                                                        n=len(stepper.values["Y"])),
+                        "tex": line})
     if step.kind == "loss":
         out += _loss_beside(stepper, step, view.example, t)
     if step.kind == "activation":
@@ -143,9 +148,11 @@ def _example_columns(stepper: Stepper, step, selected: int) -> tuple[int, dict] 
     return ex, {k: v[key][:, col] for k, key in keys.items() if key in v}
 
 
-def chain_line(stepper: Stepper, step, selected: int) -> str | None:
-    """With output_delta "chain" and an output/loss pair that collapses: the chain rule's
-    product for the first output unit, equal to a − y, with the example's numbers."""
+def chain_line(stepper: Stepper, step, selected: int) -> tuple[int, str] | None:
+    """With output_delta "chain" and an output/loss pair that collapses: (example, LaTeX) of the
+    chain rule's product for every output unit k of the example, each with its numbers and equal
+    to a_k − y_k: the product in letters first, then one row per unit (short enough for a
+    phone to show each whole)."""
     spec = stepper.spec
     g, loss = spec.activations[-1], LOSSES[spec.loss]
     if spec.output_delta != "chain" or not loss.collapses(g):
@@ -153,20 +160,24 @@ def chain_line(stepper: Stepper, step, selected: int) -> str | None:
     found = _example_columns(stepper, step, selected)
     if found is None:
         return None
-    _, col = found
-    a, y, n = float(col["a"][0]), float(col["y"][0]), tex_num
-    diff = n(a - y)
-    if g == "sigmoid":  # two rows, so that a phone shows the whole line
-        return (r"\begin{aligned}&\left(-\frac{y}{a} + \frac{1-y}{1-a}\right) a(1-a)\\"
-                rf"&= \left(-\frac{{{n(y)}}}{{{n(a)}}} + \frac{{{n(1 - y)}}}{{{n(1 - a)}}}\right)"
-                rf"\cdot {n(a * (1 - a))} = {diff} = a - y\end{{aligned}}")
-    if g == "softmax":
+    ex, col = found
+    a, y, n = col["a"].tolist(), col["y"].tolist(), tex_num
+    if g == "sigmoid":
+        head = (r"&\left(-\frac{y_k}{a_k} + \frac{1-y_k}{1-a_k}\right) a_k(1-a_k) = a_k - y_k")
+        rows = [rf"&\left(-\frac{{{n(yk)}}}{{{n(ak)}}} + \frac{{{n(1 - yk)}}}{{{n(1 - ak)}}}\right)"
+                rf"\cdot {n(ak * (1 - ak))} = {n(ak - yk)}" for ak, yk in zip(a, y, strict=True)]
+    elif g == "softmax":
         total = float(np.sum(col["y"]))
-        return (rf"\begin{{aligned}}&a_1\Big(-\frac{{y_1}}{{a_1}} + \sum_k y_k\Big)"
-                rf" \quad(\textstyle\sum_k y_k = 1)\\&= {n(a)}\Big(-\frac{{{n(y)}}}{{{n(a)}}}"
-                rf" + {n(total)}\Big) = {n(a * (-y / a + total) if a else a - y)}"
-                rf" = a_1 - y_1\end{{aligned}}")
-    return rf"(a - y)\cdot 1 = ({n(a)} - {n(y)})\cdot 1 = {diff} = a - y"
+        head = (r"&a_k\Big(-\frac{y_k}{a_k} + \sum_j y_j\Big) = a_k - y_k\\"
+                r"&\textstyle\sum_j y_j = 1")
+        rows = [rf"&{n(ak)}\Big(-\frac{{{n(yk)}}}{{{n(ak)}}} + {n(total)}\Big)"
+                rf" = {n(ak * (-yk / ak + total) if ak else ak - yk)}"
+                for ak, yk in zip(a, y, strict=True)]
+    else:
+        head = r"&(a_k - y_k)\cdot 1 = a_k - y_k"
+        rows = [rf"&({n(ak)} - {n(yk)})\cdot 1 = {n(ak - yk)}" for ak, yk in zip(a, y, strict=True)]
+    lines = [head] + [rf"k{{=}}{k}{{:}}\ {row}" for k, row in enumerate(rows, start=1)]
+    return ex, r"\begin{aligned}" + r"\\".join(lines) + r"\end{aligned}"
 
 
 def _loss_beside(stepper: Stepper, step, selected: int, t) -> list[dict]:
