@@ -208,7 +208,8 @@
         if (run.left <= 0) { run = null; return paintRunState(); }
       }
       paintRunState();
-      setTimeout(tick, run.kind === "play" ? 60 : 0);
+      // The next chunk as soon as this one is on screen: the frame after the swap has painted.
+      requestAnimationFrame(function () { setTimeout(tick, 0); });
     }, function () { run = null; paintRunState(); });
   }
 
@@ -309,17 +310,41 @@
     var kept = [];
     document.querySelectorAll("#stage [data-v]").forEach(function (el) { kept.push(el.dataset.v); });
     if (kept.length) event.detail.headers["X-Have"] = kept.join(",");
+    // The parts of #stage this page shows (by version): the answer brings only the others.
+    var target = event.detail.target;
+    if (target && target.id === "stage") {
+      var parts = [];
+      target.querySelectorAll("[data-pv]").forEach(function (el) {
+        if (el.dataset.pv) parts.push(el.dataset.pv);
+      });
+      event.detail.headers["X-Parts"] = parts.join(",");
+    }
   });
 
   // Before #stage is replaced htmx walks the old copy element by element (one cleanup event
   // each). The typeset formulas and the number tables are most of those elements and hold
   // nothing of htmx's: empty them first, so the walk skips them.
+  function emptyHeavy(root) {
+    root.querySelectorAll("[data-rendered], figure.matrix .matrix-scroll").forEach(function (el) {
+      el.textContent = "";
+    });
+  }
   document.addEventListener("htmx:beforeSwap", function (event) {
     var target = event.detail.target;
     if (!event.detail.shouldSwap || !target || target.id !== "stage") return;
-    target.querySelectorAll("[data-rendered], figure.matrix .matrix-scroll").forEach(function (el) {
-      el.textContent = "";
-    });
+    // An answer in parts (app/views/stage_parts.py) swaps pieces out of band and brings the
+    // stage's own attributes in a header.
+    var state = event.detail.xhr && event.detail.xhr.getResponseHeader("X-Stage-State");
+    if (state) {
+      var data = JSON.parse(state);
+      Object.keys(data).forEach(function (key) { target.dataset[key] = data[key]; });
+      return;
+    }
+    emptyHeavy(target);
+  });
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var target = event.detail.target;
+    if (event.detail.shouldSwap && target && target.id !== "drawing") emptyHeavy(target);
   });
 
   // Boxes whose content is wider than they are (the drawing or a formula on a phone) get
@@ -338,13 +363,16 @@
   }
   // A <details> opened (a chart's values, a neuron's weights): its table may be wider than
   // the screen. "toggle" does not bubble: listen while it goes down.
-  document.addEventListener("toggle", function () { markScrollers(); }, true);
-  var resizing = false;
-  window.addEventListener("resize", function () {
-    if (resizing) return;
-    resizing = true;
-    requestAnimationFrame(function () { resizing = false; markScrollers(); });
-  });
+  // Reading scrollWidth right after a swap would force a synchronous layout: the boxes are
+  // measured in the next frame, after the browser has laid them out anyway.
+  var marking = false;
+  function markScrollersSoon() {
+    if (marking) return;
+    marking = true;
+    requestAnimationFrame(function () { marking = false; markScrollers(); });
+  }
+  document.addEventListener("toggle", markScrollersSoon, true);
+  window.addEventListener("resize", markScrollersSoon);
 
   // Share box: copy the link.
   document.addEventListener("click", function (event) {
@@ -426,15 +454,23 @@
 
   document.addEventListener("htmx:beforeRequest", function () { busy = true; });
   document.addEventListener("htmx:afterSwap", refocusScrub);
+  // One answer may settle several pieces (its parts, the training panel): each is typeset,
+  // and the page-wide work is done once, after the last.
+  var settling = false;
   document.addEventListener("htmx:afterSettle", function (event) {
-    refocusScrub();
     renderTex(event.target || document);
-    markScrollers();
-    paintRunState();
-    announce();
-    keepFocus();
     if (event.target && event.target.id === "setup-error") markInvalid();
-    paintUfldl();
+    if (settling) return;
+    settling = true;
+    queueMicrotask(function () {
+      settling = false;
+      refocusScrub();
+      markScrollersSoon();
+      paintRunState();
+      announce();
+      keepFocus();
+      paintUfldl();
+    });
   });
   // One request done (its swaps settled, the out-of-band training panel's too): the next
   // queued press goes. Not on afterSettle, which comes once per swapped piece: a step that

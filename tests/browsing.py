@@ -31,10 +31,12 @@ def settled(pg) -> None:
 
 
 def swapped(pg, action) -> None:
-    """Do `action` and wait until htmx has swapped in a new #stage and settled."""
-    pg.evaluate("window.__oldStage = document.querySelector('#stage')")
+    """Do `action` and wait until htmx has swapped its answer in (the changed parts of #stage,
+    or a whole one) and settled."""
+    pg.evaluate("""() => { window.__answered = false; document.addEventListener(
+      'htmx:afterSettle', () => { window.__answered = true; }, {once: true}); }""")
     action()
-    pg.wait_for_function("() => document.querySelector('#stage') !== window.__oldStage")
+    pg.wait_for_function("() => window.__answered")
     settled(pg)
 
 
