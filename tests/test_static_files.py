@@ -25,7 +25,7 @@ def _asset_urls(html: str) -> list[str]:
 def test_the_page_names_every_asset_by_its_fingerprint(client):
     urls = _asset_urls(client.get("/?lang=en").text)
     plain = sorted(HASHED.sub(r"\1\3", u) for u in urls)
-    assert plain == sorted(["app.css", "app.js", "favicon.svg", "theme.js",
+    assert plain == sorted(["app.css", "favicon.svg", "js/main.js", "theme.js",
                             "vendor/htmx/htmx.min.js", "vendor/katex/katex.min.css",
                             "vendor/katex/katex.min.js"])
     for url in urls:
