@@ -75,10 +75,12 @@ CLICK_TO_PAINT = """
 })
 """
 
+# Per request: [sent to first byte, download, bytes on the wire, bytes, {Server-Timing}]
 SERVER_TIMES = """
 (part) => performance.getEntriesByType('resource').filter(e => e.name.includes(part))
   .map(e => [e.responseStart - e.requestStart, e.responseEnd - e.responseStart,
-             e.encodedBodySize, e.decodedBodySize])
+             e.encodedBodySize, e.decodedBodySize,
+             Object.fromEntries((e.serverTiming || []).map(t => [t.name, t.duration]))])
 """
 
 
@@ -119,11 +121,12 @@ def idle(page) -> None:
 
 def play(page, speed: int, seconds: float) -> dict:
     page.select_option("#speed", str(speed))
-    page.evaluate("performance.clearResourceTimings(); performance.setResourceTimingBufferSize(5000)")
+    page.evaluate("performance.clearResourceTimings();"
+                  " performance.setResourceTimingBufferSize(5000)")
     start = int(page.get_attribute("#training", "data-completed"))
     page.click("#btn-play")
-    page.wait_for_function(f"() => +document.getElementById('training').dataset.completed > {start}",
-                           timeout=60_000)
+    page.wait_for_function("() => +document.getElementById('training').dataset.completed"
+                           f" > {start}", timeout=60_000)
     page.evaluate(WATCH)
     t0 = time.perf_counter()
     first = int(page.get_attribute("#training", "data-completed"))
@@ -134,9 +137,16 @@ def play(page, speed: int, seconds: float) -> dict:
     page.click("#btn-play")
     idle(page)
     ticks = page.evaluate(SERVER_TIMES, "/train")[1:]
+
+    def median(values) -> float:
+        values = list(values)
+        return statistics.median(values) if values else float("nan")
+
+    # Server-Timing (the route's own split): the move (training), the view-model, the HTML.
+    split = {k: median(t[4][k] for t in ticks if k in t[4]) for k in ("move", "view", "html")}
     return {"updates": (seen["n"] - 1) / elapsed, "its": (last - first) / elapsed,
-            "server": statistics.median(t[0] for t in ticks) if ticks else float("nan"),
-            "kib": statistics.median(t[3] for t in ticks) / 1024 if ticks else float("nan")}
+            "server": median(t[0] for t in ticks), "kib": median(t[3] for t in ticks) / 1024,
+            **split}
 
 
 def clicks(page, n: int) -> list[float]:
@@ -230,8 +240,11 @@ def main() -> None:
                         eng = engine_ms(form, speed)
                         print(f"  {name:22s} Play {speed:3d}/tick: {res['updates']:5.1f} updates/s "
                               f"{res['its']:7.0f} it/s  tick {res['kib']:6.0f} KiB  server "
-                              f"{res['server']:6.1f} ms  engine {eng:6.1f} ms "
-                              f"(server/engine {res['server'] / eng:4.2f}×)", flush=True)
+                              f"{res['server']:6.1f} ms  engine alone {eng:6.1f} ms "
+                              f"(server/engine {res['server'] / eng:4.2f}×)  in the route: "
+                              f"move {res['move']:.1f}, view {res['view']:.1f}, html "
+                              f"{res['html']:.1f} ms (server/move "
+                              f"{res['server'] / res['move']:4.2f}×)", flush=True)
                     page.close()
                     page = open_network(browser, url, form)
                     times = clicks(page, args.clicks)

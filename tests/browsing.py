@@ -30,6 +30,21 @@ def settled(pg) -> None:
     pg.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-settling')")
 
 
+QUIET = """() => new Promise(resolve => requestAnimationFrame(() => requestAnimationFrame(() =>
+  setTimeout(() => setTimeout(() =>
+    resolve(!document.querySelector('.htmx-request, .htmx-settling')))))))"""
+
+
+def quiet(pg) -> None:
+    """Nothing under way and nothing scheduled: no request, and none started after two
+    animation frames and two turns of the timers (a queued key press goes one turn after the
+    request before it; Play's next chunk a frame after the last one painted)."""
+    while True:
+        settled(pg)
+        if pg.evaluate(QUIET):
+            return
+
+
 def swapped(pg, action) -> None:
     """Do `action` and wait until htmx has swapped its answer in (the changed parts of #stage,
     or a whole one) and settled."""

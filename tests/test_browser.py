@@ -7,7 +7,7 @@ the console script's module) on a free port of 127.0.0.1, and stopped by its PID
 from __future__ import annotations
 
 import pytest
-from browsing import shot, swapped, visitor
+from browsing import quiet, settled, shot, swapped, visitor
 
 pytestmark = pytest.mark.browser
 
@@ -183,10 +183,9 @@ def test_train_play_pause_and_scrub_the_history(page):
     page.click("#btn-play")
     page.wait_for_function("() => +document.querySelector('#training').dataset.completed >= 130")
     page.click("#btn-play")
-    page.wait_for_function("() => !document.querySelector('.htmx-request')")
-    page.wait_for_timeout(400)
+    quiet(page)
     paused_at = completed(page)
-    page.wait_for_timeout(600)
+    quiet(page)
     assert completed(page) == paused_at
     assert page.inner_text("#btn-play").endswith("Play")
     shot(page, "desktop-training")
@@ -373,7 +372,7 @@ def test_play_stops_by_itself_when_the_loss_blows_up(page):
     page.wait_for_selector("#loss-warning", timeout=30_000)
     page.wait_for_function("() => !document.querySelector('#btn-play.running')")
     stopped = completed(page)
-    page.wait_for_timeout(600)
+    quiet(page)
     assert completed(page) == stopped  # nothing runs on
     assert "α = 50" in page.inner_text("#loss-warning")
     shot(page, "desktop-exploding")
@@ -392,7 +391,7 @@ def test_held_arrow_keys_make_every_step_across_updates(page):
         page.keyboard.press("ArrowRight")
     page.wait_for_function("() => { const d = document.querySelector('#stage').dataset;"
                            " return d.iteration === '3' && d.step === 'A2'; }", timeout=30_000)
-    page.wait_for_timeout(500)  # nothing more was queued
+    quiet(page)  # nothing more was queued
     assert stage(page)["step"] == "A2" and completed(page) == 2
     for _ in range(5):
         page.keyboard.press("ArrowLeft")
@@ -428,3 +427,24 @@ def test_a_training_run_waits_out_the_rate_limit_and_loses_no_iterations(page):
                            " && !document.querySelector('button.train-n[disabled]')")
     assert completed(page) == 10 and "500" in page.inner_text("#flash .flash-text")
     page.errors.clear()  # the browser logs the refused requests, as it should
+
+
+def test_a_step_swaps_only_the_parts_that_changed(page):
+    """Next brings only the changed parts of #stage (out of band): the stage itself, the panel
+    heads with their forms, the legends and the notes are the very same elements after it;
+    what changed is replaced, once (no part twice), typeset and attributed to the new step."""
+    page.goto(page.server + "/?lang=en")
+    press_and_wait(page, "ArrowRight")  # Z1: Back is enabled, the controls change once
+    kept = "['#stage', '#network-head', '#network-notes', '#controls', '#example-input']"
+    page.evaluate(f"window.__kept = {kept}.map(s => document.querySelector(s));"
+                  "window.__old = document.querySelector('#equation')")
+    state = press_and_wait(page, "ArrowRight")
+    settled(page)
+    assert state["step"] == "A1" and state["cursor"] == "2"
+    assert page.evaluate(f"window.__kept.every((el, k) => el === document.querySelector("
+                         f"{kept}[k]))")
+    assert page.evaluate("document.querySelector('#equation') !== window.__old")
+    for part in ("statusbar", "controls", "timeline-form", "drawing", "equation", "neuron"):
+        assert page.locator(f"[id='{part}']").count() == 1, part
+    assert formula_rendered(page)
+    assert page.inner_text("#statusbar .chip >> nth=1").startswith("Step 2")

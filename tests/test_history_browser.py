@@ -6,7 +6,7 @@ the history slider's arrow keys."""
 from __future__ import annotations
 
 import pytest
-from browsing import settled, shot, swapped, visitor
+from browsing import quiet, settled, shot, swapped, visitor
 
 from app.views.fmt import num
 
@@ -178,23 +178,20 @@ def test_each_arrow_key_on_the_history_slider_moves_it_one_iteration(page):
     for _ in range(5):  # quick presses, most while the previous one's request is in flight
         page.keyboard.press("ArrowLeft")
     page.wait_for_function("() => document.querySelector('#stage').dataset.iteration === '5'")
-    settled(page)
-    page.wait_for_timeout(400)  # nothing more was queued
+    quiet(page)  # nothing more was queued
     assert page.input_value("#scrub") == "5" and stage(page)["iteration"] == "5"
     assert stage(page)["phase"] == "update"  # iteration 5 as it ended: no step was taken
     assert page.evaluate("document.activeElement.id") == "scrub"  # the new slider has the focus
     for key in ("ArrowRight", "ArrowUp", "ArrowRight"):
         page.keyboard.press(key)
     page.wait_for_function("() => document.querySelector('#stage').dataset.iteration === '8'")
-    settled(page)
-    page.wait_for_timeout(400)
+    quiet(page)
     assert page.input_value("#scrub") == "8" and page.inner_text("#scrub-value") == "8"
     assert page.inner_text("#viewing") == "Viewing iteration 8 of 10"
     for _ in range(4):  # past the end: it stops at 10, the presses beyond do nothing
         page.keyboard.press("ArrowRight")
     page.wait_for_function("() => document.querySelector('#stage').dataset.iteration === '10'")
-    settled(page)
-    page.wait_for_timeout(400)
+    quiet(page)
     assert page.input_value("#scrub") == "10" and completed(page) == 10
     assert stage(page)["phase"] == "update" and page.locator("#viewing").count() == 0
 
