@@ -6,7 +6,7 @@ import { handlers as flash } from "./flash.js";
 import { handlers as keys } from "./keys.js";
 import { handlers as parts } from "./parts.js";
 import { paintRunState, handlers as runs } from "./runs.js";
-import { markScrollersSoon, handlers as scrollers } from "./scrollers.js";
+import { watchScrollers } from "./scrollers.js";
 import { markInvalid, paintUfldl, handlers as setup } from "./setup.js";
 import { handlers as stage } from "./stage.js";
 import { keepTabSession } from "./tabs.js";
@@ -25,7 +25,7 @@ const settle = {
     queueMicrotask(() => {
       settling = false;
       refocusScrub();
-      markScrollersSoon();
+      watchScrollers();
       paintRunState();
       announce();
       keepFocus();
@@ -35,8 +35,7 @@ const settle = {
 };
 
 // flash before keys: a refused request is said before the queued presses are dropped.
-const modules = [focus, parts, flash, keys, runs, stage, tooltip, scrollers, setup, settle];
-const CAPTURED = new Set(["toggle"]); // does not bubble: listened to on its way down
+const modules = [focus, parts, flash, keys, runs, stage, tooltip, setup, settle];
 
 const byType = new Map();
 for (const module of modules) {
@@ -48,13 +47,12 @@ for (const module of modules) {
 for (const [type, list] of byType) {
   document.addEventListener(type, (event) => {
     for (const handler of list) handler(event);
-  }, CAPTURED.has(type));
+  });
 }
-window.addEventListener("resize", markScrollersSoon);
 
 function init() {
   renderTex(document);
-  markScrollersSoon();
+  watchScrollers();
   markInvalid();
   announcedAlready();
   keepTabSession();
