@@ -102,3 +102,16 @@ def test_a_training_chunk_in_parts_sends_the_panel_and_what_training_changed(cli
     assert (state["iteration"], state["step"]) == ("6", "update")  # iteration 6, done
     timing = response.headers["Server-Timing"]
     assert [p.split(";")[0] for p in timing.split(", ")] == ["move", "view", "html"]
+
+
+def test_a_notice_on_the_page_goes_with_the_next_step(client):
+    """The page says the network it named had expired; its version of the messages part
+    includes that notice, so the next step (which has none) replaces it."""
+    client.cookies.set("bs_session", "A" * 22)  # a well-formed id the store never held
+    page = BeautifulSoup(client.get("/?lang=en").text, "html.parser")
+    assert page.select_one("#stage-messages #stage-notice") is not None
+    sid = page.select_one("#stage")["data-sid"]
+    _, html = answer(client, sid, "next", held(page),
+                     page.select_one("#training")["data-version"])
+    messages = html.select_one("#stage-messages")
+    assert messages is not None and messages.select("p") == []

@@ -149,9 +149,10 @@ def index(request: Request, store: StoreDep, lang_cookie: LangCookie = None,
             with computation(refuse_in_debt=False):
                 context = page_context(session, lang, request.app.state.render_partial,
                                        form_error)
+                context["notice"] = notice
+                # The versions of the stage's parts as this page shows them (notice included)
                 context["pv"] = part_versions(
                     request.app.state.templates.get_template("_stage.html"), context)
-            context["notice"] = notice
             response = _render(request, "index.html", context)
             _set_cookies(response, session, lang, _cookie_age(request))
             return response
