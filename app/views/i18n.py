@@ -226,7 +226,7 @@ TEXT: dict[str, dict[str, str]] = {
                                 "的样本:"},
     "grad_norms": {"en": "Gradient size ‖dW[l]‖ per layer (log scale)",
                    "zh": "各层梯度大小 ‖dW[l]‖(对数刻度)"},
-    "chart_tip": {"en": "iteration {n}", "zh": "第 {n} 次迭代"},  # a chart's hover, static/js/tooltip.js
+    "chart_tip": {"en": "iteration {n}", "zh": "第 {n} 次迭代"},  # a chart's hover (tooltip.js)
     "no_history": {"en": "Train a few iterations to see the curves.",
                    "zh": "先训练几次迭代,再看曲线。"},
     "symmetry": {"en": "Symmetry: the {n} units of layer {l} are identical: the same weights into "
