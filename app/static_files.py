@@ -5,7 +5,10 @@ for a year (`immutable`); the plain name still works, with a short cache and an 
 are gzipped once here, and sent gzipped to clients that accept it.
 
 Stylesheets' url(...) references to other static files are rewritten to their fingerprinted
-names before hashing (KaTeX's fonts), so a page's whole chain of assets is long-cached.
+names before hashing (KaTeX's fonts), and so are ES modules' relative imports (static/js/:
+`import { x } from "./dom.js"` becomes "./dom.<hash>.js", each module after the ones it
+imports), so a page's whole chain of assets is long-cached and one release never mixes with
+another's modules.
 
 Python files (static/vendor/update.py, the script that fetches the vendored assets) and hidden
 files are not served.
@@ -32,6 +35,9 @@ TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf
          ".svg": "image/svg+xml", ".woff2": "font/woff2", ".woff": "font/woff",
          ".ttf": "font/ttf", ".json": "application/json", ".png": "image/png"}
 CSS_URL = re.compile(r"""url\(\s*(['"]?)([^)'"]+)\1\s*\)""")
+# A static import of a module by relative path: `from "./x.js"`, `import "../y.js"`.
+MODULES = "js/"  # the page script's ES modules (vendored scripts are left as they are)
+JS_IMPORT = re.compile(r"""\b(from|import)(\s*)(["'])(\.\.?/[^"'\s]+)\3""")
 
 
 @dataclass(frozen=True)
@@ -80,15 +86,45 @@ class StaticAssets:
         self.hashed: dict[str, str] = {}  # fingerprinted relative path -> plain one
         files = sorted(p.relative_to(directory) for p in Path(directory).rglob("*")
                        if p.is_file())
-        raw = {p.as_posix(): (directory / p).read_bytes() for p in files if _servable(p)}
-        # Stylesheets last: their url(...)s name the other files' fingerprinted names.
-        for rel in sorted(raw, key=lambda r: r.endswith(".css")):
-            body = raw[rel]
-            if rel.endswith(".css"):
-                body = self._rewrite_css(rel, body)
-            asset = _make_asset(body, posixpath.splitext(rel)[1].lower())
-            self.assets[rel] = asset
-            self.hashed[fingerprinted(rel, asset.digest)] = rel
+        self._raw = {p.as_posix(): (directory / p).read_bytes() for p in files if _servable(p)}
+        # Stylesheets last: their url(...)s name the other files' fingerprinted names; a
+        # module after the modules it imports (_add recurses).
+        for rel in sorted(self._raw, key=lambda r: r.endswith(".css")):
+            self._add(rel, ())
+
+    def _add(self, rel: str, importers: tuple[str, ...]) -> None:
+        if rel in self.assets:
+            return
+        if rel in importers:
+            raise ValueError(f"static/{rel}: modules that import each other cannot be "
+                             "fingerprinted (" + " -> ".join((*importers, rel)) + ")")
+        body = self._raw[rel]
+        if rel.endswith(".css"):
+            body = self._rewrite_css(rel, body)
+        elif rel.startswith(MODULES) and rel.endswith(".js"):
+            body = self._rewrite_imports(rel, body, (*importers, rel))
+        asset = _make_asset(body, posixpath.splitext(rel)[1].lower())
+        self.assets[rel] = asset
+        self.hashed[fingerprinted(rel, asset.digest)] = rel
+
+    def _rewrite_imports(self, rel: str, body: bytes, chain: tuple[str, ...]) -> bytes:
+        text = body.decode("utf-8")
+        if "import" not in text:
+            return body
+        base = posixpath.dirname(rel)
+
+        def swap(match: re.Match) -> str:
+            keyword, space, quote, ref = match.groups()
+            target = posixpath.normpath(posixpath.join(base, ref))
+            if target not in self._raw:
+                raise ValueError(f"static/{rel} imports {ref}: no such file")
+            self._add(target, chain)
+            new = posixpath.relpath(fingerprinted(target, self.assets[target].digest),
+                                    base or ".")
+            return f"{keyword}{space}{quote}./{new}{quote}" if not new.startswith(".") else \
+                f"{keyword}{space}{quote}{new}{quote}"
+
+        return JS_IMPORT.sub(swap, text).encode("utf-8")
 
     def _rewrite_css(self, rel: str, body: bytes) -> bytes:
         base = posixpath.dirname(rel)

@@ -30,11 +30,18 @@ def settled(pg) -> None:
     pg.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-settling')")
 
 
+QUIET = """() => new Promise(resolve => requestAnimationFrame(() => requestAnimationFrame(() =>
+  setTimeout(() => setTimeout(() =>
+    resolve(!document.querySelector('.htmx-request, .htmx-settling')))))))"""
+
+
 def swapped(pg, action) -> None:
-    """Do `action` and wait until htmx has swapped in a new #stage and settled."""
-    pg.evaluate("window.__oldStage = document.querySelector('#stage')")
+    """Do `action` and wait until htmx has swapped its answer in (the changed parts of #stage,
+    or a whole one) and settled."""
+    pg.evaluate("""() => { window.__answered = false; document.addEventListener(
+      'htmx:afterSettle', () => { window.__answered = true; }, {once: true}); }""")
     action()
-    pg.wait_for_function("() => document.querySelector('#stage') !== window.__oldStage")
+    pg.wait_for_function("() => window.__answered")
     settled(pg)
 
 
@@ -54,8 +61,21 @@ def posts(pg, path_end: str) -> list[str]:
 
 
 def quiet(pg, ms: int = 2000) -> None:
-    """Run the page's own timers `ms` ahead at once, then let whatever they sent be answered
-    and settle: after this, a run that went on or a press still queued has shown itself, with
-    no real waiting. Needs `pg.clock.install()` before the page is loaded."""
-    pg.clock.run_for(ms)
-    settled(pg)
+    """Nothing under way and nothing scheduled. On a page whose clock the test installed
+    (`pg.clock.install()` before loading it), the page's own timers and frames first run `ms`
+    ahead at once: a run that went on or a press still queued shows itself with no real
+    waiting. Then: no request, and none started after two animation frames and two turns of
+    the timers (a queued key press goes one turn after the request before it; Play's next
+    chunk a frame after the last one painted)."""
+    if getattr(pg, "clock_installed", False):
+        pg.clock.run_for(ms)
+    while True:
+        settled(pg)
+        if pg.evaluate(QUIET):
+            return
+
+
+def install_clock(pg) -> None:
+    """Fake the page's timers and frames (Playwright's clock), so quiet() can run them ahead."""
+    pg.clock.install()
+    pg.clock_installed = True

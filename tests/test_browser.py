@@ -7,7 +7,7 @@ the console script's module) on a free port of 127.0.0.1, and stopped by its PID
 from __future__ import annotations
 
 import pytest
-from browsing import posts, quiet, settled, shot, swapped
+from browsing import install_clock, posts, quiet, settled, shot, swapped
 
 pytestmark = pytest.mark.browser
 
@@ -170,7 +170,7 @@ def completed(pg) -> int:
 
 
 def test_train_play_pause_and_scrub_the_history(page):
-    page.clock.install()  # its timers can be run ahead: see quiet()
+    install_clock(page)  # its timers can be run ahead: see quiet()
     page.goto(page.server + "/?lang=en")
     trains = posts(page, "/train")
     # Train 100: several chunked requests; the progress bar shows while it runs.
@@ -369,7 +369,7 @@ def test_the_api_docs_work_offline_under_the_pages_policy(page):
 def test_play_stops_by_itself_when_the_loss_blows_up(page):
     """α = 50 on a ReLU regression: within a few iterations the loss is over a thousand times
     its lowest. Play stops there on its own and the panel says why; Play again goes on."""
-    page.clock.install()
+    install_clock(page)
     page.goto(page.server + "/?layers=1,16,16,1&activations=relu,relu,linear"
                             "&loss=squared_error&dataset=sine&learning_rate=50&init=he&lang=en")
     trains = posts(page, "/train")
@@ -392,7 +392,7 @@ def test_play_stops_by_itself_when_the_loss_blows_up(page):
 def test_held_arrow_keys_make_every_step_across_updates(page):
     """Thirty quick presses of → are thirty steps, in order, even across the two updates whose
     answers also bring the training panel (two swaps settle for one request)."""
-    page.clock.install()
+    install_clock(page)
     page.goto(page.server + "/?lang=en")
     steps = posts(page, "/next")
     for _ in range(30):
@@ -435,3 +435,24 @@ def test_a_training_run_waits_out_the_rate_limit_and_loses_no_iterations(page):
                            " && !document.querySelector('button.train-n[disabled]')")
     assert completed(page) == 10 and "500" in page.inner_text("#flash .flash-text")
     page.errors.clear()  # the browser logs the refused requests, as it should
+
+
+def test_a_step_swaps_only_the_parts_that_changed(page):
+    """Next brings only the changed parts of #stage (out of band): the stage itself, the panel
+    heads with their forms, the legends and the notes are the very same elements after it;
+    what changed is replaced, once (no part twice), typeset and attributed to the new step."""
+    page.goto(page.server + "/?lang=en")
+    press_and_wait(page, "ArrowRight")  # Z1: Back is enabled, the controls change once
+    kept = "['#stage', '#network-head', '#network-notes', '#controls', '#example-input']"
+    page.evaluate(f"window.__kept = {kept}.map(s => document.querySelector(s));"
+                  "window.__old = document.querySelector('#equation')")
+    state = press_and_wait(page, "ArrowRight")
+    settled(page)
+    assert state["step"] == "A1" and state["cursor"] == "2"
+    assert page.evaluate(f"window.__kept.every((el, k) => el === document.querySelector("
+                         f"{kept}[k]))")
+    assert page.evaluate("document.querySelector('#equation') !== window.__old")
+    for part in ("statusbar", "controls", "timeline-form", "drawing", "equation", "neuron"):
+        assert page.locator(f"[id='{part}']").count() == 1, part
+    assert formula_rendered(page)
+    assert page.inner_text("#statusbar .chip >> nth=1").startswith("Step 2")

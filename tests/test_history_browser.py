@@ -6,7 +6,7 @@ the history slider's arrow keys."""
 from __future__ import annotations
 
 import pytest
-from browsing import quiet, settled, shot, swapped
+from browsing import install_clock, quiet, settled, shot, swapped
 
 from app.views.fmt import num
 
@@ -165,7 +165,7 @@ def test_update_step_shows_w_alpha_dw_and_lambdas_part_with_numbers(page, lang):
 
 
 def test_each_arrow_key_on_the_history_slider_moves_it_one_iteration(page):
-    page.clock.install()  # its timers can be run ahead: see quiet()
+    install_clock(page)  # its timers can be run ahead: see quiet()
     page.goto(page.server + "/?preset=xor&lang=en")
     train(page, 10)
     page.focus("#scrub")

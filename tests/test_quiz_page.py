@@ -315,3 +315,22 @@ def test_the_score_of_earlier_iterations_is_shown(client, app):
     assert stage.select_one("#quiz-iteration").text == "Iteration 2: 0 of 1 right"
     assert stage.select_one("#quiz-earlier").get_text(" ", strip=True) == (
         "Earlier iterations 1: 1/1")
+
+
+def test_a_step_answered_in_parts_takes_the_verdict_away(client, app):
+    """After a verdict the page steps on in parts (X-Parts): the quiz's part changed (no verdict
+    any more), so it comes back out of band, with the score it had."""
+    sid = open_page(client)
+    quiz_on(client, sid)
+    stage = answer(client, sid, soup(client.get(f"/ui/{sid}/quiz")), "2×4")
+    assert stage.select_one("#quiz-verdict") is not None
+    parts = [el["data-pv"] for el in stage.select("#stage [data-pv]")]
+    assert len(parts) == 11 and all(parts)
+    back = client.post(f"/ui/{sid}/prev", headers={"X-Parts": ",".join(parts)})
+    assert back.status_code == 200 and back.headers["HX-Reswap"] == "none"
+    html = BeautifulSoup(back.text, "html.parser")
+    quiz = html.select_one("#stage-quiz")
+    assert quiz is not None and quiz["hx-swap-oob"] == "true"
+    assert quiz.select_one("#quiz-verdict") is None and quiz.select_one("#quiz-switch").has_attr(
+        "checked")
+    assert stepper_of(app, sid).c == 0

@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import re
+from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
@@ -25,7 +26,7 @@ def _asset_urls(html: str) -> list[str]:
 def test_the_page_names_every_asset_by_its_fingerprint(client):
     urls = _asset_urls(client.get("/?lang=en").text)
     plain = sorted(HASHED.sub(r"\1\3", u) for u in urls)
-    assert plain == sorted(["app.css", "app.js", "favicon.svg", "quiz.js", "theme.js",
+    assert plain == sorted(["app.css", "favicon.svg", "js/main.js", "theme.js",
                             "vendor/htmx/htmx.min.js", "vendor/katex/katex.min.css",
                             "vendor/katex/katex.min.js"])
     for url in urls:
@@ -126,3 +127,33 @@ def test_the_page_describes_itself_in_its_language(client, lang, words):
     soup = BeautifulSoup(client.get(f"/?lang={lang}").text, "html.parser")
     description = soup.select_one('meta[name="description"]')["content"]
     assert words in description and 20 < len(description) < 160
+
+
+def test_the_page_script_modules_import_each_other_by_fingerprint(client):
+    """static/js/main.js names its imports by their fingerprinted names (and they theirs), so
+    the whole module graph is long-cached and a release never mixes with another's."""
+    main = next(u for u in _asset_urls(client.get("/").text) if "/js/main." in u)
+    seen, todo = set(), [main]
+    while todo:
+        url = todo.pop()
+        if url in seen:
+            continue
+        seen.add(url)
+        r = client.get(url, headers=IDENTITY)
+        assert r.status_code == 200 and r.headers["cache-control"] == IMMUTABLE, url
+        assert hashlib.sha256(r.content).hexdigest()[:10] == HASHED.match(url).group(2)
+        imports = re.findall(r"""from\s*"(\./[^"]+)"|import\s*"(\./[^"]+)\"""", r.text)
+        for ref in (a or b for a, b in imports):
+            assert HASHED.match("/static/js/" + ref[2:]), (url, ref)  # never a plain name
+            todo.append("/static/js/" + ref[2:])
+    served = sorted(HASHED.sub(r"\1\3", u) for u in seen)
+    on_disk = sorted(f"js/{p.name}" for p in (Path(__file__).parents[1] / "static/js").glob("*.js"))
+    assert served == on_disk  # every module is reached, by its fingerprint
+
+
+def test_modules_that_import_each_other_are_refused_at_start(tmp_path):
+    (tmp_path / "js").mkdir()
+    (tmp_path / "js/a.js").write_text('import { b } from "./b.js";\nexport const a = 1;\n')
+    (tmp_path / "js/b.js").write_text('import { a } from "./a.js";\nexport const b = 2;\n')
+    with pytest.raises(ValueError, match="import each other"):
+        StaticAssets(tmp_path)

@@ -56,7 +56,7 @@ TEXT: dict[str, dict[str, str]] = {
     "iterate": {"en": "One full iteration", "zh": "完整迭代一次"},
     "reset": {"en": "Reset", "zh": "重置"},
     "request_refused": {"en": "The server refused this request", "zh": "服务器拒绝了此请求"},
-    # A field the page's script refuses before sending it (app.js, the flash line).
+    # A field the page's script refuses before sending it (static/js/flash.js, the flash line).
     "field_range": {"en": "must be between {min} and {max}", "zh": "应在 {min} 到 {max} 之间"},
     "field_whole": {"en": "must be a whole number", "zh": "应为整数"},
     "request_unreachable": {"en": "The server could not be reached; nothing was changed. "
@@ -228,7 +228,7 @@ TEXT: dict[str, dict[str, str]] = {
                                 "的样本:"},
     "grad_norms": {"en": "Gradient size ‖dW[l]‖ per layer (log scale)",
                    "zh": "各层梯度大小 ‖dW[l]‖(对数刻度)"},
-    "chart_tip": {"en": "iteration {n}", "zh": "第 {n} 次迭代"},  # a chart's hover, in app.js
+    "chart_tip": {"en": "iteration {n}", "zh": "第 {n} 次迭代"},  # a chart's hover (tooltip.js)
     "no_history": {"en": "Train a few iterations to see the curves.",
                    "zh": "先训练几次迭代,再看曲线。"},
     "symmetry": {"en": "Symmetry: the {n} units of layer {l} are identical: the same weights into "

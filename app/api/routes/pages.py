@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import replace
 from typing import Annotated
 
@@ -25,6 +26,7 @@ from ...views.graph import graph_context
 from ...views.i18n import translator
 from ...views.network import current_example
 from ...views.page import page_context, stage_context
+from ...views.stage_parts import changed_parts, part_versions, stage_state
 from ...views.training import ran_first_text
 from ..deps import CheckoutDep, SettingsDep, StoreDep, checked_out
 from ..inline import on_loop_if_free, too_long_for_the_loop
@@ -59,14 +61,30 @@ async def move(request: Request, sid: str, move: str, store: StoreDep, settings:
 
 
 def _stage(request: Request, session: Session, lang: str, error: str | None = None,
-           **extra) -> HTMLResponse:
+           moved: float = 0.0, **extra) -> HTMLResponse:
     """The #stage fragment; call with the session checked out. `extra`: stage_context's
-    notice and confirm_lr."""
+    notice and confirm_lr. A page that names the parts it shows (X-Parts) gets only the
+    changed ones, as out-of-band swaps (app/views/stage_parts.py); `moved`: the move's
+    seconds, for the Server-Timing header."""
+    t0 = time.perf_counter()
     with computation(refuse_in_debt=False):  # drawing counts against the CPU budget too
         context = stage_context(session, lang, request.app.state.render_partial, error,
                                 request.headers.get("x-training-version"),
                                 request.headers.get("x-have"), **extra)
-    return _render(request, "_stage.html", context)
+        held = request.headers.get("x-parts")
+        t1 = time.perf_counter()
+        if held is None:
+            response = _render(request, "_stage.html", context)
+        else:
+            template = request.app.state.templates.get_template("_stage.html")
+            body = changed_parts(template, context, held) + str(context["training_html"] or "")
+            response = HTMLResponse(body, headers={"HX-Reswap": "none",
+                                                   "X-Stage-State": stage_state(context)})
+    t2 = time.perf_counter()
+    response.headers["Server-Timing"] = (f"move;dur={1e3 * moved:.2f}, "
+                                         f"view;dur={1e3 * (t1 - t0):.2f}, "
+                                         f"html;dur={1e3 * (t2 - t1):.2f}")
+    return response
 
 
 def _render(request: Request, name: str, context: dict, status: int = 200) -> HTMLResponse:
@@ -121,7 +139,10 @@ def _page(request: Request, store, lang: str, bs_session: str | None,
             with computation(refuse_in_debt=False):
                 context = page_context(session, lang, request.app.state.render_partial,
                                        form_error)
-            context["notice"] = notice
+                context["notice"] = notice
+                # The versions of the stage's parts as this page shows them (notice included)
+                context["pv"] = part_versions(
+                    request.app.state.templates.get_template("_stage.html"), context)
             response = _render(request, "index.html", context)
             set_cookies(request, response, session, lang)
             return response
@@ -240,13 +261,14 @@ def _move(request, sid, store, settings, action: str, lang: str, wait: bool = Tr
           **args) -> Response:
     with checked_out(store, sid, wait, page=True) as session:
         if not too_long_for_the_loop(session, action, wait):
+            t0 = time.perf_counter()
             try:
                 ran = perform(session, action, settings, **args)
             except Refusal as refusal:
                 if refusal.status in (429, 503):  # come back later: the page's runs wait
                     raise
                 return _stage(request, session, lang, refusal.text(lang))
-            return _stage(request, session, lang, None,
+            return _stage(request, session, lang, None, time.perf_counter() - t0,
                           notice=ran_first_text(ran, session.stepper, lang))
     # A long replay on the event loop would stall every other request: nothing was changed,
     # so let the pool do it.

@@ -17,6 +17,7 @@ from ...schemas import RefusalOut
 from ...sessions import session_state
 from ...views.i18n import translator
 from ...views.quiz import question_view, verdict_view
+from ...views.stage_parts import part_versions
 from ..deps import CheckoutDep, SettingsDep
 from ..json import FastJSONResponse
 from ..visitor import LangCookie
@@ -83,10 +84,13 @@ def _page_context(request: Request, session, lang: str, **extra) -> dict:
     from ...views.page import stage_context  # the page's view-model: imported when first drawn
 
     with computation(refuse_in_debt=False):
-        context = stage_context(session, lang, request.app.state.render_partial, None,
-                                request.headers.get("x-training-version"),
-                                request.headers.get("x-have"))
-    return {**context, **extra}
+        context = {**stage_context(session, lang, request.app.state.render_partial, None,
+                                   request.headers.get("x-training-version"),
+                                   request.headers.get("x-have")), **extra}
+        # the parts' versions, so that the page's next step brings only what changed
+        context["pv"] = part_versions(request.app.state.templates.get_template("_stage.html"),
+                                      context)
+    return context
 
 
 def _template(request: Request, name: str, context: dict, headers: dict | None = None
@@ -179,8 +183,8 @@ def _judged(request: Request, session, settings, lang: str, score: quiz.Score,
     except Refusal as refusal:
         if refusal.status in (429, 503):
             raise
-        context = _page_context(request, session, lang)
-        return _template(request, "_stage.html", {**context, "error": refusal.text(lang)})
+        context = _page_context(request, session, lang, error=refusal.text(lang))
+        return _template(request, "_stage.html", context)
     verdict = quiz.verdict(q, answer, lang, rows)
     score.record(q.kind, iteration, verdict["right"])
     session.view = replace(session.view, quiz=score.encode())
