@@ -456,3 +456,22 @@ def test_a_step_swaps_only_the_parts_that_changed(page):
         assert page.locator(f"[id='{part}']").count() == 1, part
     assert formula_rendered(page)
     assert page.inner_text("#statusbar .chip >> nth=1").startswith("Step 2")
+
+
+def test_play_keeps_its_controls_so_a_click_or_a_typed_value_is_never_lost(page):
+    """While Play runs, every chunk swaps the training panel in: the run controls and the α
+    form stay the page's own elements (the same nodes), so Pause is one click away at any
+    moment and a value typed meanwhile stays."""
+    page.goto(page.server + "/?lang=en")
+    page.evaluate("() => { document.getElementById('btn-play').dataset.mark = 'first'; }")
+    page.click("#btn-play")
+    page.fill("#train-custom", "321")
+    page.fill("#lr-input", "0.25")
+    page.wait_for_function("() => +document.querySelector('#training').dataset.completed >= 25")
+    assert page.evaluate("() => document.getElementById('btn-play').dataset.mark") == "first"
+    assert page.input_value("#train-custom") == "321" and page.input_value("#lr-input") == "0.25"
+    page.click("#btn-play", timeout=2000)  # no retries needed: the button never detaches
+    quiet(page)
+    paused_at = completed(page)
+    quiet(page)
+    assert completed(page) == paused_at and page.inner_text("#btn-play").endswith("Play")

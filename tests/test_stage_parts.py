@@ -115,3 +115,22 @@ def test_a_notice_on_the_page_goes_with_the_next_step(client):
                      page.select_one("#training")["data-version"])
     messages = html.select_one("#stage-messages")
     assert messages is not None and messages.select("p") == []
+
+
+def test_a_training_chunk_keeps_the_pages_run_controls_and_other_answers_do_not(client):
+    """During a run the page keeps its own Play button, Train buttons, speed and α form
+    (hx-preserve): a press landing between two chunks, or a value being typed, is not lost."""
+    page = BeautifulSoup(client.get("/?lang=en").text, "html.parser")
+    sid = page.select_one("#stage")["data-sid"]
+    assert not page.select_one("#run-controls").has_attr("hx-preserve")
+    assert not page.select_one("#lr-form").has_attr("hx-preserve")
+    html = BeautifulSoup(client.post(f"/ui/{sid}/train", data={"iterations": 2}).text,
+                         "html.parser")
+    kept = html.select("#training [hx-preserve]")
+    assert [el["id"] for el in kept] == ["run-controls", "lr-form"]
+    assert kept[0].select_one("#btn-play") and kept[0].select_one("#speed")
+    assert html.select_one("#training")["data-completed"] == "2"
+    for move in ("next", "iterate", "prev"):
+        html = BeautifulSoup(client.post(f"/ui/{sid}/{move}").text, "html.parser")
+        assert html.select_one("#training") is not None, move
+        assert html.select("#training [hx-preserve]") == [], move

@@ -55,17 +55,22 @@ def training_version(session: Session, lang: str) -> str:
             f"{len(s.schedule)}-{pinned}")
 
 
-def training_panel(session: Session, lang: str, t, T: dict, render: Render) -> Markup:
-    """The training panel (an htmx out-of-band swap target), rendered once per version."""
+def training_panel(session: Session, lang: str, t, T: dict, render: Render,
+                   keep_controls: bool = False) -> Markup:
+    """The training panel (an htmx out-of-band swap target), rendered once per version.
+    `keep_controls`: an answer during a run (Train N, Play): the page keeps its own run
+    controls and α form (hx-preserve), so a press or a typed value is not lost to the swap."""
     s = session.stepper
     params = s.current_params()
     version = training_version(session, lang)
     cache = render_cache(session)
-    return cache.get(("training", version), tuple(params[k] for k in sorted(params)),
+    return cache.get(("training", version, keep_controls),
+                     tuple(params[k] for k in sorted(params)),
                      lambda: render("_training.html", training=training_view(
                          s, cache, (T["train_loss"], T["test_loss"]), raw_inputs(session),
                          pinned_runs(session, t)),
-                         sid=session.id, T=T, t=t, version=version))
+                         sid=session.id, T=T, t=t, version=version,
+                         keep_controls=keep_controls))
 
 
 def pinned_runs(session: Session, t) -> Runs | None:
@@ -104,7 +109,8 @@ def kept_pieces(header: str | None) -> frozenset[str]:
 
 def stage_context(session: Session, lang: str, render: Render, error: str | None = None,
                   client_training: str | None = None, have: str | None = None,
-                  notice: str | None = None, confirm_lr: dict | None = None) -> dict:
+                  notice: str | None = None, confirm_lr: dict | None = None,
+                  keep_controls: bool = False) -> dict:
     """Context for _stage.html. The training panel is included (as an out-of-band swap) only
     when the client's copy, named by `client_training`, is not the current one; pieces of the
     drawing named in `have` (the X-Have header) are kept from the page (see network_view)."""
@@ -194,7 +200,7 @@ def stage_context(session: Session, lang: str, render: Render, error: str | None
         "at_start": s.t == s.base and s.c == 0,
         "quiz": quiz_panel(session, t),  # quiz mode's switch and score (templates/_quiz.html)
         "training_html": (None if client_training == training_version(session, lang)
-                          else training_panel(session, lang, t, T, render)),
+                          else training_panel(session, lang, t, T, render, keep_controls)),
     }
 
 

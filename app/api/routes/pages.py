@@ -269,7 +269,8 @@ def _move(request, sid, store, settings, action: str, lang: str, wait: bool = Tr
                     raise
                 return _stage(request, session, lang, refusal.text(lang))
             return _stage(request, session, lang, None, time.perf_counter() - t0,
-                          notice=ran_first_text(ran, session.stepper, lang))
+                          notice=ran_first_text(ran, session.stepper, lang),
+                          keep_controls=action == "train")
     # A long replay on the event loop would stall every other request: nothing was changed,
     # so let the pool do it.
     raise WouldBlock(sid)
