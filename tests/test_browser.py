@@ -468,6 +468,8 @@ def test_play_keeps_its_controls_so_a_click_or_a_typed_value_is_never_lost(page)
     page.fill("#train-custom", "321")
     page.fill("#lr-input", "0.25")
     page.wait_for_function("() => +document.querySelector('#training').dataset.completed >= 25")
+    # Meanwhile the equation panel says it waits for the end of the run.
+    page.wait_for_selector("#equation-brief")
     assert page.evaluate("() => document.getElementById('btn-play').dataset.mark") == "first"
     assert page.input_value("#train-custom") == "321" and page.input_value("#lr-input") == "0.25"
     page.click("#btn-play", timeout=2000)  # no retries needed: the button never detaches
@@ -475,3 +477,6 @@ def test_play_keeps_its_controls_so_a_click_or_a_typed_value_is_never_lost(page)
     paused_at = completed(page)
     quiet(page)
     assert completed(page) == paused_at and page.inner_text("#btn-play").endswith("Play")
+    # Paused: the equation of the step shown is back, typeset.
+    assert page.locator("#equation-brief").count() == 0
+    assert page.locator("#equation .formula .katex").count() == 1

@@ -134,3 +134,33 @@ def test_a_training_chunk_keeps_the_pages_run_controls_and_other_answers_do_not(
         html = BeautifulSoup(client.post(f"/ui/{sid}/{move}").text, "html.parser")
         assert html.select_one("#training") is not None, move
         assert html.select("#training [hx-preserve]") == [], move
+
+
+def test_during_a_run_the_equation_and_neuron_panels_wait_and_come_back_at_its_end(client):
+    """A chunk with more to follow (`running`) puts a short note in place of the equation and
+    the worked neuron, in parts only once (its version does not change from chunk to chunk);
+    the last chunk, or the page's ask when Play pauses (/view), brings them back."""
+    page = BeautifulSoup(client.get("/?lang=zh").text, "html.parser")
+    sid = page.select_one("#stage")["data-sid"]
+    parts = held(page)
+    first = client.post(f"/ui/{sid}/train", data={"iterations": 1, "running": "true"},
+                        headers={"X-Parts": ",".join(parts.values())})
+    html = BeautifulSoup(first.text, "html.parser")
+    equation = html.select_one("#equation")
+    assert equation is not None and equation.select_one(".formula") is None
+    assert equation.select_one("#equation-brief").get_text(strip=True).startswith("正在训练")
+    for el in html.select("[data-pv]"):
+        parts[el["id"]] = el["data-pv"]
+    second = BeautifulSoup(client.post(
+        f"/ui/{sid}/train", data={"iterations": 1, "running": "true"},
+        headers={"X-Parts": ",".join(parts.values())}).text, "html.parser")
+    assert second.select_one("#equation") is None  # the same note: not sent again
+    assert second.select_one("#training")["data-completed"] == "2"
+    back = BeautifulSoup(client.post(f"/ui/{sid}/view",
+                                     headers={"X-Parts": ",".join(parts.values())}).text,
+                         "html.parser")
+    assert back.select_one("#equation .formula") is not None
+    assert back.select_one("#equation-brief") is None
+    last = BeautifulSoup(client.post(f"/ui/{sid}/train", data={"iterations": 1}).text,
+                         "html.parser")
+    assert last.select_one("#equation .formula") is not None

@@ -574,6 +574,15 @@ TEXT |= {
     "diff_test_ratio": {"en": "test share {value}", "zh": "测试集比例 {value}"},
     "diff_gradient_mode": {"en": "mode {value}", "zh": "模式 {value}"},
     "diff_given": {"en": "given data or weights", "zh": "给定的数据或权重"},
+    # While a run (Play, Train N) goes on, the equation and the worked neuron wait: the drawing,
+    # the status bar and the charts follow every chunk.
+    "run_brief_equation": {"en": "Training is running: this panel shows the step's formula and "
+                                 "numbers again when it pauses or ends. The drawing and the "
+                                 "charts follow every update meanwhile.",
+                           "zh": "正在训练:暂停或结束后,这里再显示这一步的公式与数值。"
+                                 "在此期间,网络图与曲线随每次更新而变化。"},
+    "run_brief_neuron": {"en": "Shown again when training pauses or ends.",
+                         "zh": "训练暂停或结束后再显示。"},
     "pin_run": {"en": "Pin this run", "zh": "固定此次运行"},
     "unpin_run": {"en": "Unpin", "zh": "取消固定"},
     "repin_run": {"en": "Pin this run instead", "zh": "改为固定此次运行"},

@@ -110,7 +110,7 @@ def kept_pieces(header: str | None) -> frozenset[str]:
 def stage_context(session: Session, lang: str, render: Render, error: str | None = None,
                   client_training: str | None = None, have: str | None = None,
                   notice: str | None = None, confirm_lr: dict | None = None,
-                  keep_controls: bool = False) -> dict:
+                  keep_controls: bool = False, brief: bool = False) -> dict:
     """Context for _stage.html. The training panel is included (as an out-of-band swap) only
     when the client's copy, named by `client_training`, is not the current one; pieces of the
     drawing named in `have` (the X-Have header) are kept from the page (see network_view)."""
@@ -198,6 +198,7 @@ def stage_context(session: Session, lang: str, render: Render, error: str | None
         "announcement": announcement(s, view, t),
         "neuron": neuron,
         "at_start": s.t == s.base and s.c == 0,
+        "brief": brief,  # a chunk of a run: the equation and the neuron panel wait
         "quiz": quiz_panel(session, t),  # quiz mode's switch and score (templates/_quiz.html)
         "training_html": (None if client_training == training_version(session, lang)
                           else training_panel(session, lang, t, T, render, keep_controls)),

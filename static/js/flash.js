@@ -32,6 +32,10 @@ export const handlers = {
     if (closest(event, ".flash-close")) flash("");
   },
   "htmx:afterRequest"(event) {
+    // Not the redraw of the panels after a run (runs.js): a run stopped by a refusal keeps
+    // saying why.
+    const config = event.detail.requestConfig;
+    if (config && config.headers && config.headers["X-Panels"]) return;
     if (event.detail.successful) flash("");
   },
   "htmx:responseError"(event) {

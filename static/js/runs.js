@@ -36,9 +36,23 @@ export function paintRunState() {
   if (running) { running = false; announce(); }
 }
 
+// The equation and neuron panels wait while a run goes on (the server sends a short note in
+// their place, once): when it ends, they are asked for as they now are.
+let panelsWait = false;
+let inFlight = false; // a chunk's request is under way: its answer shows the panels if needed
+
 function stop() {
   state.run = null;
   paintRunState();
+  if (!inFlight) showPanels();
+}
+
+function showPanels() {
+  const url = stageUrl("view");
+  if (!panelsWait || !url) return;
+  panelsWait = false;
+  window.htmx.ajax("POST", url, {target: "#stage", swap: "outerHTML",
+                                 headers: {"X-Panels": "after-run"}});
 }
 
 function tick() {
@@ -50,9 +64,14 @@ function tick() {
   const url = stageUrl("train");
   if (!url) { state.run = null; return; }
   refused = null;
-  window.htmx.ajax("POST", url, {target: "#stage", swap: "outerHTML",
-                                 values: {iterations: chunk}}).then(() => {
-    if (!state.run) return paintRunState();
+  // More chunks follow (Play, or Train N before its last): the panels may wait.
+  const running = run.kind === "play" || run.left > chunk;
+  panelsWait = running;
+  inFlight = true;
+  const values = running ? {iterations: chunk, running: "true"} : {iterations: chunk};
+  window.htmx.ajax("POST", url, {target: "#stage", swap: "outerHTML", values}).then(() => {
+    inFlight = false;
+    if (!state.run) { paintRunState(); return showPanels(); }
     if (refused) { // nothing was trained: over the rate limit, wait and ask again; else stop
       if (refused.status === 429) return setTimeout(tick, 1000 * refused.retryAfter);
       return stop();
@@ -67,7 +86,7 @@ function tick() {
     paintRunState();
     // The next chunk once this one is on screen: the frame after the swap has painted.
     requestAnimationFrame(() => setTimeout(tick, 0));
-  }, stop);
+  }, () => { inFlight = false; stop(); });
 }
 
 // A keyboard user who starts a run keeps a place to stand: the Train buttons are disabled

@@ -203,11 +203,13 @@ async def seek(request: Request, sid: str, store: StoreDep, settings: SettingsDe
 
 @router.post("/ui/{sid}/train", response_class=HTMLResponse)
 def train(request: Request, sid: str, store: StoreDep, settings: SettingsDep,
-          iterations: Annotated[int, Form(ge=1, le=100_000)], lang_cookie: LangCookie = None
-          ) -> Response:
-    """Whole iterations; the page asks in chunks, so a long run shows progress and can stop."""
+          iterations: Annotated[int, Form(ge=1, le=100_000)], lang_cookie: LangCookie = None,
+          running: Annotated[bool, Form()] = False) -> Response:
+    """Whole iterations; the page asks in chunks, so a long run shows progress and can stop.
+    `running`: more chunks follow (Play, or Train N before its last): the equation and neuron
+    panels wait for the end of the run (the page asks for them when it pauses)."""
     return _move(request, sid, store, settings, "train", _lang(request, lang_cookie),
-                 iterations=iterations)
+                 brief=running, iterations=iterations)
 
 
 @router.post("/ui/{sid}/goto", response_class=HTMLResponse)
@@ -258,7 +260,7 @@ def _new_rate(request: Request, session: Session, settings, lang: str, value: fl
 
 
 def _move(request, sid, store, settings, action: str, lang: str, wait: bool = True,
-          **args) -> Response:
+          brief: bool = False, **args) -> Response:
     with checked_out(store, sid, wait, page=True) as session:
         if not too_long_for_the_loop(session, action, wait):
             t0 = time.perf_counter()
@@ -270,7 +272,7 @@ def _move(request, sid, store, settings, action: str, lang: str, wait: bool = Tr
                 return _stage(request, session, lang, refusal.text(lang))
             return _stage(request, session, lang, None, time.perf_counter() - t0,
                           notice=ran_first_text(ran, session.stepper, lang),
-                          keep_controls=action == "train")
+                          keep_controls=action == "train", brief=brief)
     # A long replay on the event loop would stall every other request: nothing was changed,
     # so let the pool do it.
     raise WouldBlock(sid)
