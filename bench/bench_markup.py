@@ -86,11 +86,11 @@ def records(stepper, geo, scale) -> list[dict]:
     return edges
 
 
-def best(fn, rounds: int) -> float:
+def best(rounds: int, fn, *args, **kwargs) -> float:
     times = []
     for _ in range(rounds):
         t0 = time.thread_time()
-        fn()
+        fn(*args, **kwargs)
         times.append(time.thread_time() - t0)
     return min(times)
 
@@ -110,10 +110,9 @@ def main() -> None:
         templated = template.render(edges=records(stepper, geo, scale))
         assert made == templated, "the two ways must give the same markup"
         n = made.count("<line")
-        t_py = best(lambda: python_edges(stepper, geo, scale), args.rounds)
-        t_rec = best(lambda: records(stepper, geo, scale), args.rounds)
-        edges = records(stepper, geo, scale)
-        t_tpl = best(lambda: template.render(edges=edges), args.rounds)
+        t_py = best(args.rounds, python_edges, stepper, geo, scale)
+        t_rec = best(args.rounds, records, stepper, geo, scale)
+        t_tpl = best(args.rounds, template.render, edges=records(stepper, geo, scale))
         print(f"{name:28s} {n:6d} edges, {len(made) / 1024:6.0f} KiB   python {1e3 * t_py:7.2f} ms"
               f"   template {1e3 * (t_rec + t_tpl):7.2f} ms (records {1e3 * t_rec:.2f} + render"
               f" {1e3 * t_tpl:.2f})   template/python {(t_rec + t_tpl) / t_py:5.2f}×")
