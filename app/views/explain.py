@@ -396,6 +396,18 @@ REST: dict[str, dict[str, str]] = {
 }
 
 
+def _delta_kind(kind: str, l: int, L: int, collapses: bool, activations: tuple[str, ...],
+                lang: str) -> tuple[str, str]:
+    """The text's kind of a dZ step (the output's, fused with its loss or not) and the sentence
+    about g' that a hidden layer's dZ adds (and, for layer 1, that its input is x)."""
+    if kind == "dZ" and l == L:
+        return ("dZ_out_collapsed" if collapses else "dZ_out"), ""
+    if kind != "dZ":
+        return kind, ""
+    extra = EXTRA.get(activations[l - 1], {}).get(lang, "")
+    return kind, extra + (FIRST_LAYER[lang] if l == 1 else "")
+
+
 def explain_rest(step: StepSpec, activations: tuple[str, ...], collapses: bool, lang: str,
                  m: int | None, rows: bool) -> str:
     """A step of the remaining examples: what the batch matrices hold, then the step's own
@@ -404,13 +416,7 @@ def explain_rest(step: StepSpec, activations: tuple[str, ...], collapses: bool, 
     none = m is not None and shown >= m
     L = len(activations)
     kind, l = step.kind, step.layer or L
-    if kind == "dZ" and l == L:
-        kind = "dZ_out_collapsed" if collapses else "dZ_out"
-    extra = ""
-    if kind == "dZ":
-        extra = EXTRA.get(activations[l - 1], {}).get(lang, "")
-        if l == 1:
-            extra += FIRST_LAYER[lang]
+    kind, extra = _delta_kind(kind, l, L, collapses, activations, lang)
     key = lang + "_rows" if rows else lang
     lead = REST_LEAD["none" if none else "some"]
     texts = REST[f"{kind}_none"] if none and f"{kind}_none" in REST else REST[kind]
@@ -439,13 +445,7 @@ def explain_per_example(step: StepSpec, activations: tuple[str, ...], collapses:
         return EXPLAIN_EXAMPLE["average"][lang].format(wdecay=W_DECAY_AVG[lang] if decay else "")
     if kind == "activation" and l == L:
         kind = "activation_out"
-    if kind == "dZ" and l == L:
-        kind = "dZ_out_collapsed" if collapses else "dZ_out"
-    extra = ""
-    if kind == "dZ":
-        extra = EXTRA.get(activations[l - 1], {}).get(lang, "")
-        if l == 1:
-            extra += FIRST_LAYER[lang]
+    kind, extra = _delta_kind(kind, l, L, collapses, activations, lang)
     i = (step.example or 0) + 1
     texts = EXPLAIN_EXAMPLE[kind]
     text = texts.get(f"{lang}_rows", texts[lang]) if rows else texts[lang]
