@@ -12,6 +12,7 @@ import warnings
 import zlib
 
 import numpy as np
+import orjson
 import pytest
 
 from app.engine import Diverged, StepOrderError, Stepper
@@ -467,3 +468,32 @@ def test_checkout_without_waiting_says_would_block_and_changes_nothing(store):
         s.stepper.next()
     with store.checkout(session.id) as s:
         assert s.stepper.c == 2
+
+
+def test_a_position_stored_under_another_plan_restores_at_the_start_of_its_iteration():
+    """A session stored by an earlier version whose plan had other steps (per-example mode's
+    one "rest" step became one step per layer): the count of steps done would land on another
+    step, so the restore stands at the start of the same iteration instead."""
+    session = new_session("circles-minibatch-test")
+    session.stepper.train(3)
+    for _ in range(5):
+        session.stepper.next()
+    step_done = session.stepper.plan[4].id
+    delta = codec.diff(session, codec.Written())
+    head = orjson.loads(delta.head)
+    assert (head["t"], head["c"], head["step"]) == (3, 5, step_done)
+    chunks = [delta.chunks_put[j] for j in range(delta.chunks_total)]
+    config = codec.parse_config(codec.config_json(session.config))
+
+    def restored(h: dict) -> Session:
+        return codec.restore(session.id, config, orjson.dumps(h), delta.checkpoints_put, chunks)
+
+    assert_same(session.stepper, restored(head).stepper)  # the same plan: exactly where it was
+    moved = restored({**head, "step": "rest"}).stepper
+    assert (moved.t, moved.c) == (3, 0) and moved.completed == 3
+    session.stepper.goto(3)
+    session.stepper.next()
+    session.stepper.prev()
+    assert_same(session.stepper, moved)
+    older = restored({k: v for k, v in head.items() if k != "step"}).stepper  # no name stored
+    assert (older.t, older.c) == (3, 5)

@@ -121,6 +121,9 @@ def encode_head(session: Session) -> bytes:
         "format": FORMAT,
         "t": s.t,
         "c": s.c,
+        # The step done last, by name: a plan that changed since (a new version of the app)
+        # would put the same count of steps at another step.
+        "step": s.plan[s.c - 1].id if s.c else None,
         "every": s.checkpoint_every,
         "schedule": [[int(k), float(lr)] for k, lr in s.schedule],
         "completed": s.completed,
@@ -151,6 +154,11 @@ def restore(session_id: str, config: SessionConfig, head: bytes,
         raise CorruptState(f"history has {stepper.completed} iterations, the head says "
                            f"{h['completed']}")
     walk_to(stepper, int(h["t"]), int(h["c"]))
+    stored_step = h.get("step")
+    if stepper.c and stored_step is not None and stepper.plan[stepper.c - 1].id != stored_step:
+        # The plan changed since the position was stored: the start of the same iteration
+        # is where the learner's numbers still mean what they did.
+        walk_to(stepper, stepper.t, 0)
     session = Session(session_id, config, stepper, dataset, parse_view(h.get("view")))
     session.pinned = parse_pinned(h.get("pinned"))
     return session
