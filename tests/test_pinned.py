@@ -114,6 +114,18 @@ def test_the_compare_view_replays_the_pinned_run_to_the_viewed_iteration(client)
         f"iteration 12: J = {current.losses[11]:.4g} · accuracy "
         f"{100 * current.metrics['accuracy'][11]:.1f}%")
     assert html.select_one("#compare-short") is None
+    # Each run's hidden units over the same plane, beside its output: the zero-initialised
+    # run's units are all the same flat map (symmetry), Xavier's differ.
+    tiles = {side: [img["src"] for img in compare.select(f"#compare-{side} .compare-maps img")]
+             for side in ("pinned", "current")}
+    n_hidden = current.spec.layers[1]
+    assert len(tiles["pinned"]) == len(tiles["current"]) == n_hidden > 1
+    assert tiles["pinned"] == [h["src"] for h in expected["hidden"]]
+    assert tiles["current"] == [h["src"] for h in mine["hidden"]]
+    assert len(set(tiles["pinned"])) == 1 and len(set(tiles["current"])) == n_hidden
+    assert all(h["flat"] for h in expected["hidden"])
+    assert compare.select_one("#compare-pinned .compare-maps")["aria-label"].endswith(
+        "(init zeros)")
     # Further than the pinned run went: it is shown at its last update, and the page says so.
     client.post(f"/ui/{xavier}/train", data={"iterations": 30})
     html = soup(client.get("/?lang=en"))
